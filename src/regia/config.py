@@ -1,0 +1,40 @@
+"""Settings, read from environment variables prefixed ``REGIA_`` (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGIA_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///regia.db",
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+    )
+    reference_dir: Path = Field(
+        default=Path("../shared/data"),
+        description="Folder holding the publishers' reference files (ESCO CSV, ISTAT, geography).",
+    )
+    bench_dir: Path = Field(default=Path("../shared/bench"), description="Public evaluation sets.")
+    data_dir: Path = Field(default=Path("var"), description="Working data: Parquet facts, caches, reports.")
+    default_lang: str = Field(default="it", description="Interface and search language: it or en.")
+
+    esco_download_url: str = Field(
+        default="https://esco.ec.europa.eu/sites/default/files/download",
+        description="Base URL of the ESCO CSV packages, see `regia taxonomy download`.",
+    )
+    geo_download_url: str = Field(
+        default="https://raw.githubusercontent.com/openpolis/geojson-italy/master/geojson",
+        description="Base URL of the province boundaries (openpolis GeoJSON).",
+    )
+    download_timeout: float = 30.0
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,66 @@
+"""Text normalisation for matching labels: accents, case, Italian gender forms, plurals (stemming).
+
+``fold`` gives a lower-case, accent-free form; ``terms`` gives the stemmed tokens used by search and
+classification, so that "Saldatrici", "saldatore" and "saldatore/saldatrice" meet on the same terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[+#]+|\.net)?")
+# "addetto/a", "operaio/a", "impiegato/i": a word followed by a one- or two-letter gender/number ending.
+_SLASH_ENDING = re.compile(r"\b([a-z]{3,})/(?:a|e|i|o|essa|ssa|ice|trice)\b")
+_STEMMERS = {"it": Stemmer.Stemmer("italian"), "en": Stemmer.Stemmer("english")}
+
+# Italian forms unified before stemming, where Snowball would split one noun's gender/number forms:
+# feminine agent nouns (saldatrice -> saldatore) and -ere/-era/-eri nouns (magazziniera -> magazziniere).
+_FEMININE_AGENT = re.compile(r"(?<=[a-z]{3})(?:trice|trici)$")
+_ERE_NOUN = re.compile(r"(?<=[a-z]{3})er[aei]$")
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "it": frozenset(
+        "a ad al allo alla ai agli alle col con da dal dallo dalla dai dagli dalle de del dello della dei degli "
+        "delle di e ed i il in nel nello nella nei negli nelle o od per su sul sullo sulla sui sugli sulle "
+        "tra fra un uno una lo la le gli l d".split()
+    ),
+    "en": frozenset(
+        "a an and as at by for from in into of on or the to with within without".split()
+    ),
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and unify apostrophes and dashes."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower().replace("’", "'").replace("–", "-")
+
+
+def tokens(text: str) -> list[str]:
+    """Folded word tokens, with Italian slash gender endings ("addetto/a") dropped."""
+    folded = _SLASH_ENDING.sub(r"\1", fold(text))
+    return _TOKEN.findall(folded)
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str, lang: str) -> str:
+    stemmer = _STEMMERS.get(lang, _STEMMERS["en"])
+    if lang == "it":
+        token = _ERE_NOUN.sub("ere", _FEMININE_AGENT.sub("tore", token))
+    return stemmer.stemWord(token)
+
+
+def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
+    """Stemmed match terms of ``text`` in ``lang`` (it or en); stopwords dropped unless asked."""
+    stop = STOPWORDS.get(lang, frozenset())
+    return [stem(t, lang) for t in tokens(text) if keep_stopwords or t not in stop]
+
+
+def norm(text: str, lang: str) -> str:
+    """The stored search form of a label: its terms joined by spaces."""
+    return " ".join(terms(text, lang))
