@@ -1,0 +1,58 @@
+"""`regia db`, `regia serve`, `regia demo`."""
+
+from __future__ import annotations
+
+import typer
+from sqlalchemy import func, select
+
+from regia.cli.common import console, engine, err
+from regia.config import get_settings
+from regia.db import session_factory
+
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+
+
+@db_app.command("upgrade")
+def upgrade() -> None:
+    """Apply the database migrations."""
+    engine()
+    console.print(f"database at the latest revision: {get_settings().database_url}")
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    reload: bool = typer.Option(False, "--reload", help="Restart on code changes (development)"),
+) -> None:
+    """Serve the web application and the API."""
+    import uvicorn
+
+    engine()
+    uvicorn.run("regia.web.app:create_app", factory=True, host=host, port=port, reload=reload)
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+) -> None:
+    """Prepare the demo platform (reference data imported once) and serve it."""
+    from regia.progress import RichProgress
+    from regia.taxonomy.importer import import_reference
+    from regia.taxonomy.models import Concept
+
+    settings = get_settings()
+    eng = engine()
+    with session_factory(eng)() as session:
+        held = session.scalar(select(func.count(Concept.id)).where(Concept.type == "skill")) or 0
+    if not held:
+        root = settings.reference_dir
+        if not any(root.rglob("skills_*.csv*")) if root.is_dir() else True:
+            from regia.taxonomy.download import download_reference
+
+            err.print(f"No ESCO files in {root}: downloading them (see `regia taxonomy download`).")
+            download_reference(settings, dest=root)
+        err.print(f"Importing reference data from {root} ...")
+        with RichProgress(err) as progress:
+            import_reference(eng, root, progress=progress)
+    console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
+    serve(host=host, port=port, reload=False)

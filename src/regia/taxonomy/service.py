@@ -1,0 +1,202 @@
+"""Taxonomy lookups: search, concept details and statistics. No HTTP here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, aliased
+
+from regia.taxonomy import models as m
+from regia.taxonomy.models import CollectionMember, Concept, ConceptText, Geometry, Label, Relation
+from regia.taxonomy.schemas import ConceptDetail, ConceptRef, LabelSet, SearchResult, TaxonomyStats
+from regia.taxonomy.search import index_for
+
+LANGS = ("it", "en")
+# When a bare code exists in several schemes, the most used one first.
+SCHEME_PRECEDENCE = ("esco", "isco08", "cp2011", "ateco2025", "ateco2022", "ateco2007", "territory")
+FLAG_COLLECTIONS = ("digital", "green", "transversal", "language")
+
+
+class ConceptNotFound(LookupError):
+    pass
+
+
+def preferred_labels(session: Session, ids: Iterable[int], lang: str) -> dict[int, str]:
+    """Preferred label of each concept in ``lang``, falling back to the other language, then any."""
+    ids = list(set(ids))
+    found: dict[int, dict[str, str]] = defaultdict(dict)
+    for i in range(0, len(ids), 900):
+        rows = session.execute(
+            select(Label.concept_id, Label.lang, Label.text).where(
+                Label.concept_id.in_(ids[i : i + 900]), Label.kind == "preferred"
+            )
+        ).tuples()
+        for cid, lng, text in rows:
+            found[cid].setdefault(lng, text)
+    order = [lang, *[x for x in LANGS if x != lang]]
+    out = {}
+    for cid, by_lang in found.items():
+        out[cid] = next((by_lang[x] for x in order if x in by_lang), next(iter(by_lang.values())))
+    return out
+
+
+def search(
+    engine: Engine, session: Session, text: str, *, lang: str = "it", types: Iterable[str] | None = None,
+    limit: int = 20,
+) -> list[SearchResult]:
+    wanted = set(types) if types else None
+    if wanted and (unknown := wanted - set(m.CONCEPT_TYPES)):
+        raise ValueError(f"unknown concept type(s): {', '.join(sorted(unknown))}")
+    hits = index_for(engine, session).search(text, lang=lang, types=wanted, limit=limit)
+    labels = preferred_labels(session, (h.concept_id for h in hits), lang)
+    return [SearchResult(id=h.code, type=h.type, label=labels.get(h.concept_id, h.matched), score=h.score)
+            for h in hits]
+
+
+def resolve(session: Session, concept_id: str) -> Concept:
+    """A concept by ESCO URI, by code (``2512``, ``ITC4C``, ``25.11``) or by ``scheme:code``."""
+    concept_id = concept_id.strip()
+    concept = session.scalar(select(Concept).where(Concept.uri == concept_id))
+    if concept is not None:
+        return concept
+    scheme, _, code = concept_id.partition(":")
+    if code and scheme in SCHEME_PRECEDENCE:
+        concept = session.scalar(select(Concept).where(Concept.scheme == scheme, Concept.code == code))
+    else:
+        candidates = {c.scheme: c for c in session.scalars(select(Concept).where(Concept.code == concept_id))}
+        concept = next((candidates[s] for s in SCHEME_PRECEDENCE if s in candidates), None)
+    if concept is None:
+        raise ConceptNotFound(concept_id)
+    return concept
+
+
+def _refs(session: Session, concepts: list[Concept], lang: str) -> list[ConceptRef]:
+    labels = preferred_labels(session, (c.id for c in concepts), lang)
+    refs = [ConceptRef(id=c.code, type=c.type, label=labels.get(c.id, c.code), scheme=c.scheme, level=c.level)
+            for c in concepts]
+    return sorted(refs, key=lambda r: (r.label.lower(), r.id))
+
+
+def _related(session: Session, concept: Concept, types: Iterable[str], *, incoming: bool = False) -> list[Concept]:
+    rel_col, other_col = (Relation.target_id, Relation.source_id) if incoming else (
+        Relation.source_id, Relation.target_id)
+    query = select(Concept).join(Relation, other_col == Concept.id).where(
+        rel_col == concept.id, Relation.type.in_(list(types)))
+    return list(session.scalars(query))
+
+
+def get_concept(session: Session, concept_id: str, *, lang: str = "it") -> ConceptDetail:
+    c = resolve(session, concept_id)
+    labels: dict[str, LabelSet] = {}
+    for lng, kind, text in session.execute(
+        select(Label.lang, Label.kind, Label.text).where(Label.concept_id == c.id).order_by(Label.id)
+    ).tuples():
+        getattr(labels.setdefault(lng, LabelSet()), kind).append(text)
+    texts: dict[str, dict[str, str]] = defaultdict(dict)
+    for lng, field, text in session.execute(
+        select(ConceptText.lang, ConceptText.field, ConceptText.text).where(ConceptText.concept_id == c.id)
+    ).tuples():
+        texts[lng][field] = text
+    collections = sorted(set(session.scalars(
+        select(CollectionMember.collection).where(CollectionMember.concept_id == c.id))))
+    broader = _related(session, c, [m.BROADER])
+    narrower = _related(session, c, [m.BROADER], incoming=True)
+    detail = ConceptDetail(
+        id=c.code, type=c.type, scheme=c.scheme, uri=c.uri, level=c.level,
+        label=preferred_labels(session, [c.id], lang).get(c.id, c.code), labels=labels, texts=dict(texts),
+        attrs=c.attrs or {}, collections=collections,
+        broader=_refs(session, [b for b in broader if b.type != m.ISCO or c.type == m.ISCO], lang),
+        narrower=_refs(session, narrower, lang),
+    )
+    if c.type == m.OCCUPATION:
+        detail.essential_skills = _refs(session, _related(session, c, [m.ESSENTIAL_SKILL]), lang)
+        detail.optional_skills = _refs(session, _related(session, c, [m.OPTIONAL_SKILL]), lang)
+        detail.isco = _refs(session, [b for b in broader if b.type == m.ISCO], lang)
+        crosswalk = [t for t in session.execute(select(Relation.type).distinct()).scalars()
+                     if t.startswith(m.CROSSWALK_PREFIX)]
+        detail.cp2011 = _refs(session, _related(session, c, crosswalk, incoming=True), lang)
+    elif c.type == m.SKILL:
+        detail.skill_groups = _refs(session, [b for b in broader if b.type == m.SKILL_GROUP], lang)
+        detail.occupations = _refs(
+            session, _related(session, c, [m.ESSENTIAL_SKILL], incoming=True), lang)[:200]
+        detail.related = _refs(session, _related(session, c, [m.SKILL_ESSENTIAL_FOR, m.SKILL_OPTIONAL_FOR]), lang)
+        detail.flags = {name: name in collections for name in FLAG_COLLECTIONS}
+    elif c.type == m.CP:
+        crosswalk = [t for t in session.execute(select(Relation.type).distinct()).scalars()
+                     if t.startswith(m.CROSSWALK_PREFIX)]
+        detail.esco_occupations = _refs(session, _related(session, c, crosswalk), lang)
+        detail.isco = _refs(session, _related(session, c, [m.ISCO_DERIVED]), lang)
+    elif c.type == m.ISCO:
+        detail.esco_occupations = _refs(
+            session, [n for n in narrower if n.type == m.OCCUPATION], lang)
+        detail.narrower = [r for r in detail.narrower if r.type == m.ISCO]
+    return detail
+
+
+def _label_counts(session: Session, ctype: str) -> dict[str, int]:
+    rows = session.execute(
+        select(Label.lang, func.count(func.distinct(Label.concept_id)))
+        .join(Concept, Concept.id == Label.concept_id)
+        .where(Concept.type == ctype, Label.kind == "preferred")
+        .group_by(Label.lang)
+    ).tuples()
+    return {lang: n for lang, n in sorted(rows)}
+
+
+def stats(session: Session) -> TaxonomyStats:
+    def count(*where) -> int:  # type: ignore[no-untyped-def]
+        return session.scalar(select(func.count(Concept.id)).where(*where)) or 0
+
+    occ, skill = aliased(Concept), aliased(Concept)
+    relations = session.scalar(
+        select(func.count(Relation.id))
+        .join(occ, occ.id == Relation.source_id)
+        .join(skill, skill.id == Relation.target_id)
+        .where(Relation.type.in_([m.ESSENTIAL_SKILL, m.OPTIONAL_SKILL]))
+    ) or 0
+    return TaxonomyStats(
+        skills=count(Concept.type == m.SKILL),
+        occupations=count(Concept.type == m.OCCUPATION),
+        skill_groups=count(Concept.type == m.SKILL_GROUP),
+        occupation_skill_relations=relations,
+        occupations_with_label=_label_counts(session, m.OCCUPATION),
+        skills_with_label=_label_counts(session, m.SKILL),
+        isco_groups=count(Concept.type == m.ISCO),
+        isco_groups_with_label=_label_counts(session, m.ISCO),
+        cp2011_units=count(Concept.scheme == "cp2011", Concept.level == "5"),
+        cp2011_codes=count(Concept.scheme == "cp2011"),
+        ateco={ed: count(Concept.scheme == f"ateco{ed}") for ed in ("2007", "2022", "2025")},
+        regions=count(Concept.type == m.TERRITORY, Concept.level == "region"),
+        provinces=count(Concept.type == m.TERRITORY, Concept.level == "province"),
+        comuni=count(Concept.type == m.TERRITORY, Concept.level == "comune"),
+        provinces_with_geometry=session.scalar(
+            select(func.count(Geometry.concept_id)).join(Concept, Concept.id == Geometry.concept_id)
+            .where(Concept.level == "province")) or 0,
+    )
+
+
+def province_features(session: Session, *, region: str | None = None) -> dict[str, object]:
+    """Provinces as a GeoJSON FeatureCollection (properties: nuts3, name, sigla, region)."""
+    import json
+
+    query = select(Concept, Geometry.geojson).join(Geometry, Geometry.concept_id == Concept.id).where(
+        Concept.level == "province")
+    rows = session.execute(query).all()
+    names = preferred_labels(session, (c.id for c, _ in rows), "it")
+    features = []
+    for c, geometry in rows:
+        attrs = c.attrs or {}
+        if region and attrs.get("nuts2") != region:
+            continue
+        features.append({
+            "type": "Feature",
+            "geometry": json.loads(geometry),
+            "properties": {"nuts3": c.code, "name": names.get(c.id, c.code), "sigla": attrs.get("sigla"),
+                           "region": attrs.get("nuts2")},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+__all__ = ["ConceptNotFound", "get_concept", "province_features", "resolve", "search", "stats"]
