@@ -104,8 +104,10 @@ def _records(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRow(begin + 1, f"unreadable record: {exc}", lines[begin])
-            feed.pos = _resync(lines, begin + 1, len(lines), record_start)
+            resume = _resync(lines, begin + 1, max(feed.pos, begin + 1), record_start)
+            reason = f"unreadable record ({exc}): truncated line or unbalanced quote?"
+            yield BadRow(begin + 1, reason, "".join(lines[begin:resume])[:2000])
+            feed.pos = resume
             reader = csv.reader(feed, delimiter=delimiter, strict=True)
             continue
         end = feed.pos

@@ -51,11 +51,11 @@ class SearchIndex:
             cid: (code, ctype, level, SCHEME_RANK.get(scheme, 0))
             for cid, code, ctype, level, scheme in session.execute(
                 select(Concept.id, Concept.code, Concept.type, Concept.level, Concept.scheme)
-            ).tuples()
+            )
         }
         self.entries: list[_Entry] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
-        rows = session.execute(select(Label.concept_id, Label.lang, Label.kind, Label.text, Label.norm)).tuples()
+        rows = session.execute(select(Label.concept_id, Label.lang, Label.kind, Label.text, Label.norm))
         for cid, lang, kind, text, norm in rows:
             entry = _Entry(cid, lang, kind, text, tuple(norm.split()))
             idx = len(self.entries)

@@ -32,7 +32,7 @@ def preferred_labels(session: Session, ids: Iterable[int], lang: str) -> dict[in
             select(Label.concept_id, Label.lang, Label.text).where(
                 Label.concept_id.in_(ids[i : i + 900]), Label.kind == "preferred"
             )
-        ).tuples()
+        )
         for cid, lng, text in rows:
             found[cid].setdefault(lng, text)
     order = [lang, *[x for x in LANGS if x != lang]]
@@ -92,12 +92,12 @@ def get_concept(session: Session, concept_id: str, *, lang: str = "it") -> Conce
     labels: dict[str, LabelSet] = {}
     for lng, kind, text in session.execute(
         select(Label.lang, Label.kind, Label.text).where(Label.concept_id == c.id).order_by(Label.id)
-    ).tuples():
+    ):
         getattr(labels.setdefault(lng, LabelSet()), kind).append(text)
     texts: dict[str, dict[str, str]] = defaultdict(dict)
     for lng, field, text in session.execute(
         select(ConceptText.lang, ConceptText.field, ConceptText.text).where(ConceptText.concept_id == c.id)
-    ).tuples():
+    ):
         texts[lng][field] = text
     collections = sorted(set(session.scalars(
         select(CollectionMember.collection).where(CollectionMember.concept_id == c.id))))
@@ -141,7 +141,7 @@ def _label_counts(session: Session, ctype: str) -> dict[str, int]:
         .join(Concept, Concept.id == Label.concept_id)
         .where(Concept.type == ctype, Label.kind == "preferred")
         .group_by(Label.lang)
-    ).tuples()
+    )
     return {lang: n for lang, n in sorted(rows)}
 
 

@@ -52,7 +52,7 @@ class ConceptStore:
         self.attrs: dict[int, dict[str, Any]] = {}
         for cid, scheme, code, uri, attrs in session.execute(
             select(Concept.id, Concept.scheme, Concept.code, Concept.uri, Concept.attrs)
-        ).tuples():
+        ):
             self._remember(cid, scheme, code, uri, attrs or {})
 
     def _remember(self, cid: int, scheme: str, code: str, uri: str | None, attrs: dict[str, Any]) -> None:
@@ -83,7 +83,7 @@ class ConceptStore:
                     select(Concept.id, Concept.scheme, Concept.code, Concept.uri, Concept.attrs).where(
                         Concept.code.in_(codes)
                     )
-                ).tuples()
+                )
                 for cid, scheme, code, uri, attrs in rows:
                     self._remember(cid, scheme, code, uri, attrs or {})
         new_keys = {(r.scheme, r.code) for r in new}
@@ -152,7 +152,7 @@ class ConceptStore:
     def existing_relations(self, types: Iterable[str]) -> set[tuple[int, int, str]]:
         rows = self.session.execute(
             select(Relation.source_id, Relation.target_id, Relation.type).where(Relation.type.in_(list(types)))
-        ).tuples()
+        )
         return set(rows)
 
     def add_relations(self, rows: list[tuple[int, int, str, dict[str, Any] | None]]) -> None:
@@ -163,7 +163,7 @@ class ConceptStore:
             )
 
     def existing_members(self) -> set[tuple[int, str]]:
-        rows = self.session.execute(select(CollectionMember.concept_id, CollectionMember.collection)).tuples()
+        rows = self.session.execute(select(CollectionMember.concept_id, CollectionMember.collection))
         return set(rows)
 
     def add_members(self, rows: list[tuple[int, str]]) -> None:
