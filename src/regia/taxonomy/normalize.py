@@ -22,15 +22,13 @@ _STEMMERS = {"it": Stemmer.Stemmer("italian"), "en": Stemmer.Stemmer("english")}
 _FEMININE_AGENT = re.compile(r"(?<=[a-z]{3})(?:trice|trici)$")
 _ERE_NOUN = re.compile(r"(?<=[a-z]{3})er[aei]$")
 
+_IT_STOPWORDS = """a ad al allo alla ai agli alle col con da dal dallo dalla dai dagli dalle de del dello della dei
+degli delle di e ed i il in nel nello nella nei negli nelle o od per su sul sullo sulla sui sugli sulle tra fra un uno
+una lo la le gli l d"""
+_EN_STOPWORDS = "a an and as at by for from in into of on or the to with within without"
 STOPWORDS: dict[str, frozenset[str]] = {
-    "it": frozenset(
-        "a ad al allo alla ai agli alle col con da dal dallo dalla dai dagli dalle de del dello della dei degli "
-        "delle di e ed i il in nel nello nella nei negli nelle o od per su sul sullo sulla sui sugli sulle "
-        "tra fra un uno una lo la le gli l d".split()
-    ),
-    "en": frozenset(
-        "a an and as at by for from in into of on or the to with within without".split()
-    ),
+    "it": frozenset(_IT_STOPWORDS.split()),
+    "en": frozenset(_EN_STOPWORDS.split()),
 }
 
 
@@ -64,3 +62,34 @@ def terms(text: str, lang: str, *, keep_stopwords: bool = False) -> list[str]:
 def norm(text: str, lang: str) -> str:
     """The stored search form of a label: its terms joined by spaces."""
     return " ".join(terms(text, lang))
+
+
+def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``fold(text)`` and, for each folded character, the offset of the original character it came from."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        folded = fold(ch) if not ch.isascii() else ch.lower()
+        out.append(folded)
+        offsets.extend([i] * len(folded))
+    return "".join(out), offsets
+
+
+def token_spans(text: str) -> list[tuple[str, int, int]]:
+    """The tokens of ``tokens(text)`` with their ``(start, end)`` character offsets in the original ``text``.
+
+    ``[t for t, _, _ in token_spans(x)] == tokens(x)`` for any ``x``; ``text[start:end]`` is the original
+    spelling of the token (accents and case kept).
+    """
+    folded, offsets = _fold_with_offsets(text)
+    dropped = {m.end() - len(m.group(0)) + len(m.group(1)) + 1 for m in _SLASH_ENDING.finditer(folded)}
+    out: list[tuple[str, int, int]] = []
+    for m in _TOKEN.finditer(folded):
+        if m.start() in dropped:
+            continue
+        start = offsets[m.start()]
+        end = offsets[m.end() - 1] + 1
+        out.append((m.group(0), start, end))
+    return out
