@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from regia.cli import system, taxonomy
+from regia.cli import bench, system, taxonomy
+from regia.cli import classify as classify_cli
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(system.db_app, name="db")
 app.command("serve")(system.serve)
 app.command("demo")(system.demo)
+app.command("classify")(classify_cli.classify)
+app.add_typer(bench.app, name="bench")
 
 __all__ = ["app"]

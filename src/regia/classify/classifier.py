@@ -1,0 +1,347 @@
+"""Free text (Italian, English or both) -> ranked ESCO occupations and skills, with evidence spans.
+
+How a text is scored (every step offline, CPU only):
+
+1. language: ``language.detect`` unless given; boilerplate paragraphs (company, equal opportunity,
+   privacy) are masked out, keeping the original character offsets.
+2. the text is cut into segments (lines, sentences, bullets) and reduced to stemmed terms of its language
+   (accents, case, Italian gender and plural forms folded by ``taxonomy.normalize``).
+3. for every label of the language (preferred, alternative, hidden, lexicon): *coverage* (the IDF share of
+   the label's terms present in the segment) and *explanation* (the IDF share of the segment the label
+   accounts for); a label found as a contiguous phrase gets a bonus. A concept scores its best label.
+4. English terms inside Italian text ("problem solving", "Excel", "SAP") are found by phrase search over
+   the English labels (capitalised or multi-word only, so Italian words that look English don't fire).
+5. English descriptions add a TF-IDF similarity; short texts (titles) add character 3-gram similarity to
+   occupation labels.
+6. the best occupations lend their essential (and, less, optional) skills a prior, which is how Italian
+   titles reach skills that carry English labels only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from regia.classify import boilerplate, language
+from regia.classify.index import K_ISCO, K_OCCUPATION, K_SKILL, Index, LangIndex, char_grams, load
+from regia.classify.phrases import SEPARATOR
+from regia.taxonomy.normalize import STOPWORDS, stem, token_spans
+
+# Segment boundaries: line breaks, sentence ends, bullets, semicolons.
+_BOUNDARY = re.compile(r"\n|[.;!?](?=\s)|[•·▪●◦|]|\s[-–*]\s|\t")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Scoring weights; defaults tuned on the validation splits (see ``regia bench classify``)."""
+
+    cov_power: float = 2.0  # partial coverage of a label counts coverage**power
+    min_cov: float = 0.5  # labels covered less than this are ignored
+    explain: float = 0.35  # weight of the share of the segment the label explains
+    phrase_bonus: float = 0.25  # the label occurs as a contiguous phrase
+    single_term_penalty: float = 0.85  # one-word labels are ambiguous ("English", "coordinate")
+    desc_weight: float = 0.35  # TF-IDF similarity to the English description
+    char_weight: float = 0.35  # character 3-grams, occupations, short texts only
+    char_max_terms: int = 14  # a text this short is treated as a title
+    repeat_bonus: float = 0.05  # per further segment where the concept is found
+    prior_weight: float = 0.25  # skills of the best occupations
+    prior_occupations: int = 5
+    prior_temperature: float = 0.08
+    secondary_weight: float = 0.9  # phrases of the other language
+    select_skill: float = 0.55
+    select_occupation: float = 0.55
+
+
+@dataclass(frozen=True)
+class Match:
+    uri: str
+    score: float
+    selected: bool
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    lang: str
+    occupations: list[Match]
+    skills: list[Match]
+
+    def as_dict(self, id: str | None = None) -> dict[str, object]:
+        out: dict[str, object] = {} if id is None else {"id": id}
+        out["lang"] = self.lang
+        out["occupations"] = [{"uri": m.uri, "score": m.score, "selected": m.selected} for m in self.occupations]
+        out["skills"] = [{"uri": m.uri, "score": m.score, "selected": m.selected,
+                          "spans": [list(s) for s in m.spans]} for m in self.skills]
+        return out
+
+
+@dataclass
+class _Token:
+    word: str  # folded
+    start: int
+    end: int
+    segment: int
+    original: str
+
+
+@dataclass
+class _Evidence:
+    """Best label match of a concept: its score, and where (token positions) it was found."""
+
+    score: float = 0.0
+    positions: tuple[int, ...] = ()
+    segments: int = 0
+
+
+class Classifier:
+    def __init__(self, index: Index, params: Params | None = None) -> None:
+        self.index = index
+        self.params = params or Params()
+        self._label_rows = {lang: li.matrix.tocsr() for lang, li in index.langs.items()}
+
+    @classmethod
+    def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None) -> Classifier:
+        return cls(load(engine, cache_dir), params)
+
+    def with_params(self, **changes: float) -> Classifier:
+        clone = Classifier.__new__(Classifier)
+        clone.index, clone._label_rows = self.index, self._label_rows
+        clone.params = replace(self.params, **changes)
+        return clone
+
+    # ------------------------------------------------------------------ public API
+    def classify(self, text: str, top_k: int = 20, lang: str = "auto", *, include_isco: bool = False) -> Result:
+        """Ranked occupations and skills for ``text`` (``lang``: auto, it or en)."""
+        if lang not in ("auto", "it", "en"):
+            raise ValueError(f"lang must be auto, it or en, not {lang!r}")
+        text = text or ""
+        lang = language.detect(text) if lang == "auto" else lang
+        scores, evidence, tokens = self._score(text, lang)
+        occ_kinds = (K_OCCUPATION, K_ISCO) if include_isco else (K_OCCUPATION,)
+        p = self.params
+        occupations = self._top(scores, evidence, tokens, occ_kinds, top_k, p.select_occupation, lang)
+        skills = self._top(scores, evidence, tokens, (K_SKILL,), top_k, p.select_skill, lang)
+        return Result(lang, occupations, skills)
+
+    # ------------------------------------------------------------------ scoring
+    def _tokens(self, text: str) -> list[_Token]:
+        masked = boilerplate.mask(text)
+        bounds = [m.start() for m in _BOUNDARY.finditer(text)]
+        out = []
+        for tok, start, end in token_spans(text):
+            if masked and any(a <= start < b for a, b in masked):
+                continue
+            out.append(_Token(tok, start, end, bisect.bisect_right(bounds, start), text[start:end]))
+        return out
+
+    def _sequence(self, tokens: list[_Token], lang: str) -> tuple[list[str], list[int]]:
+        """Terms of ``lang`` with separators between segments, and the token index of each term."""
+        stop = STOPWORDS.get(lang, frozenset())
+        seq: list[str] = []
+        where: list[int] = []
+        last_segment = -1
+        for i, tok in enumerate(tokens):
+            word = tok.word
+            if word in stop:
+                continue
+            if tok.segment != last_segment and seq:
+                seq.append(SEPARATOR)
+                where.append(-1)
+            last_segment = tok.segment
+            seq.append(stem(word, lang))
+            where.append(i)
+        return seq, where
+
+    def _score(self, text: str, lang: str) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token]]:
+        index, p = self.index, self.params
+        tokens = self._tokens(text)
+        scores = np.zeros(index.n, dtype=np.float32)
+        evidence: dict[int, _Evidence] = {}
+        if not tokens:
+            return scores, evidence, tokens
+        seq, where = self._sequence(tokens, lang)
+        self._labels(index.langs[lang], lang, seq, where, tokens, scores, evidence, primary=True)
+        other = "en" if lang == "it" else "it"
+        oseq, owhere = self._sequence(tokens, other)
+        self._labels(index.langs[other], other, oseq, owhere, tokens, scores, evidence, primary=False)
+        self._descriptions(seq if lang == "en" else oseq, scores)
+        n_terms = sum(1 for t in seq if t != SEPARATOR)
+        if n_terms <= p.char_max_terms:
+            self._char_grams(" ".join(t.original for t in tokens), scores)
+        self._prior(scores)
+        return scores, evidence, tokens
+
+    def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
+                scores: np.ndarray, evidence: dict[int, _Evidence], *, primary: bool) -> None:
+        p = self.params
+        # phrases: label ids found contiguously, with their term positions
+        phrase_hits: dict[int, tuple[int, ...]] = {}
+        for first, last, ids in li.phrases.find(seq):
+            positions = tuple(where[k] for k in range(first, last + 1))
+            if not primary and not self._foreign_ok(positions, tokens):
+                continue
+            for label in ids:
+                phrase_hits.setdefault(label, positions)
+        label_score: dict[int, float] = {}
+        label_where: dict[int, tuple[int, ...]] = {}
+        seen_in: dict[int, int] = defaultdict(int)
+        if primary:
+            # coverage per segment
+            segments: dict[int, list[int]] = defaultdict(list)
+            for k, term in enumerate(seq):
+                if term != SEPARATOR:
+                    segments[tokens[where[k]].segment].append(k)
+            for positions in segments.values():
+                cols = {li.vocab[seq[k]] for k in positions if seq[k] in li.vocab}
+                if not cols:
+                    continue
+                unknown = len({seq[k] for k in positions if seq[k] not in li.vocab})
+                col_arr = np.fromiter(cols, dtype=np.int64)
+                seg_mass = float(li.idf[col_arr].sum()) + unknown * float(li.idf.max(initial=1.0))
+                sub = li.matrix[:, col_arr]
+                rows, inv = np.unique(sub.indices, return_inverse=True)
+                hit = np.bincount(inv, weights=sub.data).astype(np.float32)
+                cov = hit / li.mass[rows]
+                keep = cov >= p.min_cov
+                rows, cov, hit = rows[keep], cov[keep], hit[keep]
+                if rows.size == 0:
+                    continue
+                expl = hit / seg_mass
+                s = li.weight[rows] * cov**p.cov_power * ((1 - p.explain) + p.explain * expl)
+                s = np.where(li.nterms[rows] == 1, s * p.single_term_penalty, s)
+                seg_positions = tuple(where[k] for k in positions)
+                for r, v in zip(rows.tolist(), s.tolist(), strict=True):
+                    seen_in[r] += 1
+                    if v > label_score.get(r, 0.0):
+                        label_score[r] = v
+                        label_where[r] = seg_positions
+        for label, positions in phrase_hits.items():
+            base = label_score.get(label)
+            if base is None:  # secondary language: phrases only
+                base = float(li.weight[label]) * (p.single_term_penalty if li.nterms[label] == 1 else 1.0)
+                base *= p.secondary_weight
+                seen_in[label] += 1
+            label_score[label] = base + p.phrase_bonus
+            label_where[label] = positions
+        rows_csr = self._label_rows[lang]
+        for label, v in label_score.items():
+            c = int(li.concept[label])
+            ev = evidence.get(c)
+            if ev is None:
+                ev = evidence[c] = _Evidence()
+            ev.segments = max(ev.segments, seen_in[label])
+            if v > ev.score:
+                ev.score = v
+                positions = label_where[label]
+                if label not in phrase_hits:  # keep only the tokens whose terms belong to the label
+                    cols = set(rows_csr.indices[rows_csr.indptr[label] : rows_csr.indptr[label + 1]].tolist())
+                    positions = tuple(
+                        i for i in positions
+                        if li.vocab.get(self._term_of(tokens[i], lang), -1) in cols
+                    )
+                ev.positions = positions
+        for c, ev in evidence.items():
+            bonus = p.repeat_bonus * max(ev.segments - 1, 0)
+            scores[c] = max(scores[c], ev.score + min(bonus, 3 * p.repeat_bonus))
+
+    @staticmethod
+    def _term_of(token: _Token, lang: str) -> str:
+        return stem(token.word, lang)
+
+    @staticmethod
+    def _foreign_ok(positions: tuple[int, ...], tokens: list[_Token]) -> bool:
+        """A match in the text's other language: several words, or one written like a name (Excel, SAP)."""
+        if len(positions) > 1:
+            return True
+        word = tokens[positions[0]].original
+        return len(word) > 1 and (word[0].isupper() or any(ch.isdigit() for ch in word) or not word.isalpha())
+
+    def _descriptions(self, seq: list[str], scores: np.ndarray) -> None:
+        index, p = self.index, self.params
+        if p.desc_weight <= 0:
+            return
+        counts: dict[int, int] = defaultdict(int)
+        for t in seq:
+            col = index.desc_vocab.get(t)
+            if col is not None:
+                counts[col] += 1
+        if not counts:
+            return
+        cols = np.fromiter(counts, dtype=np.int64)
+        q = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32))) * index.desc_idf[cols]
+        q /= float(np.linalg.norm(q)) or 1.0
+        sim = index.desc[:, cols] @ q
+        scores += p.desc_weight * sim.astype(np.float32)
+
+    def _char_grams(self, text: str, scores: np.ndarray) -> None:
+        index, p = self.index, self.params
+        if p.char_weight <= 0:
+            return
+        counts: dict[int, int] = defaultdict(int)
+        for g in char_grams(text):
+            col = index.gram_vocab.get(g)
+            if col is not None:
+                counts[col] += 1
+        if not counts:
+            return
+        cols = np.fromiter(counts, dtype=np.int64)
+        q = np.fromiter(counts.values(), dtype=np.float32) * index.gram_idf[cols]
+        q /= float(np.linalg.norm(q)) or 1.0
+        sim = index.grams[:, cols] @ q
+        best = np.zeros(index.n, dtype=np.float32)
+        np.maximum.at(best, index.gram_concept, sim.astype(np.float32))
+        scores += p.char_weight * best
+
+    def _prior(self, scores: np.ndarray) -> None:
+        index, p = self.index, self.params
+        if p.prior_weight <= 0:
+            return
+        occ = np.flatnonzero(index.kind == K_OCCUPATION)
+        occ_scores = scores[occ]
+        k = min(p.prior_occupations, occ.size)
+        top = occ[np.argpartition(-occ_scores, k - 1)[:k]]
+        top_scores = scores[top]
+        if top_scores.max(initial=0.0) <= 0.2:
+            return
+        w = np.exp((top_scores - top_scores.max()) / p.prior_temperature) * top_scores
+        w /= w.sum()
+        prior = np.asarray(index.requires[top].T @ w).ravel().astype(np.float32)
+        scores += p.prior_weight * prior * (index.kind == K_SKILL)
+
+    # ------------------------------------------------------------------ output
+    def _top(self, scores: np.ndarray, evidence: dict[int, _Evidence], tokens: list[_Token],
+             kinds: tuple[int, ...], top_k: int, threshold: float, lang: str) -> list[Match]:
+        index = self.index
+        mask = np.isin(index.kind, kinds)
+        cand = np.flatnonzero(mask & (scores > 0))
+        if cand.size == 0 or top_k <= 0:
+            return []
+        k = min(top_k, cand.size)
+        part = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+        order = part[np.lexsort((part, -scores[part]))]
+        out = []
+        for c in order.tolist():
+            score = round(float(min(scores[c], 1.0)), 4)
+            ev = evidence.get(c)
+            spans = _merge([(tokens[i].start, tokens[i].end) for i in ev.positions]) if ev else []
+            label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
+            out.append(Match(index.uris[c], score, score >= threshold, spans, label))
+        return out
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent or overlapping character spans joined (tokens of one phrase become one span)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans)):
+        if out and start <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out

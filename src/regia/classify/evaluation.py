@@ -1,0 +1,204 @@
+"""Benchmarks of the classifier: dataset readers, metrics and a timed runner.
+
+Datasets live under ``REGIA_BENCH_DIR`` (layout and metric definitions in its README):
+
+* ``tech``, ``house``, ``techwolf``: English job-ad sentences -> ESCO skills (Decorte et al.). A query is a
+  sentence with at least one ESCO label; metrics RP@5, RP@10 (R-precision at K) and MRR.
+* ``melo-it``, ``melo-it-en``: Italian CP2011 titles -> ESCO occupations or ISCO groups (MELO). Metrics MRR,
+  acc@1, acc@5 over concepts. Every surface form of the gold concept is relevant in MELO, so ranking each
+  concept by its best surface form gives the same MRR as MELO's element-level trec_eval run. The gold comes
+  from the CP2011 <-> ESCO crosswalk, so these run on a taxonomy imported *without* the crosswalk and the
+  CP2011 title files (``MELO_WITHHELD``).
+"""
+
+from __future__ import annotations
+
+import csv
+import resource
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regia.classify.classifier import Classifier, Result
+
+SKILL_SETS = {"tech": "tech", "house": "house", "techwolf": "techwolf"}
+MELO_SETS = {"melo-it": "ita_q_it_c_it", "melo-it-en": "ita_q_it_c_en"}
+DATASETS = (*SKILL_SETS, *MELO_SETS)
+SPLITS = ("test", "validation")
+MELO_WITHHELD = ("esco_cp2011_mapping*", "cp2011_titles*", "cp2011_to_isco08*")
+MELO_DEPTH = 100  # MELO keeps the top 100 elements per query
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    text: str
+    gold: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    split: str
+    task: str  # "skills" or "occupations"
+    queries: tuple[Query, ...]
+    candidates: frozenset[str] | None = None  # occupations: the benchmark's concept set
+
+
+@dataclass
+class BenchResult:
+    dataset: str
+    split: str
+    queries: int
+    metrics: dict[str, float]
+    seconds: float
+    texts_per_second: float
+    peak_memory_mb: float
+    notes: list[str] = field(default_factory=list)
+
+
+def read_skill_set(bench_dir: Path, name: str, split: str = "test") -> Dataset:
+    if name not in SKILL_SETS:
+        raise ValueError(f"unknown skill dataset {name!r}")
+    if name == "techwolf" and split != "test":
+        raise ValueError("techwolf has a test split only")
+    path = bench_dir / "skill-extraction" / f"{SKILL_SETS[name]}_{split}_annotations_uri.csv"
+    gold: dict[str, set[str]] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            uri = (row.get("label_uri") or "").strip()
+            if uri:
+                gold.setdefault(row["sentence"], set()).add(uri)
+    queries = tuple(Query(f"{name}-{i}", sentence, frozenset(uris)) for i, (sentence, uris) in enumerate(gold.items()))
+    return Dataset(name, split, "skills", queries)
+
+
+def _tsv(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8") as fh:
+        return [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+
+
+def read_melo(bench_dir: Path, name: str) -> Dataset:
+    if name not in MELO_SETS:
+        raise ValueError(f"unknown MELO dataset {name!r}")
+    folder = bench_dir / "melo-ita" / MELO_SETS[name]
+    concept_of = {row[0]: row[1] for row in _tsv(folder / "concept_mapping.tsv")}
+    gold: dict[str, set[str]] = {}
+    for row in _tsv(folder / "annotations.tsv"):
+        if row[3] != "0":
+            gold.setdefault(row[0], set()).add(concept_of[row[2]])
+    queries = tuple(Query(qid, title, frozenset(gold[qid])) for qid, title in _tsv(folder / "queries.tsv")
+                    if qid in gold)
+    return Dataset(name, "test", "occupations", queries, frozenset(concept_of.values()))
+
+
+def read_dataset(bench_dir: Path, name: str, split: str = "test") -> Dataset:
+    if name in MELO_SETS:
+        if split != "test":
+            raise ValueError("MELO has no tuning split: it is a single test set")
+        return read_melo(bench_dir, name)
+    return read_skill_set(bench_dir, name, split)
+
+
+# ---------------------------------------------------------------------- metrics
+def rp_at_k(ranked: Sequence[str], gold: frozenset[str], k: int) -> float:
+    """R-precision at K: gold items in the top K over min(K, |gold|) (Decorte et al.)."""
+    if not gold:
+        return 0.0
+    return sum(1 for uri in ranked[:k] if uri in gold) / min(k, len(gold))
+
+
+def reciprocal_rank(ranked: Sequence[str], gold: frozenset[str], depth: int | None = None) -> float:
+    for i, uri in enumerate(ranked[:depth] if depth else ranked, 1):
+        if uri in gold:
+            return 1.0 / i
+    return 0.0
+
+
+def hit_at_k(ranked: Sequence[str], gold: frozenset[str], k: int) -> float:
+    return 1.0 if any(uri in gold for uri in ranked[:k]) else 0.0
+
+
+def skill_metrics(rankings: Sequence[Sequence[str]], golds: Sequence[frozenset[str]]) -> dict[str, float]:
+    n = max(len(golds), 1)
+    return {
+        "RP@5": 100 * sum(rp_at_k(r, g, 5) for r, g in zip(rankings, golds, strict=True)) / n,
+        "RP@10": 100 * sum(rp_at_k(r, g, 10) for r, g in zip(rankings, golds, strict=True)) / n,
+        "MRR": sum(reciprocal_rank(r, g) for r, g in zip(rankings, golds, strict=True)) / n,
+    }
+
+
+def occupation_metrics(rankings: Sequence[Sequence[str]], golds: Sequence[frozenset[str]]) -> dict[str, float]:
+    n = max(len(golds), 1)
+    return {
+        "MRR": sum(reciprocal_rank(r, g, MELO_DEPTH) for r, g in zip(rankings, golds, strict=True)) / n,
+        "acc@1": sum(hit_at_k(r, g, 1) for r, g in zip(rankings, golds, strict=True)) / n,
+        "acc@5": sum(hit_at_k(r, g, 5) for r, g in zip(rankings, golds, strict=True)) / n,
+    }
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# ---------------------------------------------------------------------- runner
+def rankings_for(dataset: Dataset, results: Sequence[Result]) -> list[list[str]]:
+    if dataset.task == "skills":
+        return [[m.uri for m in r.skills] for r in results]
+    allowed = dataset.candidates
+    return [[m.uri for m in r.occupations if allowed is None or m.uri in allowed] for r in results]
+
+
+def run(
+    classifier: Classifier, dataset: Dataset, *, top_k: int = 100, lang: str | None = None,
+    advance: Callable[[], None] | None = None,
+) -> BenchResult:
+    """Classify every query of ``dataset`` (timed) and score the rankings."""
+    if lang is None:
+        lang = "en" if dataset.task == "skills" else "it"
+    include_isco = dataset.task == "occupations"
+    results: list[Result] = []
+    start = time.perf_counter()
+    for q in dataset.queries:
+        results.append(classifier.classify(q.text, top_k=top_k, lang=lang, include_isco=include_isco))
+        if advance:
+            advance()
+    seconds = time.perf_counter() - start
+    rankings = rankings_for(dataset, results)
+    golds = [q.gold for q in dataset.queries]
+    metrics = skill_metrics(rankings, golds) if dataset.task == "skills" else occupation_metrics(rankings, golds)
+    return BenchResult(dataset.name, dataset.split, len(dataset.queries), metrics, seconds,
+                       len(dataset.queries) / seconds if seconds else 0.0, peak_memory_mb())
+
+
+def withheld_taxonomy(reference_dir: Path, work_dir: Path, *, progress: object | None = None) -> tuple[str, list[str]]:
+    """A SQLite taxonomy imported from ``reference_dir`` without the MELO gold's sources.
+
+    Returns the database URL and the reference files left out. The database is kept in ``work_dir`` and
+    reused while the reference files (names and sizes) stay the same.
+    """
+    import fnmatch
+    import hashlib
+
+    from regia.db import make_engine
+    from regia.taxonomy.importer import import_reference
+
+    files = sorted(p for p in reference_dir.rglob("*") if p.is_file())
+    withheld = [str(p.relative_to(reference_dir)) for p in files
+                if any(fnmatch.fnmatch(p.name, pat) for pat in MELO_WITHHELD)]
+    stamp = hashlib.sha256(repr([(str(p.relative_to(reference_dir)), p.stat().st_size) for p in files]).encode())
+    stamp.update(repr(MELO_WITHHELD).encode())
+    db = work_dir / f"taxonomy-melo-{stamp.hexdigest()[:12]}.db"
+    url = f"sqlite:///{db}"
+    done = db.with_suffix(".done")
+    if not done.is_file():
+        work_dir.mkdir(parents=True, exist_ok=True)
+        db.unlink(missing_ok=True)
+        engine = make_engine(url)
+        kwargs = {"progress": progress} if progress is not None else {}
+        import_reference(engine, reference_dir, exclude=list(MELO_WITHHELD), **kwargs)  # type: ignore[arg-type]
+        engine.dispose()
+        done.write_text("\n".join(withheld) + "\n", encoding="utf-8")
+    return url, withheld

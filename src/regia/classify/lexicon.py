@@ -1,0 +1,52 @@
+"""The Italian bridge to ESCO skills: Italian terms written by the Regia team, each pointing to a skill URI.
+
+ESCO's Italian skills file is not in the reference data here (see the data's SOURCES.md), so Italian text
+would reach English-only skills through occupations alone. ``data/lexicon_it.csv`` (provenance in
+``data/README.md``) gives Italian names to the skills most asked in Lombardy's postings. Its entries are
+indexed as Italian labels of kind ``lexicon``; ESCO's own Italian labels, once imported, sit beside them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+DATA = Path(str(resources.files("regia.classify") / "data"))
+LEXICON_FILES = ("lexicon_it.csv",)
+
+
+@dataclass(frozen=True)
+class Entry:
+    term: str
+    lang: str
+    uri: str
+    esco_label: str
+
+
+def _paths() -> list[Path]:
+    return [DATA / name for name in LEXICON_FILES if (DATA / name).is_file()]
+
+
+@lru_cache
+def entries() -> tuple[Entry, ...]:
+    out: list[Entry] = []
+    for path in _paths():
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = (line for line in fh if not line.startswith("#"))
+            for row in csv.DictReader(rows):
+                term, uri = (row.get("term") or "").strip(), (row.get("uri") or "").strip()
+                if term and uri:
+                    out.append(Entry(term, (row.get("lang") or "it").strip(), uri,
+                                     (row.get("esco_label") or "").strip()))
+    return tuple(out)
+
+
+def digest() -> str:
+    h = hashlib.sha256()
+    for path in _paths():
+        h.update(path.read_bytes())
+    return h.hexdigest()
