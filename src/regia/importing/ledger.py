@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from regia.importing.models import LedgerEntry
@@ -41,7 +41,7 @@ class Ledger:
     def save(self) -> None:
         if self._new:
             self.session.execute(
-                LedgerEntry.__table__.insert(),
+                insert(LedgerEntry),
                 [{"source": self.source, "key": k, "hash": h} for k, h in self._new.items()],
             )
         for key, digest in self._changed.items():

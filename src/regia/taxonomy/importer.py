@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -49,40 +50,40 @@ def plan(root: Path, report: ImportReport, exclude: Sequence[str] = ()) -> list[
         if m := esco.CONCEPT_FILE.match(p.name):
             name, lang = m.group(1), m.group(2)
             if name in esco.SPECS:
-                add(esco.ORDER[name], p, lambda c, p=p, n=name, lg=lang: esco.load_concepts(c, p, n, lg))
+                add(esco.ORDER[name], p, partial(esco.load_concepts, path=p, name=name, lang=lang))
             elif name == "skillsHierarchy":
-                add(esco.ORDER[name], p, lambda c, p=p, lg=lang: esco.load_hierarchy(c, p, lg))
+                add(esco.ORDER[name], p, partial(esco.load_hierarchy, path=p, lang=lang))
             elif name in esco.COLLECTIONS:
-                add(7, p, lambda c, p=p, n=name, lg=lang: esco.load_collection(c, p, n, lg))
+                add(7, p, partial(esco.load_collection, path=p, name=name))
             else:
                 report.skipped.append(f"{rel}: not needed")
         elif m := esco.RELATION_FILE.match(p.name):
-            add(6, p, lambda c, p=p, n=m.group(1): esco.load_relations(c, p, n))
+            add(6, p, partial(esco.load_relations, path=p, name=m.group(1)))
         elif m := occupations_it.LABELS_FILE.match(p.name):
             if m.group(1) in esco_langs:
                 report.skipped.append(f"{rel}: superseded by ESCO occupations_{m.group(1)}")
             else:
-                add(5, p, lambda c, p=p, lg=m.group(1): occupations_it.load_labels(c, p, lg))
+                add(5, p, partial(occupations_it.load_labels, path=p, lang=m.group(1)))
         elif occupations_it.CP_TITLES_FILE.match(p.name):
-            add(8, p, lambda c, p=p: occupations_it.load_cp_titles(c, p))
+            add(8, p, partial(occupations_it.load_cp_titles, path=p))
         elif occupations_it.CROSSWALK_FILE.match(p.name):
-            add(9, p, lambda c, p=p: occupations_it.load_crosswalk(c, p))
+            add(9, p, partial(occupations_it.load_crosswalk, path=p))
         elif occupations_it.CP_ISCO_FILE.match(p.name):
-            add(10, p, lambda c, p=p: occupations_it.load_cp_isco(c, p))
+            add(10, p, partial(occupations_it.load_cp_isco, path=p))
         elif territories.COMUNI_FILE.match(p.name):
-            add(12, p, lambda c, p=p: territories.load_comuni(c, p))
+            add(12, p, partial(territories.load_comuni, path=p))
         elif p.name in SUPERSEDED:
             report.skipped.append(f"{rel}: {SUPERSEDED[p.name]}")
         elif territories.GEOJSON_FILE.match(p.name):
-            add(13 if "provinces" in p.name else 14, p, lambda c, p=p: territories.load_geojson(c, p))
+            add(13 if "provinces" in p.name else 14, p, partial(territories.load_geojson, path=p))
         else:
             report.unknown.append(rel)
 
     for edition in ateco.EDITIONS:
-        add(11, None, lambda c, e=edition: ateco.load_edition(c, e))
+        add(11, None, partial(ateco.load_edition, edition=edition))
     add(11, Path("~correspondence"), ateco.load_correspondence)
     if not any(territories.COMUNI_FILE.match(n) for n in names):
-        add(12, None, lambda c: territories.load_comuni(c, territories.packaged_comuni()))
+        add(12, None, partial(territories.load_comuni, path=territories.packaged_comuni()))
 
     expected = {
         "ESCO skills_<lang>.csv": lambda n: n.startswith("skills_"),

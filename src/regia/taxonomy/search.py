@@ -72,7 +72,7 @@ class SearchIndex:
             return [(term, 1.0)]
         if len(term) < 3:
             return []
-        out = []
+        out: list[tuple[str, float]] = []
         i = bisect_left(self.vocabulary, term)
         while i < len(self.vocabulary) and self.vocabulary[i].startswith(term) and len(out) < 50:
             out.append((self.vocabulary[i], 0.8))
@@ -94,11 +94,11 @@ class SearchIndex:
             total = sum(weights)
             matched: dict[int, float] = defaultdict(float)
             for options, weight in zip(expanded, weights, strict=True):
-                seen: set[int] = set()
+                hit: set[int] = set()
                 for term, factor in options:
                     for idx in self.postings[term]:
-                        if idx not in seen:
-                            seen.add(idx)
+                        if idx not in hit:
+                            hit.add(idx)
                             matched[idx] += weight * factor
             for idx, covered in matched.items():
                 entry = self.entries[idx]
@@ -142,11 +142,12 @@ _cache: dict[str, tuple[tuple[int, int], SearchIndex]] = {}
 
 def index_for(engine: Engine, session: Session) -> SearchIndex:
     """The process-wide index for this database, rebuilt when its labels change."""
-    stamp = session.execute(select(func.count(Label.id), func.coalesce(func.max(Label.id), 0))).one()
+    count, last = session.execute(select(func.count(Label.id), func.coalesce(func.max(Label.id), 0))).one()
+    stamp = (int(count), int(last))
     key = engine.url.render_as_string(hide_password=False)
     with _lock:
         cached = _cache.get(key)
-        if cached is None or cached[0] != tuple(stamp):
-            cached = (tuple(stamp), SearchIndex(session))  # type: ignore[assignment]
-            _cache[key] = cached  # type: ignore[assignment]
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, SearchIndex(session))
+            _cache[key] = cached
         return cached[1]

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from regia.taxonomy.models import CollectionMember, Concept, ConceptText, Geometry, Label, Relation
 from regia.taxonomy.normalize import norm
 
 CHUNK = 900  # stays under SQLite's bound-parameter limit for IN (...) lists
+
+RelationRow = tuple[int, int, str, Mapping[str, Any] | None]  # source id, target id, type, attributes
 
 
 @dataclass
@@ -70,7 +72,7 @@ class ConceptStore:
         if new:
             unique = {(r.scheme, r.code): r for r in new}
             self.session.execute(
-                Concept.__table__.insert(),
+                insert(Concept),
                 [
                     {"scheme": r.scheme, "code": r.code, "type": r.type, "uri": r.uri, "level": r.level,
                      "attrs": r.attrs}
@@ -127,7 +129,7 @@ class ConceptStore:
                         rows.append({"concept_id": cid, "lang": lang, "kind": kind, "text": text,
                                      "norm": norm(text, lang)})
             if rows:
-                self.session.execute(Label.__table__.insert(), rows)
+                self.session.execute(insert(Label), rows)
 
     def _replace_texts(self, records: list[ConceptRecord]) -> None:
         recs = [r for r in records if r.lang and r.texts]
@@ -147,7 +149,7 @@ class ConceptStore:
             if t and t.strip()
         ]
         if rows:
-            self.session.execute(ConceptText.__table__.insert(), rows)
+            self.session.execute(insert(ConceptText), rows)
 
     def existing_relations(self, types: Iterable[str]) -> set[tuple[int, int, str]]:
         rows = self.session.execute(
@@ -155,10 +157,10 @@ class ConceptStore:
         )
         return set(rows)
 
-    def add_relations(self, rows: list[tuple[int, int, str, dict[str, Any] | None]]) -> None:
+    def add_relations(self, rows: Sequence[RelationRow]) -> None:
         if rows:
             self.session.execute(
-                Relation.__table__.insert(),
+                insert(Relation),
                 [{"source_id": s, "target_id": t, "type": ty, "attrs": a} for s, t, ty, a in rows],
             )
 
@@ -169,7 +171,7 @@ class ConceptStore:
     def add_members(self, rows: list[tuple[int, str]]) -> None:
         if rows:
             self.session.execute(
-                CollectionMember.__table__.insert(), [{"concept_id": c, "collection": n} for c, n in rows]
+                insert(CollectionMember), [{"concept_id": c, "collection": n} for c, n in rows]
             )
 
     def set_geometry(self, concept_id: int, geojson: str) -> bool:

@@ -74,9 +74,9 @@ class Context:
             self.reject(report, source, Rejection(self.rel(path), 1, f"missing columns: {', '.join(missing)}",
                                                   ",".join(header), field="header"))
             return
-        records = list(records)
-        self.progress.start(self.rel(path), len(records))
-        for rec in records:
+        all_records = list(records)
+        self.progress.start(self.rel(path), len(all_records))
+        for rec in all_records:
             self.progress.advance()
             report.read += 1
             if isinstance(rec, BadRow):

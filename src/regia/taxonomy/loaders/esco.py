@@ -10,7 +10,7 @@ from regia.importing.quarantine import Rejection
 from regia.importing.report import FileReport
 from regia.taxonomy import models as m
 from regia.taxonomy.loaders.context import Context
-from regia.taxonomy.store import ConceptRecord
+from regia.taxonomy.store import ConceptRecord, RelationRow
 
 ESCO_URI = re.compile(r"^http://data\.europa\.eu/esco/(skill|occupation|isco|isced-f)/[A-Za-z0-9-]+$")
 CONCEPT_ROW = re.compile(r'^"?[A-Za-z]+"?,"?https?://')
@@ -164,7 +164,7 @@ def _add_links(ctx: Context, links: list[tuple[str, str, str]]) -> int:
     return len(new)
 
 
-def load_collection(ctx: Context, path: Path, name: str, lang: str) -> FileReport:
+def load_collection(ctx: Context, path: Path, name: str) -> FileReport:
     collection = COLLECTIONS[name]
     source = f"esco:{name}"
     report = ctx.file_report(path, f"ESCO collection {collection}")
@@ -217,7 +217,7 @@ def load_relations(ctx: Context, path: Path, name: str) -> FileReport:
         {m.ESSENTIAL_SKILL, m.OPTIONAL_SKILL} if name == "occupationSkillRelations"
         else {m.SKILL_ESSENTIAL_FOR, m.SKILL_OPTIONAL_FOR} if name == "skillSkillRelations" else {m.BROADER}
     )
-    new = []
+    new: list[RelationRow] = []
     for row in ctx.rows(path, report, source, required=required, record_start=start):
         v = row.values
         a, b = v[src_col].strip(), v[dst_col].strip()
@@ -226,9 +226,9 @@ def load_relations(ctx: Context, path: Path, name: str) -> FileReport:
         if not problem:
             problem, field = _bad_uri(b, dst_kinds), dst_col
         if not problem and rtype is None:
-            problem, field = f"unknown relation type {v[type_col]!r}", type_col
-        if problem:
-            ctx.reject(report, source, Rejection(ctx.rel(path), row.line, problem, row.raw, field, a or None))
+            problem, field = f"unknown relation type {v.get(type_col or '')!r}", type_col or src_col
+        if problem or rtype is None:
+            ctx.reject(report, source, Rejection(ctx.rel(path), row.line, problem or "", row.raw, field, a or None))
             continue
         if a not in ctx.store.by_uri or b not in ctx.store.by_uri:
             report.skipped += 1  # a concept this version's concept files do not hold

@@ -10,7 +10,7 @@ from regia.importing.report import FileReport
 from regia.taxonomy import models as m
 from regia.taxonomy.loaders.context import Context
 from regia.taxonomy.loaders.esco import _bad_uri
-from regia.taxonomy.store import ConceptRecord
+from regia.taxonomy.store import ConceptRecord, RelationRow
 
 CP_CODE = re.compile(r"^\d(?:\.\d{1,2}){0,4}$")
 ISCO_CODE = re.compile(r"^\d{1,4}$")
@@ -83,7 +83,7 @@ def load_cp_titles(ctx: Context, path: Path) -> FileReport:
 
 def _link_cp_parents(ctx: Context) -> None:
     existing = ctx.store.existing_relations({m.BROADER})
-    new = []
+    new: list[RelationRow] = []
     for (scheme, code), cid in ctx.store.by_key.items():
         if scheme != "cp2011" or "." not in code:
             continue
@@ -120,7 +120,7 @@ def load_crosswalk(ctx: Context, path: Path) -> FileReport:
     missing = [r for c, r in titles.items() if ctx.store.id_of("cp2011", c) is None]
     ctx.store.write(missing)
     existing = ctx.store.existing_relations(SKOS)
-    new = []
+    new: list[RelationRow] = []
     for code, uri, rel, _line in pairs:
         target = ctx.store.by_uri.get(uri)
         if target is None:
@@ -144,7 +144,7 @@ def load_cp_isco(ctx: Context, path: Path) -> FileReport:
     source = "derived:cp2011-isco08"
     report = ctx.file_report(path, "CP2011 -> ISCO-08 (derived)")
     existing = ctx.store.existing_relations({m.ISCO_DERIVED})
-    new = []
+    new: list[RelationRow] = []
     for row in ctx.rows(path, report, source, required=["cp2011_code", "isco08_code"], record_start=None):
         v = row.values
         code, isco = v["cp2011_code"].strip(), v["isco08_code"].strip()
@@ -154,8 +154,8 @@ def load_cp_isco(ctx: Context, path: Path) -> FileReport:
             problem, field = f"unknown ISCO-08 group {isco!r}", "isco08_code"
         elif cp_id is None:
             problem, field = f"unknown CP2011 code {code!r}", "cp2011_code"
-        if problem:
-            ctx.reject(report, source, Rejection(ctx.rel(path), row.line, problem, row.raw, field, code))
+        if problem or cp_id is None or isco_id is None:
+            ctx.reject(report, source, Rejection(ctx.rel(path), row.line, problem or "", row.raw, field, code))
             continue
         key = (cp_id, isco_id, m.ISCO_DERIVED)
         if key in existing:
