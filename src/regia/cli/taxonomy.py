@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from regia.cli.common import console, engine, err, fail, print_json
@@ -13,6 +14,16 @@ from regia.db import session_factory
 from regia.importing import quarantine as quarantine_store
 from regia.progress import RichProgress
 from regia.taxonomy import service
+from regia.taxonomy.download import (
+    DEFAULT_ESCO_VERSION,
+    DownloadError,
+    DownloadReport,
+    RichDownloadProgress,
+    download_reference,
+    install_esco_zip,
+    install_provinces,
+    manual_steps,
+)
 from regia.taxonomy.importer import import_reference
 
 app = typer.Typer(no_args_is_help=True, help="The taxonomy: ESCO, ISCO, CP2011, ATECO, territories.")
@@ -51,6 +62,72 @@ def import_(
             console.print(f"{title}: {item}")
     if totals["rejected"]:
         console.print(f"[yellow]{totals['rejected']} rows rejected: see `regia taxonomy quarantine`")
+
+
+@app.command("download")
+def download(
+    esco_version: str = typer.Option(None, "--esco-version", show_default=False,
+                                     help=f"ESCO version (default {DEFAULT_ESCO_VERSION}; with --from-file, "
+                                          "the one in the zip's name)"),
+    lang: str = typer.Option("it,en", "--lang", help="Languages of the ESCO packages, comma-separated"),
+    dest: Path = typer.Option(None, "--dest", help="Destination folder (default REGIA_REFERENCE_DIR)"),
+    force: bool = typer.Option(False, "--force", help="Download and replace what is present and verified"),
+    from_file: Path = typer.Option(None, "--from-file", dir_okay=False,
+                                   help="Install an ESCO zip downloaded by hand (no network)"),
+    geo_from_file: Path = typer.Option(None, "--geo-from-file", dir_okay=False,
+                                       help="Install limits_IT_provinces.geojson downloaded by hand"),
+    sha256: str = typer.Option(None, "--sha256", help="SHA-256 of the zip (one --lang or --from-file)"),
+    geo: bool = typer.Option(True, "--geo/--no-geo", help="Also fetch the province boundaries"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
+) -> None:
+    """Fetch the official ESCO CSV packages and the province boundaries, verified, into REGIA_REFERENCE_DIR.
+
+    ESCO: {REGIA_ESCO_DOWNLOAD_URL}/<quoted "ESCO dataset - v<version> - classification - <lang> - csv.zip">
+
+    Provinces: {REGIA_GEO_DOWNLOAD_URL}/limits_IT_provinces.geojson
+
+    Offline, or where the ESCO portal only offers its form: download the zip in a browser, then --from-file.
+    """
+    settings = get_settings()
+    root = dest or settings.reference_dir
+    langs = [x.strip().lower() for x in lang.split(",") if x.strip()]
+    version = esco_version or DEFAULT_ESCO_VERSION
+    local = from_file is not None or geo_from_file is not None
+    if sha256 and not from_file and len(langs) != 1:
+        raise fail("--sha256 needs one package: a single --lang, or --from-file", 2)
+    if not local and not langs and not geo:
+        raise fail("nothing to download: give --lang, or leave out --no-geo", 2)
+    try:
+        if local:
+            report = DownloadReport(root)
+            root.mkdir(parents=True, exist_ok=True)
+            if from_file is not None:
+                report.items.append(install_esco_zip(from_file, root, version=esco_version, sha256=sha256,
+                                                     force=force))
+            if geo_from_file is not None:
+                report.items.append(install_provinces(geo_from_file, root))
+        else:
+            with RichDownloadProgress(err, enabled=not quiet and not as_json) as progress:
+                report = download_reference(settings, dest=root, esco_version=version, langs=langs,
+                                            force=force, progress=progress, geo=geo, sha256=sha256)
+    except DownloadError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        steps = exc.manual or manual_steps(settings, esco_version=version, langs=langs or ["it"], dest=dest)
+        err.print(escape(steps), soft_wrap=True, highlight=False)
+        raise typer.Exit(1) from exc
+    if as_json:
+        print_json(report.as_dict())
+        return
+    table = Table(title=f"Reference data in {root}")
+    for col in ("what", "status", "where", "checksum", "files", "note"):
+        table.add_column(col, no_wrap=col in ("what", "status"))
+    for item in report.items:
+        where = item.path.relative_to(root) if item.path.is_relative_to(root) else item.path
+        table.add_row(item.name, item.status, str(where), item.checksum or "-", str(len(item.files)),
+                      item.note)
+    console.print(table)
+    console.print(f"Next: regia taxonomy import {root}", soft_wrap=True)
 
 
 @app.command()
