@@ -47,10 +47,14 @@ def demo(
     if not held:
         root = settings.reference_dir
         if not any(root.rglob("skills_*.csv*")) if root.is_dir() else True:
-            from regia.taxonomy.download import download_reference
+            from regia.taxonomy.download import DownloadError, download_reference
 
             err.print(f"No ESCO files in {root}: downloading them (see `regia taxonomy download`).")
-            download_reference(settings, dest=root)
+            try:
+                download_reference(settings, dest=root)
+            except DownloadError as exc:
+                err.print(exc.explain())
+                raise typer.Exit(1) from exc
         err.print(f"Importing reference data from {root} ...")
         with RichProgress(err) as progress:
             import_reference(eng, root, progress=progress)

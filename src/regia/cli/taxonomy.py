@@ -144,7 +144,7 @@ def quarantine(as_json: bool = typer.Option(False, "--json")) -> None:
     for col in ("file", "line", "field", "reason"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["file"], str(r["line"] or ""), r["field"] or "", r["reason"])
+        table.add_row(str(r["file"]), str(r["line"] or ""), str(r["field"] or ""), str(r["reason"]))
     console.print(table)
 
 
