@@ -98,6 +98,8 @@ class _Evidence:
     score: float = 0.0
     positions: tuple[int, ...] = ()
     segments: int = 0
+    label: int = -1  # label row whose terms filter ``positions`` (-1: a phrase, keep them all)
+    lang: str = ""
 
 
 class Classifier:
@@ -230,7 +232,6 @@ class Classifier:
                 seen_in[label] += 1
             label_score[label] = base + p.phrase_bonus
             label_where[label] = positions
-        rows_csr = self._label_rows[lang]
         for label, v in label_score.items():
             c = int(li.concept[label])
             ev = evidence.get(c)
@@ -239,21 +240,20 @@ class Classifier:
             ev.segments = max(ev.segments, seen_in[label])
             if v > ev.score:
                 ev.score = v
-                positions = label_where[label]
-                if label not in phrase_hits:  # keep only the tokens whose terms belong to the label
-                    cols = set(rows_csr.indices[rows_csr.indptr[label] : rows_csr.indptr[label + 1]].tolist())
-                    positions = tuple(
-                        i for i in positions
-                        if li.vocab.get(self._term_of(tokens[i], lang), -1) in cols
-                    )
-                ev.positions = positions
+                ev.positions = label_where[label]
+                # a phrase's tokens are its evidence; a covered label keeps the tokens of its own terms
+                ev.label = -1 if label in phrase_hits else label
+                ev.lang = lang
         for c, ev in evidence.items():
             bonus = p.repeat_bonus * max(ev.segments - 1, 0)
             scores[c] = max(scores[c], ev.score + min(bonus, 3 * p.repeat_bonus))
 
-    @staticmethod
-    def _term_of(token: _Token, lang: str) -> str:
-        return stem(token.word, lang)
+    def _evidence(self, ev: _Evidence, tokens: list[_Token]) -> tuple[int, ...]:
+        if ev.label < 0:
+            return ev.positions
+        li, rows = self.index.langs[ev.lang], self._label_rows[ev.lang]
+        cols = set(rows.indices[rows.indptr[ev.label] : rows.indptr[ev.label + 1]].tolist())
+        return tuple(i for i in ev.positions if li.vocab.get(stem(tokens[i].word, ev.lang), -1) in cols)
 
     @staticmethod
     def _foreign_ok(positions: tuple[int, ...], tokens: list[_Token]) -> bool:
@@ -330,7 +330,7 @@ class Classifier:
         for c in order.tolist():
             score = round(float(min(scores[c], 1.0)), 4)
             ev = evidence.get(c)
-            spans = _merge([(tokens[i].start, tokens[i].end) for i in ev.positions]) if ev else []
+            spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens)]) if ev else []
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
             out.append(Match(index.uris[c], score, score >= threshold, spans, label))
         return out

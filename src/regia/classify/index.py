@@ -39,7 +39,7 @@ from regia.taxonomy.normalize import fold, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # bump when the index layout or the build changes
+FORMAT = 4  # bump when the index layout or the build changes
 LANGS = ("it", "en")
 KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 0.97}
 # Concept kinds of the classifier (rows of the concept arrays).
@@ -75,11 +75,11 @@ class Index:
     # English descriptions: concepts x terms, TF-IDF rows L2-normalised (zero rows for no description).
     desc_vocab: dict[str, int]
     desc_idf: np.ndarray
-    desc: sparse.csr_matrix
+    desc: sparse.csc_matrix  # column slices are what a query needs
     # Character 3-grams of occupation and ISCO labels (both languages): labels x grams, L2-normalised.
     gram_vocab: dict[str, int]
     gram_idf: np.ndarray
-    grams: sparse.csr_matrix
+    grams: sparse.csc_matrix
     gram_concept: np.ndarray
     # occupation row -> skill row, weight 1 essential / 0.5 optional (concepts x concepts, CSR).
     requires: sparse.csr_matrix
@@ -162,7 +162,7 @@ def build(session: Session, fp: str | None = None) -> Index:
     concept_rows = session.execute(
         select(Concept.id, Concept.uri, Concept.type).where(Concept.type.in_(list(_KIND_OF_TYPE)))
         .where(Concept.uri.is_not(None)).order_by(Concept.id)
-    ).tuples().all()
+    ).all()
     row_of: dict[int, int] = {}
     uris: list[str] = []
     kinds: list[int] = []
@@ -185,7 +185,7 @@ def build(session: Session, fp: str | None = None) -> Index:
             per_lang[lang][key] = kind
 
     n_labels = 0
-    for cid, lang, kind, text in session.execute(select(Label.concept_id, Label.lang, Label.kind, Label.text)).tuples():
+    for cid, lang, kind, text in session.execute(select(Label.concept_id, Label.lang, Label.kind, Label.text)):
         row = row_of.get(cid)
         if row is None or lang not in LANGS:
             continue
@@ -211,7 +211,7 @@ def build(session: Session, fp: str | None = None) -> Index:
     docs: dict[int, list[str]] = defaultdict(list)
     for cid, lang, text in session.execute(
         select(ConceptText.concept_id, ConceptText.lang, ConceptText.text).where(ConceptText.field == "description")
-    ).tuples():
+    ):
         row = row_of.get(cid)
         if row is not None and lang == "en":
             docs[row].extend(terms(text, "en"))
@@ -230,14 +230,14 @@ def build(session: Session, fp: str | None = None) -> Index:
         drows.extend([row] * len(cols))
         dcols.extend(cols.tolist())
         dvals.extend(vals.tolist())
-    desc = sparse.csr_matrix((np.array(dvals, dtype=np.float32), (drows, dcols)), shape=(len(uris), len(desc_vocab)))
+    desc = sparse.csc_matrix((np.array(dvals, dtype=np.float32), (drows, dcols)), shape=(len(uris), len(desc_vocab)))
 
     # Character 3-grams over occupation and ISCO labels of both languages (noisy and abbreviated titles).
     gram_docs: list[tuple[int, Counter[str]]] = []
     for cid, text in session.execute(
         select(Label.concept_id, Label.text).join(Concept, Concept.id == Label.concept_id)
         .where(Concept.type.in_([OCCUPATION, ISCO])).where(Label.kind != "hidden")
-    ).tuples():
+    ):
         row = row_of.get(cid)
         if row is not None:
             gram_docs.append((row, Counter(char_grams(text))))
@@ -254,7 +254,7 @@ def build(session: Session, fp: str | None = None) -> Index:
         grows.extend([r] * len(cols))
         gcols.extend(cols.tolist())
         gvals.extend(vals.tolist())
-    grams = sparse.csr_matrix((np.array(gvals, dtype=np.float32), (grows, gcols)),
+    grams = sparse.csc_matrix((np.array(gvals, dtype=np.float32), (grows, gcols)),
                               shape=(len(gram_docs), len(gram_vocab)))
     gram_concept = np.array([row for row, _ in gram_docs], dtype=np.int32)
 
@@ -263,7 +263,7 @@ def build(session: Session, fp: str | None = None) -> Index:
     for src, dst, rtype in session.execute(
         select(Relation.source_id, Relation.target_id, Relation.type)
         .where(Relation.type.in_([ESSENTIAL_SKILL, OPTIONAL_SKILL]))
-    ).tuples():
+    ):
         if src in row_of and dst in row_of:
             rrows.append(row_of[src])
             rcols.append(row_of[dst])

@@ -44,8 +44,7 @@ def classify(
                 raise fail(str(exc), 2) from exc
             notes = []
             if data.task == "occupations":
-                url, withheld = evaluation.withheld_taxonomy(settings.reference_dir,
-                                                             settings.data_dir / "bench", progress=progress)
+                url, withheld = evaluation.withheld_taxonomy(settings.reference_dir, settings.data_dir / "bench")
                 err.print(f"[bold]{name}[/bold]: taxonomy imported from {settings.reference_dir} with the gold's "
                           f"sources withheld: {', '.join(withheld) or '(none found)'}")
                 notes.append("withheld: " + ", ".join(withheld))
@@ -73,6 +72,8 @@ def classify(
                 ("RP@5", "RP@10", "MRR", "acc@1", "acc@5")}
         table.add_row(r.dataset, r.split, str(r.queries), cell["RP@5"], cell["RP@10"], cell["MRR"], cell["acc@1"],
                       cell["acc@5"], f"{r.texts_per_second:,.0f}", f"{r.peak_memory_mb:,.0f}")
-    console.print(table)
-    console.print("RP@K in %, R-precision at K (Decorte et al.); MRR over the top 100; peak MB = peak resident "
-                  "memory of this process. MELO runs on a taxonomy without the CP2011 crosswalk and titles.")
+    console.print(table, width=max(console.width, 130))
+    console.print("RP@K in %, R-precision at K (Decorte et al.); MRR over the top 100; texts/s = classification "
+                  "only, one text at a time; peak MB = peak resident memory of the benchmark process (index "
+                  "included). MELO runs on a taxonomy imported without the CP2011 crosswalk and titles.",
+                  width=max(console.width, 130))
