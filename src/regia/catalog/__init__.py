@@ -1,0 +1,1 @@
+"""The single shared training catalogue (supply side): providers, courses, editions, skills taught."""

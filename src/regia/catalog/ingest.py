@@ -1,0 +1,390 @@
+"""Publishing into the catalogue once-only: read a course list, validate, recognise what is already held,
+store the rest; rejected records go to the quarantine.
+
+Counts are per record (one record = one course edition):
+
+- ``read``: records found in the file;
+- ``stored``: records that added a course, or a new edition of a course already held;
+- ``duplicate``: records recognised as an edition already held (sent again, by the same source or by
+  another one, with or without edits: edits are merged into the entry and kept in its history);
+- ``rejected``: records that could not be read or failed validation (see ``regia.importing.quarantine``).
+
+How a course is recognised is in ``matching``. What a second source changes: a *re-sent* record (same source,
+same key) replaces the course's fields with the new ones; another source's record adds itself to the
+course's sources, fills fields the entry lacks and adds targets, funding channels and skills, but does not
+overwrite the title or description the course was first published with. Both are kept in the history
+(``CourseVersion``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from regia.catalog import formats, matching
+from regia.catalog.matching import CourseRef, EditionRef, Match, key_text
+from regia.catalog.models import (
+    ORIGIN_CLASSIFIER,
+    ORIGIN_PROVIDER,
+    Course,
+    CourseFunding,
+    CourseOccupation,
+    CourseSkill,
+    CourseSource,
+    CourseTarget,
+    CourseVersion,
+    Edition,
+    Provider,
+    utcnow,
+)
+from regia.catalog.tagging import Tagger, collections
+from regia.catalog.validation import CourseRecord, Invalid, Places, validate_record
+from regia.importing.csvfile import BadRow
+from regia.importing.ledger import content_hash
+from regia.importing.quarantine import Rejection, keep
+from regia.taxonomy.models import Concept, Label
+
+DOMAIN = "courses"
+FLUSH_EVERY = 500
+
+
+@dataclass
+class IngestReport:
+    file: str
+    source: str
+    read: int = 0
+    stored: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    courses_new: int = 0
+    courses_updated: int = 0
+    editions_new: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    course_ids: list[int] = field(default_factory=list)  # courses touched, in order of first appearance
+
+    def counts(self) -> dict[str, int]:
+        return {"read": self.read, "stored": self.stored, "duplicate": self.duplicate, "rejected": self.rejected}
+
+    def as_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        out["rejections"] = [str(r) for r in self.rejections]
+        out.pop("course_ids")
+        return out
+
+
+# ------------------------------------------------------------------------------------------- places
+def load_places(session: Session) -> Places:
+    """Comuni (ISTAT code -> name, NUTS3) from the taxonomy."""
+    rows = session.execute(
+        select(Concept.code, Concept.attrs, Label.text)
+        .join(Label, Label.concept_id == Concept.id)
+        .where(Concept.type == "territory", Concept.level == "comune", Label.kind == "preferred"))
+    return Places({code: (name, (attrs or {}).get("nuts3") or "") for code, attrs, name in rows})
+
+
+# ------------------------------------------------------------------------------------------- holdings
+class Holdings:
+    """What the catalogue already holds, loaded lazily per provider, updated as records are stored."""
+
+    def __init__(self, session: Session, source: str) -> None:
+        self.session = session
+        self.source = source
+        self.provider_by_vat: dict[str, Provider] = {}
+        self.names: dict[str, list[int]] = {}
+        for p in session.scalars(select(Provider)):
+            self.provider_by_vat[p.vat or f"id:{p.id}"] = p
+            self.names.setdefault(p.name_key, []).append(p.id)
+        self.source_keys: dict[str, tuple[int, str]] = {
+            key: (cid, digest) for key, cid, digest in session.execute(
+                select(CourseSource.source_key, CourseSource.course_id, CourseSource.content_hash)
+                .where(CourseSource.source == source))}
+        self._courses: dict[int, list[CourseRef]] = {}
+        self.refs: dict[int, CourseRef] = {}
+
+    def courses_of(self, provider_id: int) -> list[CourseRef]:
+        if provider_id not in self._courses:
+            refs: dict[int, CourseRef] = {}
+            for cid, code, title_key in self.session.execute(
+                    select(Course.id, Course.course_code, Course.title_key).where(Course.provider_id == provider_id)):
+                refs[cid] = CourseRef(cid, provider_id, code or "", title_key)
+            if refs:
+                for eid, cid, start, comune, nuts3 in self.session.execute(
+                        select(Edition.id, Edition.course_id, Edition.start_date, Edition.comune, Edition.nuts3)
+                        .join(Course, Course.id == Edition.course_id).where(Course.provider_id == provider_id)):
+                    refs[cid].editions.append(EditionRef(eid, start, comune, nuts3))
+            self._courses[provider_id] = list(refs.values())
+            self.refs.update(refs)
+        return self._courses[provider_id]
+
+    def ref(self, course_id: int) -> CourseRef:
+        if course_id not in self.refs:
+            provider_id = self.session.scalar(select(Course.provider_id).where(Course.id == course_id))
+            if provider_id is not None:
+                self.courses_of(provider_id)
+        return self.refs[course_id]
+
+    def add(self, ref: CourseRef) -> None:
+        self.courses_of(ref.provider_id).append(ref)
+        self.refs[ref.id] = ref
+
+    def match(self, source_key: str, rec: CourseRecord, rows: list[CourseRecord]) -> Match | None:
+        known = self.source_keys.get(source_key)
+        if known:
+            return Match(known[0], "source_key", 1.0)
+        provider = self.provider_by_vat.get(rec.provider_vat)
+        if provider is not None and rec.course_code:
+            for ref in self.courses_of(provider.id):
+                if ref.code == rec.course_code:
+                    return Match(ref.id, "natural_key", 1.0)
+        provider_ids = [provider.id] if provider is not None else []
+        provider_ids += [pid for pid in matching.similar_names(key_text(rec.provider_name), self.names)
+                         if pid not in provider_ids]
+        candidates = [ref for pid in provider_ids for ref in self.courses_of(pid)]
+        return matching.best_fuzzy(candidates, key_text(rec.title), {r.comune for r in rows},
+                                   {r.nuts3 for r in rows}, {r.start_date for r in rows if r.start_date})
+
+
+# ------------------------------------------------------------------------------------------- ingest
+def source_key(rec: CourseRecord) -> str:
+    return f"{rec.provider_vat}|{rec.course_code}" if rec.course_code else f"{rec.provider_vat}|t:{key_text(rec.title)}"
+
+
+Item = tuple[int, dict[str, object], str]  # (line, raw values, raw text)
+
+
+class Ingest:
+    def __init__(self, session: Session, *, source: str, file: str, places: Places, tagger: Tagger | None) -> None:
+        self.session = session
+        self.source = source
+        self.file = file
+        self.places = places
+        self.tagger = tagger
+        self.holdings = Holdings(session, source)
+        self.colls = collections(session)
+        self.report = IngestReport(file=file, source=source)
+
+    # -- reading and validation
+    def run(self, items: Iterable[Item | BadRow], *, advance: Callable[[], None] | None = None) -> IngestReport:
+        groups: dict[str, list[tuple[int, CourseRecord]]] = {}
+        for item in items:
+            self.report.read += 1
+            if advance:
+                advance()
+            if isinstance(item, BadRow):
+                self.reject(Rejection(self.file, item.line, item.reason, item.raw))
+                continue
+            line, values, raw = item
+            try:
+                rec = validate_record(values, self.places)
+            except Invalid as exc:
+                rid = f"{values.get('provider_vat', '')}|{values.get('course_code', '')}".strip("|") or None
+                self.reject(Rejection(self.file, line, exc.reason, raw, exc.field, rid))
+                continue
+            groups.setdefault(source_key(rec), []).append((line, rec))
+        for n, (key, rows) in enumerate(groups.items(), start=1):
+            self.store(key, [rec for _, rec in rows])
+            if n % FLUSH_EVERY == 0:
+                self.session.flush()
+        keep(self.session, domain=DOMAIN, source=self.source, rejections=self.report.rejections)
+        self.session.flush()
+        return self.report
+
+    def reject(self, rejection: Rejection) -> None:
+        self.report.rejected += 1
+        self.report.rejections.append(rejection)
+
+    # -- storing one course (all its rows in this file)
+    def store(self, key: str, rows: list[CourseRecord]) -> None:
+        rec = rows[0]
+        for other in rows[1:]:  # a course's rows may differ in funding and targets per edition
+            rec.targets += [t for t in other.targets if t not in rec.targets]
+        fundings = list(dict.fromkeys(r.funding for r in rows if r.funding))
+        content = rec.course_content()
+        content["funding"] = sorted(str(f) for f in fundings)
+        digest = content_hash(content)
+        match = self.holdings.match(key, rec, rows)
+        if match is None:
+            course = self.create(rec, fundings)
+            ref = CourseRef(course.id, course.provider_id, rec.course_code, key_text(rec.title))
+            self.holdings.add(ref)
+            self.session.add(CourseSource(course_id=course.id, source=self.source, source_key=key,
+                                          content_hash=digest, match="new"))
+            self.session.add(CourseVersion(course_id=course.id, source=self.source, content_hash=digest,
+                                           data=_jsonable(content), changes=[]))
+            self.report.courses_new += 1
+        else:
+            ref = self.holdings.ref(match.course_id)
+            course = self.session.get_one(Course, match.course_id)
+            self.merge(course, key, rec, fundings, content, digest, match)
+        self.holdings.source_keys[key] = (ref.id, digest)
+        if ref.id not in self.report.course_ids:
+            self.report.course_ids.append(ref.id)
+        for row in rows:
+            self.edition(course, ref, row)
+
+    def provider(self, rec: CourseRecord) -> Provider:
+        provider = self.holdings.provider_by_vat.get(rec.provider_vat)
+        if provider is None:
+            vat = rec.provider_vat
+            provider = Provider(vat=vat, tax_code=vat if len(vat) == 11 else None, name=rec.provider_name,
+                                name_key=key_text(rec.provider_name))
+            self.session.add(provider)
+            self.session.flush()
+            self.holdings.provider_by_vat[vat] = provider
+            self.holdings.names.setdefault(provider.name_key, []).append(provider.id)
+        return provider
+
+    def create(self, rec: CourseRecord, fundings: list) -> Course:  # type: ignore[type-arg]
+        provider = self.provider(rec)
+        course = Course(provider_id=provider.id, course_code=rec.course_code or None, title=rec.title,
+                        title_key=key_text(rec.title), description=rec.description, hours=rec.hours,
+                        modality=rec.modality, cost_eur=rec.cost_eur, eqf_level=rec.eqf_level,
+                        certification=rec.certification or None)
+        course.targets = [CourseTarget(target=t) for t in rec.targets]
+        course.funding = [CourseFunding(channel=f.channel, fund=f.fund) for f in fundings]
+        self.session.add(course)
+        self.tag(course, rec, new=True)
+        self.session.flush()
+        return course
+
+    def tag(self, course: Course, rec: CourseRecord, *, new: bool, retag: bool = False) -> None:
+        held = {s.uri: s for s in ([] if new else course.skills)}
+        if retag:  # the text changed: the classifier's unconfirmed tags are redone
+            for s in list(course.skills):
+                if s.origin == ORIGIN_CLASSIFIER and not s.confirmed:
+                    course.skills.remove(s)
+                    held.pop(s.uri, None)
+            for o in list(course.occupations):
+                if o.origin == ORIGIN_CLASSIFIER:
+                    course.occupations.remove(o)
+        skills = list(course.skills) if not new else []
+        for uri in rec.skills:
+            if uri in held:
+                held[uri].origin, held[uri].confirmed = ORIGIN_PROVIDER, True
+            else:
+                held[uri] = CourseSkill(uri=uri, origin=ORIGIN_PROVIDER, score=1.0, confirmed=True)
+                skills.append(held[uri])
+        occ_held = {o.uri for o in ([] if new else course.occupations)}
+        occupations = list(course.occupations) if not new else []
+        for uri in rec.occupations:
+            if uri not in occ_held:
+                occupations.append(CourseOccupation(uri=uri, origin=ORIGIN_PROVIDER, score=1.0))
+                occ_held.add(uri)
+        if self.tagger is not None and (new or retag):
+            tags = self.tagger.tags(rec.title, rec.description)
+            for uri, score in tags.skills:
+                if uri not in held:
+                    held[uri] = CourseSkill(uri=uri, origin=ORIGIN_CLASSIFIER, score=round(score, 4),
+                                            confirmed=False)
+                    skills.append(held[uri])
+            for uri, score in tags.occupations:
+                if uri not in occ_held:
+                    occupations.append(CourseOccupation(uri=uri, origin=ORIGIN_CLASSIFIER, score=round(score, 4)))
+                    occ_held.add(uri)
+        course.skills = skills
+        course.occupations = occupations
+        uris = {s.uri for s in skills}
+        course.digital = bool(uris & self.colls.get("digital", set()))
+        course.green = bool(uris & self.colls.get("green", set()))
+
+    def merge(self, course: Course, key: str, rec: CourseRecord, fundings: list, content: dict[str, object],  # type: ignore[type-arg]
+              digest: str, match: Match) -> None:
+        src = self.session.scalar(select(CourseSource).where(CourseSource.source == self.source,
+                                                            CourseSource.source_key == key))
+        if src is not None and src.content_hash == digest:
+            src.last_seen = utcnow()
+            return
+        changes = _changes(course, rec)
+        if src is None:
+            self.session.add(CourseSource(course_id=course.id, source=self.source, source_key=key,
+                                          content_hash=digest, match=match.how, match_score=match.score))
+            # another source: fill what is missing, add targets, funding and skills
+            course.description = course.description or rec.description
+            course.course_code = course.course_code or rec.course_code or None
+            course.eqf_level = course.eqf_level or rec.eqf_level
+            course.certification = course.certification or rec.certification or None
+            self.tag(course, rec, new=False)
+        else:
+            # the same source sent an edited record: its fields replace the entry's
+            src.content_hash, src.last_seen = digest, utcnow()
+            text_changed = (course.title, course.description) != (rec.title, rec.description)
+            course.title, course.title_key = rec.title, key_text(rec.title)
+            course.description, course.hours, course.modality = rec.description, rec.hours, rec.modality
+            course.cost_eur, course.eqf_level = rec.cost_eur, rec.eqf_level
+            course.certification = rec.certification or None
+            course.course_code = rec.course_code or course.course_code
+            self.holdings.ref(course.id).title_key = course.title_key
+            self.tag(course, rec, new=False, retag=text_changed)
+        have_targets = {t.target for t in course.targets}
+        course.targets += [CourseTarget(target=t) for t in rec.targets if t not in have_targets]
+        have_funding = {(f.channel, f.fund) for f in course.funding}
+        course.funding += [CourseFunding(channel=f.channel, fund=f.fund) for f in fundings
+                           if (f.channel, f.fund) not in have_funding]
+        course.updated_at = utcnow()
+        self.session.add(CourseVersion(course_id=course.id, source=self.source, content_hash=digest,
+                                       data=_jsonable(content), changes=changes))
+        self.report.courses_updated += 1
+
+    def edition(self, course: Course, ref: CourseRef, rec: CourseRecord) -> None:
+        for held in ref.editions:
+            if not matching.same_edition(held, rec.start_date, rec.comune):
+                continue
+            edition = held.obj if held.obj is not None else self.session.get_one(Edition, held.id)
+            held.obj = edition
+            if self.source not in edition.sources:
+                edition.sources = [*edition.sources, self.source]
+                edition.seats = edition.seats or rec.seats
+                edition.end_date = edition.end_date or rec.end_date
+            elif (edition.seats, edition.end_date, edition.start_date) != (rec.seats, rec.end_date, rec.start_date):
+                edition.seats, edition.end_date, edition.start_date = rec.seats, rec.end_date, rec.start_date
+                held.start = rec.start_date
+            self.report.duplicate += 1
+            return
+        edition = Edition(course_id=course.id, start_date=rec.start_date, end_date=rec.end_date, seats=rec.seats,
+                          comune=rec.comune, nuts3=rec.nuts3, sources=[self.source])
+        self.session.add(edition)
+        ref.editions.append(EditionRef(None, rec.start_date, rec.comune, rec.nuts3, edition))
+        self.report.stored += 1
+        self.report.editions_new += 1
+
+
+def _changes(course: Course, rec: CourseRecord) -> list[str]:
+    fields = {"title": course.title, "description": course.description, "hours": course.hours,
+              "modality": course.modality, "cost_eur": course.cost_eur, "eqf_level": course.eqf_level,
+              "certification": course.certification or ""}
+    return sorted(k for k, v in fields.items() if getattr(rec, k) != v)
+
+
+def _jsonable(value: dict[str, object]) -> dict[str, object]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in value.items()}
+
+
+def ingest_items(session: Session, items: Iterable[Item | BadRow], *, source: str, file: str, places: Places,
+                 tagger: Tagger | None, advance: Callable[[], None] | None = None) -> IngestReport:
+    """Ingest records already read (from a file or an API request) in the session's transaction."""
+    return Ingest(session, source=source, file=file, places=places, tagger=tagger).run(items, advance=advance)
+
+
+def read_items(path: Path) -> Iterable[Item | BadRow]:
+    _, records = formats.read(path)
+    for rec in records:
+        yield rec if isinstance(rec, BadRow) else (rec.line, rec.values, rec.raw)
+
+
+def ingest_file(engine: Engine, path: Path, *, source: str, tagger: Tagger | None = None,
+                advance: Callable[[], None] | None = None) -> IngestReport:
+    """Ingest one course file (CSV, Excel or JSON) from ``source`` in one transaction.
+
+    ``formats.FormatError`` when the file as a whole is unreadable (nothing is stored then)."""
+    from regia.db import session_scope
+
+    items = list(read_items(path))
+    with session_scope(engine) as session:
+        places = load_places(session)
+        return ingest_items(session, items, source=source, file=str(path), places=places, tagger=tagger,
+                            advance=advance)
