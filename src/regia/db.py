@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.requests import Request
 
 from regia.config import get_settings
 
@@ -62,6 +63,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def request_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: a session on the web application's engine (``app.state.engine``), closed after
+    the response. It lives here, not in ``regia.web``, so that domain routers need not import the web layer."""
+    with session_factory(request.app.state.engine)() as session:
+        yield session
 
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -1,0 +1,206 @@
+"""The web application: API and pages of every domain, one layout, one language choice, one error shape.
+
+``regia serve`` runs ``uvicorn regia.web.app:create_app --factory``. Tests build their own app with
+``create_app(engine=...)``. The database session dependency is :func:`get_session` (defined in
+``regia.db`` so that domain routers can use it without importing this package).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from regia.config import Settings, get_settings
+from regia.db import get_engine, request_session, session_factory
+from regia.taxonomy import api as taxonomy_api
+from regia.taxonomy import pages as taxonomy_pages
+from regia.taxonomy import service as taxonomy_service
+from regia.taxonomy.schemas import TaxonomyStats
+from regia.web import i18n
+from regia.web.problems import (
+    API_ERROR_RESPONSES,
+    http_exception_detail,
+    problem,
+    validation_errors,
+    wants_problem,
+)
+from regia.web.templating import STATIC_DIR, make_templates
+
+log = logging.getLogger(__name__)
+
+get_session = request_session  # the FastAPI dependency that yields a database session
+SessionDep = Annotated[Session, Depends(get_session)]
+
+# Each domain with pages brings its router, its templates folder and its messages.
+PAGE_DOMAINS = {"taxonomy": taxonomy_pages}
+API_ROUTERS = [taxonomy_api.router]
+
+
+def template_dirs() -> dict[str, Path]:
+    """Where each domain's templates are, by the name they are found under (``taxonomy/search.html``)."""
+    return {name: Path(domain.TEMPLATES_DIR) for name, domain in PAGE_DOMAINS.items()}
+
+
+def _version() -> str:
+    try:
+        return version("regia")
+    except PackageNotFoundError:  # running from a source tree without installing
+        return "0+unknown"
+
+
+class DatabaseHealth(BaseModel):
+    reachable: bool
+    dialect: str
+    error: str | None = Field(default=None, description="Kind of failure, when not reachable")
+
+
+class TaxonomySummary(BaseModel):
+    occupations: int
+    skills: int
+    skill_groups: int
+    isco_groups: int
+    cp2011_codes: int
+    ateco_2025: int
+    regions: int
+    provinces: int
+    comuni: int
+
+    @classmethod
+    def from_stats(cls, s: TaxonomyStats) -> TaxonomySummary:
+        return cls(occupations=s.occupations, skills=s.skills, skill_groups=s.skill_groups,
+                   isco_groups=s.isco_groups, cp2011_codes=s.cp2011_codes, ateco_2025=s.ateco.get("2025", 0),
+                   regions=s.regions, provinces=s.provinces, comuni=s.comuni)
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded", "error"] = Field(
+        description="ok: database reachable and taxonomy readable; degraded: database reachable but the "
+                    "taxonomy is not (schema not migrated?); error: database unreachable (HTTP 503)")
+    version: str
+    database: DatabaseHealth
+    taxonomy: TaxonomySummary | None = None
+
+
+def _health(engine: Engine) -> Health:
+    database = DatabaseHealth(reachable=True, dialect=engine.dialect.name)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        # The class name only: the message may hold the database URL.
+        database = DatabaseHealth(reachable=False, dialect=engine.dialect.name, error=type(exc).__name__)
+        return Health(status="error", version=_version(), database=database)
+    try:
+        with session_factory(engine)() as session:
+            summary = TaxonomySummary.from_stats(taxonomy_service.stats(session))
+    except SQLAlchemyError:
+        return Health(status="degraded", version=_version(), database=database)
+    return Health(status="ok", version=_version(), database=database, taxonomy=summary)
+
+
+def _warm_search_index(engine: Engine) -> None:
+    """Build the in-memory search index once at start, so that the first visitor does not wait for it."""
+    try:
+        with session_factory(engine)() as session:
+            taxonomy_service.search(engine, session, "lavoro", limit=1)
+    except SQLAlchemyError as exc:
+        log.warning("search index not built at start (%s); it will be built on the first search",
+                    type(exc).__name__)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = engine if engine is not None else get_engine(settings.database_url)
+    default_lang = settings.default_lang if settings.default_lang in i18n.SUPPORTED else i18n.DEFAULT
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm_search_index, args=(engine,), name="regia-search-warmup",
+                         daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="Regia",
+        version=_version(),
+        summary="Skills and employment policy for Regione Lombardia, steered by shared data.",
+        description="REST API of Regia. Concepts are identified by ESCO URIs or by the standards' own codes "
+                    "(ISCO-08, ISTAT CP2011, ATECO, NUTS/ISTAT territories).\n\n"
+                    "This service uses the ESCO classification of the European Commission. "
+                    "Territories: Fonte: ISTAT.",
+        license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        lifespan=lifespan,
+    )
+    catalog = i18n.Catalog(i18n.MESSAGES, *(domain.MESSAGES for domain in PAGE_DOMAINS.values()))
+    templates = make_templates(catalog, template_dirs())
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.catalog = catalog
+    app.state.templates = templates
+
+    @app.middleware("http")
+    async def choose_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        asked = request.query_params.get("lang")
+        request.state.lang = i18n.negotiate(query=asked, cookie=request.cookies.get(i18n.COOKIE),
+                                            accept_language=request.headers.get("accept-language"),
+                                            default=default_lang)
+        response = await call_next(request)
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.append("Vary", "Accept-Language, Cookie")
+            if asked and asked.lower() in i18n.SUPPORTED and request.cookies.get(i18n.COOKIE) != asked.lower():
+                response.set_cookie(i18n.COOKIE, asked.lower(), max_age=365 * 24 * 3600, samesite="lax",
+                                    httponly=True)
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_problem(request):
+            return problem(request, exc.status_code, http_exception_detail(exc), headers=exc.headers)
+        return request.app.state.templates.TemplateResponse(
+            request, "error.html", {"status": exc.status_code, "detail": http_exception_detail(exc)},
+            status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errors = validation_errors(exc)
+        if wants_problem(request):
+            return problem(request, 422, "Invalid request parameters", errors=errors)
+        return request.app.state.templates.TemplateResponse(request, "error.html",
+                                                            {"status": 422, "detail": None}, status_code=422)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/health", response_model=Health, tags=["system"], summary="Liveness and database check",
+             responses={503: {"model": Health, "description": "Database unreachable"}})
+    def health() -> Response:
+        result = _health(engine)
+        return JSONResponse(result.model_dump(mode="json"), status_code=503 if result.status == "error" else 200)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False, name="home")
+    def home(request: Request, session: SessionDep) -> Response:
+        try:
+            counts: TaxonomyStats | None = taxonomy_service.stats(session)
+        except SQLAlchemyError:
+            counts = None
+        return request.app.state.templates.TemplateResponse(request, "home.html",
+                                                            {"nav": "home", "stats": counts})
+
+    for router in API_ROUTERS:
+        app.include_router(router, responses=API_ERROR_RESPONSES)
+    for domain in PAGE_DOMAINS.values():
+        app.include_router(domain.router, include_in_schema=False)
+    return app
