@@ -96,8 +96,10 @@ def migrate(engine: Engine) -> None:
 
 def all_models() -> MetaData:
     """Import every package's models so that the metadata is complete (for Alembic)."""
-    import regia.catalog.models  # noqa: F401
-    import regia.importing.models  # noqa: F401
+    import regia.auth.models
+    import regia.catalog.models
+    import regia.importing.models
+    import regia.pacts.models
     import regia.taxonomy.models  # noqa: F401
 
     return Base.metadata

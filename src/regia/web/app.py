@@ -25,8 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from regia.auth import api as auth_api
+from regia.auth import pages as auth_pages
+from regia.auth import web as auth_web
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
+from regia.pacts import api as pacts_api
+from regia.pacts import pages as pacts_pages
 from regia.taxonomy import api as taxonomy_api
 from regia.taxonomy import pages as taxonomy_pages
 from regia.taxonomy import service as taxonomy_service
@@ -47,8 +52,8 @@ get_session = request_session  # the FastAPI dependency that yields a database s
 SessionDep = Annotated[Session, Depends(get_session)]
 
 # Each domain with pages brings its router, its templates folder and its messages.
-PAGE_DOMAINS = {"taxonomy": taxonomy_pages}
-API_ROUTERS = [taxonomy_api.router]
+PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages}
+API_ROUTERS = [taxonomy_api.router, auth_api.router, pacts_api.router]
 
 
 def template_dirs() -> dict[str, Path]:
@@ -151,6 +156,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.catalog = catalog
     app.state.templates = templates
+    auth_web.install(app)  # policy errors, login redirect, 403 page, body size limit, CORS (off by default)
 
     @app.middleware("http")
     async def choose_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -1,0 +1,96 @@
+"""Demo organisations, users and pact proposals, for `regia demo` and the browser tests.
+
+DEMO ONLY: every demo account has the same, published password. Never seed these on a real platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from regia.auth import service
+from regia.auth.models import Organisation, OrgType, Role
+from regia.auth.principal import Principal, cli_principal
+from regia.db import session_scope
+
+DEMO_PASSWORD = "regia-demo-2026"  # DEMO ONLY
+
+# name, type, codice fiscale, partita IVA (real public identifiers for the public bodies; fictitious, valid
+# check digits for the demo provider and partnerships)
+DEMO_ORGANISATIONS: tuple[tuple[str, OrgType, str | None, str | None], ...] = (
+    ("Regione Lombardia", OrgType.REGION, "80050050154", "12874720159"),
+    ("Fondimpresa", OrgType.FUND, "97278470584", None),
+    ("Formazione Lombarda (demo)", OrgType.PROVIDER, None, "09000000019"),
+    ("Patto Brianza Manifattura 4.0 (demo)", OrgType.PARTNERSHIP, "09000000027", None),
+    ("Patto Valtellina Turismo (demo)", OrgType.PARTNERSHIP, "09000000035", None),
+)
+
+# e-mail, name, organisation (None: a citizen), role
+DEMO_USERS: tuple[tuple[str, str, str | None, Role | None], ...] = (
+    ("admin@regione.demo", "Amministratrice Regione (demo)", "Regione Lombardia", Role.ADMIN),
+    ("valutatore@regione.demo", "Valutatore Regione (demo)", "Regione Lombardia", Role.EVALUATOR),
+    ("fondo@fondimpresa.demo", "Referente Fondimpresa (demo)", "Fondimpresa", Role.VIEWER),
+    ("ente@formazione.demo", "Redattore ente accreditato (demo)", "Formazione Lombarda (demo)", Role.EDITOR),
+    ("brianza@patto.demo", "Redattrice Patto Brianza (demo)", "Patto Brianza Manifattura 4.0 (demo)", Role.EDITOR),
+    ("valtellina@patto.demo", "Redattore Patto Valtellina (demo)", "Patto Valtellina Turismo (demo)", Role.EDITOR),
+    ("cittadino@demo.demo", "Cittadino (demo)", None, None),
+)
+
+DEMO_PROPOSALS: tuple[tuple[str, str, str, bool], ...] = (
+    ("Patto Brianza Manifattura 4.0 (demo)", "Competenze digitali per la manifattura brianzola",
+     "Formazione su automazione, manutenzione predittiva e dati per 300 addetti delle PMI.", False),
+    ("Patto Valtellina Turismo (demo)", "Accoglienza e lingue per il turismo in Valtellina",
+     "Percorsi per addetti all'accoglienza e guide, con certificazione delle competenze.", False),
+    ("Patto Brianza Manifattura 4.0 (demo)", "Saldatura e meccatronica: manifestazione di interesse",
+     "Prima manifestazione di interesse del partenariato, presentata alla Regione.", True),
+)
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    organisation: str | None
+    role: str | None
+
+
+def seed_demo_accounts(engine: Engine, *, actor: Principal | None = None) -> list[DemoLogin]:
+    """Create what is missing (idempotent); returns every demo login."""
+    from regia.pacts import service as pacts
+    from regia.pacts.models import Proposal
+
+    actor = actor or cli_principal("demo")
+    with session_scope(engine) as session:
+        orgs: dict[str, Organisation] = {}
+        for name, org_type, tax_code, vat in DEMO_ORGANISATIONS:
+            org = session.scalar(select(Organisation).where(Organisation.name == name))
+            if org is None:
+                org = service.create_organisation(session, actor=actor, name=name, type=org_type,
+                                                  tax_code=tax_code, vat_number=vat)
+            orgs[name] = org
+        for email, display, org_name, role in DEMO_USERS:
+            if service.find_user(session, email) is None:
+                memberships = [(orgs[org_name].id, role)] if org_name and role else []
+                service.create_user(session, actor=actor, email=email, display_name=display, password=DEMO_PASSWORD,
+                                    memberships=memberships)
+        if session.scalar(select(Proposal.id).limit(1)) is None:
+            for org_name, title, summary, submitted in DEMO_PROPOSALS:
+                proposal = pacts.create(session, actor=actor, title=title, body={"summary": summary},
+                                        organisation_id=orgs[org_name].id)
+                if submitted:
+                    pacts.submit(session, actor=actor, id=proposal.id)
+    return [DemoLogin(email, org, role.value if role else None) for email, _, org, role in DEMO_USERS]
+
+
+def print_demo_logins(logins: list[DemoLogin], write: object = print) -> None:
+    lines = ["Demo accounts (DEMO ONLY — shared password: " + DEMO_PASSWORD + "):"]
+    for login in logins:
+        who = f"{login.role} @ {login.organisation}" if login.organisation else "citizen"
+        lines.append(f"  {login.email:<28} {who}")
+    for line in lines:
+        write(line)  # type: ignore[operator]
+
+
+def demo_session_users(session: Session) -> dict[str, int]:
+    return {email: user.id for email, *_ in DEMO_USERS if (user := service.find_user(session, email))}

@@ -1,0 +1,305 @@
+"""Pages of accounts: login (local and SPID/CIE through OpenID Connect), logout, the account page, the audit
+log for administrators. The 403 page (``auth/forbidden.html``) is rendered by :mod:`regia.auth.web`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from regia.auth import audit, service, sessions
+from regia.auth.errors import NotAuthenticated, RateLimited
+from regia.auth.models import ORG_TYPE_LABELS, AuditEntry
+from regia.auth.oidc import OIDCClient, OIDCError
+from regia.auth.policy import READ, WRITE, Resource, public, require, visible
+from regia.auth.principal import Principal, auth_settings
+from regia.auth.pseudonym import pseudonymiser
+from regia.auth.settings import AuthSettings
+from regia.db import request_session
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+SessionDep = Annotated[Session, Depends(request_session)]
+AUDIT_PAGE_SIZE = 50
+
+router = APIRouter()
+
+
+def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    return request.app.state.templates.TemplateResponse(request, f"auth/{name}", context, status_code=status_code)
+
+
+def safe_next(value: str | None) -> str:
+    """Only local paths: never an open redirect."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value or "\n" in value:
+        return "/"
+    return value
+
+
+def _login_csrf(request: Request) -> tuple[str, bool]:
+    current = request.cookies.get(sessions.LOGIN_CSRF_COOKIE)
+    if current and 20 <= len(current) <= 64:
+        return current, False
+    return sessions.new_csrf(), True
+
+
+def _login_form(request: Request, *, next: str, error: str | None = None, status_code: int = 200,
+                email: str = "") -> Response:
+    settings = auth_settings(request)
+    token, fresh = _login_csrf(request)
+    response = _render(request, "login.html", {"next": next, "error": error, "csrf_token": token, "email": email,
+                                               "oidc_enabled": settings.oidc_enabled,
+                                               "oidc_label": settings.oidc_label}, status_code)
+    if fresh:
+        sessions.set_cookie(response, sessions.LOGIN_CSRF_COOKIE, token, settings, max_age=3600)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def start_session(response: Response, *, user_id: int, epoch: int, settings: AuthSettings) -> None:
+    value, _ = sessions.make_session(user_id, epoch, settings)
+    sessions.set_cookie(response, sessions.SESSION_COOKIE, value, settings, max_age=settings.session_max_age)
+    sessions.clear_cookie(response, sessions.LOGIN_CSRF_COOKIE, settings)
+
+
+@router.get("/login", response_class=HTMLResponse, name="login_page")
+def login_page(request: Request, principal: Annotated[Principal, Depends(public(READ, "login form"))],
+               next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    if principal.user_id is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _login_form(request, next=safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse, name="login_submit")
+def login_submit(request: Request, session: SessionDep,
+                 _: Annotated[Principal, Depends(public(WRITE, "log in"))],
+                 email: Annotated[str, Form(max_length=254)] = "",
+                 password: Annotated[str, Form(max_length=256)] = "",
+                 csrf_token: Annotated[str, Form(max_length=100)] = "",
+                 next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    settings = auth_settings(request)
+    target = safe_next(next)
+    if not sessions.tokens_match(request.cookies.get(sessions.LOGIN_CSRF_COOKIE), csrf_token):
+        return _login_form(request, next=target, error="auth.error.csrf", status_code=403, email=email)
+    try:
+        user = service.authenticate(session, email=email, password=password, client=request.client.host
+                                    if request.client else None, pseudonymiser=pseudonymiser(settings),
+                                    limits=service.LoginLimits(settings.login_max_failures,
+                                                               settings.login_window_seconds))
+    except RateLimited as exc:
+        response = _login_form(request, next=target, error="auth.error.rate_limited", status_code=429,
+                               email=email)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except NotAuthenticated:
+        return _login_form(request, next=target, error="auth.error.credentials", status_code=401, email=email)
+    session.commit()
+    response = RedirectResponse(target, status_code=303)
+    start_session(response, user_id=user.id, epoch=user.session_epoch, settings=settings)
+    return response
+
+
+@router.post("/logout", name="logout")
+def logout(request: Request, session: SessionDep,
+           principal: Annotated[Principal, Depends(require(WRITE, Resource.ACCOUNT))]) -> Response:
+    """Ends every session of the user (the session epoch moves on), then clears the cookie."""
+    if principal.user_id is not None:
+        service.end_sessions(session, user_id=principal.user_id)
+        session.commit()
+    response = RedirectResponse("/", status_code=303)
+    sessions.clear_cookie(response, sessions.SESSION_COOKIE, auth_settings(request))
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse, name="account_page")
+def account_page(request: Request, session: SessionDep,
+                 principal: Annotated[Principal, Depends(require(READ, Resource.ACCOUNT))]) -> Response:
+    user = service.load_user(session, principal.user_id or 0)
+    return _render(request, "account.html", {"user": user, "principal": principal, "org_types": ORG_TYPE_LABELS,
+                                             "csrf_token": principal.csrf or ""})
+
+
+# --- OpenID Connect (SPID / CIE) ------------------------------------------------------------------------------
+
+def oidc_client(request: Request) -> OIDCClient:
+    client = getattr(request.app.state, "oidc_client", None)
+    settings = auth_settings(request)
+    if client is None or client.issuer != (settings.oidc_issuer or "").rstrip("/"):
+        if not settings.oidc_enabled:
+            raise NotAuthenticated("OpenID Connect login is not configured")
+        client = OIDCClient(issuer=settings.oidc_issuer or "", client_id=settings.oidc_client_id or "",
+                            client_secret=settings.oidc_client_secret.get_secret_value()
+                            if settings.oidc_client_secret else None, scopes=settings.oidc_scopes)
+        request.app.state.oidc_client = client
+    return client
+
+
+def _redirect_uri(request: Request, settings: AuthSettings) -> str:
+    return settings.oidc_redirect_uri or str(request.url_for("oidc_callback"))
+
+
+@router.get("/auth/oidc/login", name="oidc_login")
+def oidc_login(request: Request, _: Annotated[Principal, Depends(public(READ, "start an OIDC login"))],
+               next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    settings = auth_settings(request)
+    if not settings.oidc_enabled:
+        return _login_form(request, next=safe_next(next), error="auth.error.oidc_off", status_code=404)
+    try:
+        begun = oidc_client(request).begin(_redirect_uri(request, settings))
+    except OIDCError:
+        return _login_form(request, next=safe_next(next), error="auth.error.oidc", status_code=502)
+    response = RedirectResponse(begun.url, status_code=303)
+    state = sessions.sign({"s": begun.state, "n": begun.nonce, "v": begun.code_verifier, "next": safe_next(next)},
+                          settings, "regia.oidc")
+    sessions.set_cookie(response, sessions.OIDC_COOKIE, state, settings, max_age=600)
+    return response
+
+
+@router.get("/auth/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request, session: SessionDep,
+                  _: Annotated[Principal, Depends(public(READ, "finish an OIDC login"))],
+                  code: Annotated[str | None, Query(max_length=2000)] = None,
+                  state: Annotated[str | None, Query(max_length=200)] = None,
+                  error: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    settings = auth_settings(request)
+    saved = sessions.unsign(request.cookies.get(sessions.OIDC_COOKIE, ""), settings, "regia.oidc", max_age=600)
+    target = safe_next(saved.get("next") if saved else None)
+
+    def fail(key: str, status: int) -> Response:
+        response = _login_form(request, next=target, error=key, status_code=status)
+        sessions.clear_cookie(response, sessions.OIDC_COOKIE, settings)
+        return response
+
+    if not settings.oidc_enabled:
+        return fail("auth.error.oidc_off", 404)
+    if saved is None or not state or not sessions.tokens_match(str(saved.get("s", "")), state):
+        return fail("auth.error.oidc_state", 400)
+    if error or not code:
+        return fail("auth.error.oidc_denied", 401)
+    try:
+        identity = oidc_client(request).finish(code=code, redirect_uri=_redirect_uri(request, settings),
+                                               code_verifier=str(saved["v"]), nonce=str(saved["n"]))
+    except OIDCError:
+        return fail("auth.error.oidc", 401)
+    user = service.user_from_oidc(session, issuer=identity.issuer, subject=identity.subject, email=identity.email,
+                                  email_verified=identity.email_verified, name=identity.name,
+                                  fiscal_code=identity.fiscal_code, pseudonymiser=pseudonymiser(settings))
+    session.commit()
+    response = RedirectResponse(target, status_code=303)
+    start_session(response, user_id=user.id, epoch=user.session_epoch, settings=settings)
+    sessions.clear_cookie(response, sessions.OIDC_COOKIE, settings)
+    return response
+
+
+# --- audit ---------------------------------------------------------------------------------------------------
+
+@router.get("/admin/audit", response_class=HTMLResponse, name="audit_page")
+def audit_page(request: Request, session: SessionDep,
+               principal: Annotated[Principal, Depends(require(READ, Resource.AUDIT))],
+               page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> Response:
+    stmt = visible(select(AuditEntry), principal, AuditEntry)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE)
+                           .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    return _render(request, "audit.html", {"entries": rows, "total": total, "page": page,
+                                           "pages": max(1, -(-total // AUDIT_PAGE_SIZE)),
+                                           "verification": audit.verify(session)})
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "it": {
+        "auth.login.title": "Accedi",
+        "auth.login.lead": "Accedi con le credenziali della tua organizzazione o con la tua identità digitale.",
+        "auth.login.email": "Indirizzo e-mail",
+        "auth.login.password": "Password",
+        "auth.login.submit": "Accedi",
+        "auth.login.oidc": "Entra con {label}",
+        "auth.login.or": "oppure",
+        "auth.error.credentials": "E-mail o password non corretti.",
+        "auth.error.rate_limited": "Troppi tentativi non riusciti: riprova fra qualche minuto.",
+        "auth.error.csrf": "Il modulo è scaduto: ricarica la pagina e riprova.",
+        "auth.error.oidc": "L'accesso con l'identità digitale non è riuscito. Riprova.",
+        "auth.error.oidc_off": "L'accesso con l'identità digitale non è attivo su questo servizio.",
+        "auth.error.oidc_state": "La richiesta di accesso è scaduta o non è valida: riprova.",
+        "auth.error.oidc_denied": "L'accesso è stato annullato o rifiutato dal gestore dell'identità.",
+        "auth.logout": "Esci",
+        "auth.account.title": "Il tuo profilo",
+        "auth.account.organisations": "Organizzazioni e ruoli",
+        "auth.account.none": "Non fai parte di alcuna organizzazione: accedi come cittadino.",
+        "auth.account.organisation": "Organizzazione",
+        "auth.account.type": "Tipo",
+        "auth.account.role": "Ruolo",
+        "auth.role.admin": "Amministratore",
+        "auth.role.editor": "Redattore",
+        "auth.role.viewer": "Lettore",
+        "auth.role.evaluator": "Valutatore",
+        "auth.forbidden.title": "Accesso non consentito",
+        "auth.forbidden.text": "Non hai i permessi per aprire questa pagina con il profilo attuale.",
+        "auth.forbidden.back": "Torna alla home",
+        "auth.audit.title": "Registro delle modifiche",
+        "auth.audit.lead": "Chi ha cambiato che cosa e quando. Il registro è a sola aggiunta e concatenato "
+                           "con impronte SHA-256: ogni modifica successiva di una riga è rilevabile.",
+        "auth.audit.ok": "Catena verificata: {checked} voci integre.",
+        "auth.audit.broken": "Catena interrotta alla voce {id}: {problem}",
+        "auth.audit.export_csv": "Esporta CSV",
+        "auth.audit.export_json": "Esporta JSON",
+        "auth.audit.when": "Quando",
+        "auth.audit.who": "Chi",
+        "auth.audit.action": "Azione",
+        "auth.audit.resource": "Risorsa",
+        "auth.audit.change": "Prima → dopo",
+        "auth.audit.empty": "Nessuna voce.",
+        "auth.audit.page": "Pagina {page} di {pages}",
+        "auth.audit.newer": "Più recenti",
+        "auth.audit.older": "Meno recenti",
+    },
+    "en": {
+        "auth.login.title": "Log in",
+        "auth.login.lead": "Log in with your organisation's account or with your digital identity.",
+        "auth.login.email": "E-mail address",
+        "auth.login.password": "Password",
+        "auth.login.submit": "Log in",
+        "auth.login.oidc": "Log in with {label}",
+        "auth.login.or": "or",
+        "auth.error.credentials": "Wrong e-mail or password.",
+        "auth.error.rate_limited": "Too many failed attempts: try again in a few minutes.",
+        "auth.error.csrf": "The form has expired: reload the page and try again.",
+        "auth.error.oidc": "Logging in with your digital identity did not succeed. Please try again.",
+        "auth.error.oidc_off": "Logging in with a digital identity is not enabled on this service.",
+        "auth.error.oidc_state": "The login request has expired or is not valid: please try again.",
+        "auth.error.oidc_denied": "The identity provider cancelled or refused the login.",
+        "auth.logout": "Log out",
+        "auth.account.title": "Your account",
+        "auth.account.organisations": "Organisations and roles",
+        "auth.account.none": "You belong to no organisation: you act as a citizen.",
+        "auth.account.organisation": "Organisation",
+        "auth.account.type": "Type",
+        "auth.account.role": "Role",
+        "auth.role.admin": "Administrator",
+        "auth.role.editor": "Editor",
+        "auth.role.viewer": "Viewer",
+        "auth.role.evaluator": "Evaluator",
+        "auth.forbidden.title": "Access not allowed",
+        "auth.forbidden.text": "Your current profile does not allow you to open this page.",
+        "auth.forbidden.back": "Back to the home page",
+        "auth.audit.title": "Audit log",
+        "auth.audit.lead": "Who changed what, and when. The log is append-only and chained with SHA-256 "
+                           "hashes: any later edit of a row can be detected.",
+        "auth.audit.ok": "Chain verified: {checked} entries intact.",
+        "auth.audit.broken": "Chain broken at entry {id}: {problem}",
+        "auth.audit.export_csv": "Export CSV",
+        "auth.audit.export_json": "Export JSON",
+        "auth.audit.when": "When",
+        "auth.audit.who": "Who",
+        "auth.audit.action": "Action",
+        "auth.audit.resource": "Resource",
+        "auth.audit.change": "Before → after",
+        "auth.audit.empty": "No entries.",
+        "auth.audit.page": "Page {page} of {pages}",
+        "auth.audit.newer": "Newer",
+        "auth.audit.older": "Older",
+    },
+}

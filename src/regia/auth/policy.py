@@ -1,0 +1,356 @@
+"""The access policy: the single place that decides who may read or write what.
+
+Three things live here and nowhere else:
+
+- :func:`can` — ``can(principal, action, resource, obj=None) -> bool``: the decision for a kind of
+  resource (route level, ``obj=None``) or for one row (``obj`` given);
+- :func:`visible` — the row-level filter of a query: lists never hold rows the principal may not read;
+- :func:`require` / :func:`public` — FastAPI dependencies through which every route declares the action
+  and resource it needs. The declaration is attached to the dependency, so :func:`declared_policy` finds it
+  on any route of the app; a test enumerates ``app.routes`` and fails for a route that has none.
+
+Rules per resource (roles: admin, editor, viewer, evaluator; "region" = a member of a Regione organisation):
+
+============== ===================================================== ============================================
+resource       read                                                  write
+============== ===================================================== ============================================
+public         anyone                                                anyone (login, token exchange)
+taxonomy       anyone                                                nobody through the API (reference data)
+account        the authenticated user (own profile, own tokens)      the same
+organisation   region members all; others their own organisations   region admin creates; org admin edits own
+user           region admin all; org admin the members of own org   region admin; org admin within own org
+audit          region admin                                          nobody (appended by services only)
+pact_proposal  region admin/editor/viewer all; own org's members;    editor/admin of the owner partnership, while
+               evaluators and Funds the submitted ones                the proposal is a draft
+============== ===================================================== ============================================
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Protocol, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+from starlette.routing import BaseRoute, Mount
+
+from regia.auth import errors, sessions
+from regia.auth.models import OrgType, Role
+from regia.auth.principal import ANONYMOUS, InvalidCredentials, Principal, resolve
+
+
+class Action(enum.StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+class Resource(enum.StrEnum):
+    PUBLIC = "public"
+    TAXONOMY = "taxonomy"
+    ACCOUNT = "account"
+    ORGANISATION = "organisation"
+    USER = "user"
+    AUDIT = "audit"
+    PACT_PROPOSAL = "pact_proposal"
+
+
+READ, WRITE = Action.READ, Action.WRITE
+EDITING = (Role.ADMIN, Role.EDITOR)
+REGION_READERS = (Role.ADMIN, Role.EDITOR, Role.VIEWER)  # not evaluators: they see submitted work only
+DRAFT, SUBMITTED = "draft", "submitted"
+
+
+class Owned(Protocol):
+    organisation_id: int
+
+
+# --- decisions ---------------------------------------------------------------------------------------------
+
+def _organisation(p: Principal, action: Action, obj: Any) -> bool:
+    if not p.authenticated:
+        return False
+    if action is READ:
+        return obj is None or p.has(types=(OrgType.REGION,)) or p.is_region_admin or obj.id in p.org_ids()
+    if obj is None:
+        return p.is_region_admin
+    return p.is_region_admin or obj.id in p.org_ids(Role.ADMIN)
+
+
+def _user(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj`` is a user (with ``id`` and ``organisation_ids``) or an organisation-scoped membership
+    (with ``organisation_id``)."""
+    if p.is_region_admin:
+        return True
+    admin_of = p.org_ids(Role.ADMIN)
+    if obj is None:
+        return bool(admin_of)
+    if hasattr(obj, "organisation_id"):
+        return obj.organisation_id in admin_of
+    if action is READ and obj.id == p.user_id:
+        return True
+    return bool(admin_of & set(obj.organisation_ids))
+
+
+def _pact_proposal(p: Principal, action: Action, obj: Any) -> bool:
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if action is READ:
+        if obj is None:  # who may list proposals at all (the list itself is row-filtered)
+            return (p.has(types=(OrgType.REGION, OrgType.FUND, OrgType.PARTNERSHIP))
+                    or p.has(roles=(Role.EVALUATOR,)))
+        if p.has(roles=REGION_READERS, types=(OrgType.REGION,)) or obj.organisation_id in p.org_ids():
+            return True
+        return obj.status == SUBMITTED and (p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)))
+    if obj is None:  # create
+        return p.has(roles=EDITING, types=(OrgType.PARTNERSHIP,))
+    return obj.status == DRAFT and obj.organisation_id in p.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,))
+
+
+_RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
+    Resource.PUBLIC: lambda p, a, o: True,
+    Resource.TAXONOMY: lambda p, a, o: a is READ,
+    Resource.ACCOUNT: lambda p, a, o: p.user_id is not None and (o is None or o.user_id == p.user_id),
+    Resource.ORGANISATION: _organisation,
+    Resource.USER: _user,
+    Resource.AUDIT: lambda p, a, o: a is READ and p.is_region_admin,
+    Resource.PACT_PROPOSAL: _pact_proposal,
+}
+
+
+def can(principal: Principal, action: Action | str, resource: Resource | str, obj: Any = None) -> bool:
+    """May ``principal`` do ``action`` on ``resource`` (a kind of thing, or the row ``obj``)? Unknown
+    resources are denied."""
+    try:
+        rule, act = _RULES[Resource(resource)], Action(action)
+    except (ValueError, KeyError):
+        return False
+    return bool(rule(principal, act, obj))
+
+
+# --- row-level filters ---------------------------------------------------------------------------------------
+
+def _visible_condition(principal: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
+    p = principal
+    if not p.authenticated:
+        return false()
+    if p.is_system:
+        return true()
+    if resource is Resource.ORGANISATION:
+        if p.has(types=(OrgType.REGION,)):
+            return true()
+        return model.id.in_(p.org_ids()) if p.org_ids() else false()
+    if resource is Resource.USER:
+        if p.is_region_admin:
+            return true()
+        from regia.auth.models import Membership  # the filter needs the membership table
+
+        admin_of = p.org_ids(Role.ADMIN)
+        conditions: list[ColumnElement[bool]] = [model.id == p.user_id]
+        if admin_of:
+            conditions.append(model.id.in_(select(Membership.user_id).where(
+                Membership.organisation_id.in_(admin_of))))
+        return or_(*conditions)
+    if resource is Resource.AUDIT:
+        return true() if p.is_region_admin else false()
+    if resource is Resource.PACT_PROPOSAL:
+        if p.has(roles=REGION_READERS, types=(OrgType.REGION,)):
+            return true()
+        conditions = []
+        if own := p.org_ids():
+            conditions.append(model.organisation_id.in_(own))
+        if p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)):
+            conditions.append(model.status == SUBMITTED)
+        return or_(*conditions) if conditions else false()
+    if resource in (Resource.PUBLIC, Resource.TAXONOMY):
+        return true()
+    return false()
+
+
+S = TypeVar("S", bound=Select[Any])
+
+
+def visible(query: S, principal: Principal, model: Any) -> S:
+    """``query`` restricted to the rows of ``model`` that ``principal`` may read. The model names its
+    resource in ``__policy_resource__``; a model without one is refused (no silent full access)."""
+    resource = getattr(model, "__policy_resource__", None)
+    if resource is None:
+        raise TypeError(f"{model!r} declares no __policy_resource__")
+    return query.where(_visible_condition(principal, Resource(resource), model))
+
+
+# --- route declarations ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RoutePolicy:
+    action: Action
+    resource: Resource
+    reason: str = ""
+
+
+POLICY_ATTR = "__regia_policy__"
+
+# Security schemes, so that OpenAPI documents how to authenticate (the principal itself is resolved by
+# regia.auth.principal.resolve, which reads the same header and cookie).
+bearer_scheme = HTTPBearer(auto_error=False, scheme_name="bearerToken",
+                           description="API token from `POST /api/auth/tokens` or `regia users token`.")
+cookie_scheme = APIKeyCookie(name=sessions.SESSION_COOKIE, auto_error=False, scheme_name="sessionCookie",
+                             description="Page session from the login page; unsafe methods also need the "
+                                         "`X-CSRF-Token` header.")
+
+
+async def _csrf_ok(request: Request, principal: Principal) -> bool:
+    """Cookie-authenticated unsafe requests carry the session's CSRF token (header or form field)."""
+    if principal.via != "session" or request.method in sessions.SAFE_METHODS:
+        return True
+    given = request.headers.get(sessions.CSRF_HEADER)
+    if given is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = (await request.form()).get(sessions.CSRF_FIELD)
+        given = value if isinstance(value, str) else None
+    return sessions.tokens_match(principal.csrf, given)
+
+
+def require(action: Action, resource: Resource) -> Callable[..., Any]:
+    """Dependency of a route that needs ``action`` on ``resource``; returns the :class:`Principal`.
+
+    Anonymous callers get 401, authenticated ones without the right 403. Row-level decisions (this
+    proposal, that organisation) are made by the service with :func:`can` and :func:`visible`."""
+    if resource is Resource.PUBLIC:
+        raise ValueError("use public() for public routes")
+
+    async def dependency(
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+        _cookie: Annotated[str | None, Depends(cookie_scheme)],
+    ) -> Principal:
+        try:
+            principal = resolve(request)
+        except InvalidCredentials:
+            raise errors.NotAuthenticated("invalid or expired token") from None
+        if not can(principal, action, resource):
+            if not principal.authenticated:
+                raise errors.NotAuthenticated("authentication required")
+            raise errors.Forbidden(f"not allowed to {action} {resource}")
+        if not await _csrf_ok(request, principal):
+            raise errors.Forbidden("missing or wrong CSRF token")
+        return principal
+
+    setattr(dependency, POLICY_ATTR, RoutePolicy(action, resource))
+    dependency.__name__ = f"require_{action}_{resource}"
+    return dependency
+
+
+def public(action: Action = READ, reason: str = "") -> Callable[..., Any]:
+    """Dependency of a route open to anyone; returns the principal (anonymous when not logged in, and also
+    when a bad token is sent: a public route does not fail on credentials it does not need)."""
+
+    def dependency(request: Request) -> Principal:
+        try:
+            return resolve(request)
+        except InvalidCredentials:
+            return ANONYMOUS
+
+    setattr(dependency, POLICY_ATTR, RoutePolicy(action, Resource.PUBLIC, reason))
+    dependency.__name__ = f"public_{action}"
+    return dependency
+
+
+PrincipalDep = Annotated[Principal, Depends(public())]
+
+
+@dataclass(frozen=True)
+class PublicPrefix:
+    """Routes of other packages declared public here, read-only (GET/HEAD) only: adding a route with
+    another method under the prefix needs a declaration of its own."""
+
+    prefix: str
+    resource: Resource
+    reason: str
+
+    def matches(self, path: str) -> bool:
+        return path == self.prefix.rstrip("/") or path.startswith(self.prefix)
+
+
+PUBLIC_READ_ROUTES: tuple[PublicPrefix, ...] = (
+    PublicPrefix("/api/taxonomy/", Resource.TAXONOMY, "reference data, open to everyone"),
+    PublicPrefix("/taxonomy", Resource.TAXONOMY, "taxonomy pages: reference data"),
+)
+PUBLIC_EXACT: dict[str, str] = {
+    "/": "home page",
+    "/health": "liveness probe, no data",
+    "/openapi.json": "API description",
+    "/docs": "API documentation",
+    "/docs/oauth2-redirect": "API documentation",
+    "/redoc": "API documentation",
+}
+PUBLIC_MOUNTS: dict[str, str] = {"/static": "static assets (CSS, JS, fonts)"}
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    """A route as the app serves it (with the prefixes and dependencies of the routers it came through)."""
+
+    path: str
+    methods: frozenset[str]
+    kind: str  # "api" (FastAPI route), "mount" or "route" (plain Starlette route)
+    name: str | None
+    dependant: Any = field(default=None, repr=False, compare=False)
+
+
+def iter_routes(routes: Iterable[BaseRoute]) -> Iterator[RouteInfo]:
+    """Every route of an app, included routers flattened."""
+    try:  # FastAPI >= 0.160 includes routers lazily; this walks them
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # pragma: no cover - older FastAPI: app.routes is already flat
+        contexts: Iterable[Any] = routes
+    else:
+        contexts = iter_route_contexts(list(routes))
+    for ctx in contexts:
+        original = getattr(ctx, "original_route", ctx)
+        kind = "mount" if isinstance(original, Mount) else "api" if isinstance(original, APIRoute) else "route"
+        yield RouteInfo(path=str(ctx.path), methods=frozenset(getattr(ctx, "methods", None) or ()), kind=kind,
+                        name=getattr(ctx, "name", None),
+                        dependant=getattr(ctx, "dependant", None) if kind == "api" else None)
+
+
+def _dependency_policies(dependant: Any) -> list[RoutePolicy]:
+    found: list[RoutePolicy] = []
+    stack = [dependant] if dependant is not None else []
+    while stack:
+        dep = stack.pop()
+        if (policy := getattr(dep.call, POLICY_ATTR, None)) is not None:
+            found.append(policy)
+        stack.extend(dep.dependencies)
+    return found
+
+
+def declared_policy(route: RouteInfo) -> RoutePolicy | None:
+    """The policy a route declares, or None (which the route table test reports as an error)."""
+    if route.kind == "mount":
+        return RoutePolicy(READ, Resource.PUBLIC, PUBLIC_MOUNTS[route.path]) if route.path in PUBLIC_MOUNTS else None
+    if route.kind == "api":
+        policies = set(_dependency_policies(route.dependant))
+        if len(policies) == 1:
+            return policies.pop()
+        if len(policies) > 1:
+            return None  # ambiguous: one declaration per route
+    if not route.methods or not route.methods <= READ_METHODS:
+        return None
+    if route.path in PUBLIC_EXACT:
+        return RoutePolicy(READ, Resource.PUBLIC, PUBLIC_EXACT[route.path])
+    for rule in PUBLIC_READ_ROUTES:
+        if rule.matches(route.path):
+            return RoutePolicy(READ, rule.resource, rule.reason)
+    return None
+
+
+def undeclared_routes(routes: Iterable[BaseRoute]) -> list[str]:
+    return [f"{','.join(sorted(r.methods))} {r.path}" for r in iter_routes(routes) if declared_policy(r) is None]
