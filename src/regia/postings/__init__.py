@@ -1,0 +1,1 @@
+"""Demand side: job postings ingested from job boards and OJA feeds, de-duplicated, classified, counted."""

@@ -1,0 +1,129 @@
+"""Parquet fact tables of the demand side, read through DuckDB.
+
+Two tables, one Parquet file per committed ingest batch (``f<file id>-b<batch>.parquet``) under
+``REGIA_DATA_DIR/facts/postings``:
+
+- ``postings``: one row per stored posting (leads, near-duplicates and revisions), with its dedup group,
+  territory, sector, occupation codes (source, Regia and the consolidated one), anonymised text;
+- ``posting_skills``: one row per (posting, skill, origin) - origin ``source`` (the feed's own skills) or
+  ``regia`` (the classifier's selected skills) - denormalised with the posting's dimensions, so that the
+  demand cube is one scan.
+
+Demand is counted in distinct ``group_id``: near-duplicates of a posting count once.
+A batch file is written (atomically) before the database transaction that records the batch commits; files
+of batches that never committed are removed by :func:`clean_uncommitted` at the start of every ingest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+POSTINGS = "postings"
+SKILLS = "posting_skills"
+
+POSTINGS_SCHEMA = pa.schema([
+    ("posting_id", pa.int64()), ("group_id", pa.int64()), ("dedup", pa.string()), ("feed", pa.string()),
+    ("board", pa.string()), ("synthetic", pa.bool_()), ("date_posted", pa.date32()), ("month", pa.string()),
+    ("valid_through", pa.date32()), ("comune", pa.string()), ("nuts3", pa.string()), ("nuts2", pa.string()),
+    ("ateco_section", pa.string()), ("ateco_division", pa.string()), ("ateco_code", pa.string()),
+    ("isco", pa.string()), ("isco_source", pa.string()), ("isco_regia", pa.string()),
+    ("cp", pa.string()), ("cp_regia", pa.string()),
+    ("occupation", pa.string()), ("occupation_source", pa.string()), ("occupation_regia", pa.string()),
+    ("contract", pa.string()), ("education", pa.string()), ("experience", pa.string()),
+    ("working_hours", pa.string()), ("employer_key", pa.string()), ("title", pa.string()),
+    ("description", pa.string()), ("salary", pa.string()),
+])
+
+SKILLS_SCHEMA = pa.schema([
+    ("posting_id", pa.int64()), ("group_id", pa.int64()), ("skill_uri", pa.string()), ("origin", pa.string()),
+    ("score", pa.float32()), ("digital", pa.bool_()), ("green", pa.bool_()), ("transversal", pa.bool_()),
+    ("language", pa.bool_()), ("digital_source", pa.bool_()), ("green_source", pa.bool_()),
+    ("synthetic", pa.bool_()), ("date_posted", pa.date32()), ("month", pa.string()), ("nuts3", pa.string()),
+    ("nuts2", pa.string()), ("ateco_section", pa.string()), ("ateco_division", pa.string()),
+    ("isco", pa.string()), ("cp", pa.string()), ("occupation", pa.string()),
+])
+
+SCHEMAS = {POSTINGS: POSTINGS_SCHEMA, SKILLS: SKILLS_SCHEMA}
+_BATCH_FILE = re.compile(r"^f(\d+)-b(\d+)\.parquet$")
+
+
+def default_dir() -> Path:
+    from regia.config import get_settings
+
+    return get_settings().data_dir / "facts" / "postings"
+
+
+def batch_name(file_id: int, batch: int) -> str:
+    return f"f{file_id:07d}-b{batch:05d}.parquet"
+
+
+def write_batch(root: Path, table: str, file_id: int, batch: int, rows: list[dict[str, Any]]) -> Path:
+    """Write one batch of ``table`` rows (atomically: a temporary file renamed into place)."""
+    folder = root / table
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / batch_name(file_id, batch)
+    tmp = target.with_suffix(".parquet.tmp")
+    arrow = pa.Table.from_pylist(rows, schema=SCHEMAS[table])
+    pq.write_table(arrow, tmp, compression="zstd")
+    tmp.replace(target)
+    return target
+
+
+def clean_uncommitted(root: Path, committed: dict[int, int]) -> int:
+    """Remove batch files that no committed batch stands for (``committed``: file id -> batches committed).
+
+    Returns how many files were removed."""
+    removed = 0
+    for table in SCHEMAS:
+        folder = root / table
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.name.endswith(".tmp"):
+                path.unlink(missing_ok=True)
+                removed += 1
+                continue
+            m = _BATCH_FILE.match(path.name)
+            if m and int(m.group(2)) >= committed.get(int(m.group(1)), 0):
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def files(root: Path, table: str) -> list[Path]:
+    folder = root / table
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def _sql_list(paths: Iterable[Path]) -> str:
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def connect(root: Path | None = None, *, threads: int | None = None) -> Any:
+    """An in-memory DuckDB connection with the views ``postings`` and ``posting_skills`` over the facts
+    (empty tables with the right columns when nothing has been ingested yet)."""
+    import duckdb
+
+    root = root or default_dir()
+    con = duckdb.connect(":memory:")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    attach(con, root)
+    return con
+
+
+def attach(con: Any, root: Path) -> None:
+    for table, schema in SCHEMAS.items():
+        paths = files(root, table)
+        if paths:
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({_sql_list(paths)}, "
+                        "union_by_name = true)")
+        else:
+            con.register(f"_{table}_empty", pa.Table.from_pylist([], schema=schema))
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM _{table}_empty")
