@@ -100,6 +100,7 @@ def all_models() -> MetaData:
     import regia.catalog.models
     import regia.importing.models
     import regia.pacts.models
+    import regia.postings.models
     import regia.taxonomy.models  # noqa: F401
 
     return Base.metadata
