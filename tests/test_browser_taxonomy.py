@@ -1,0 +1,189 @@
+"""The taxonomy pages in a real browser: Debian's chromium driven by Playwright, against the real app served
+by uvicorn on a free loopback port, on the imported reference data.
+
+Needs /usr/bin/chromium (``apt-get install chromium``; never ``playwright install``) and, for live search and
+the map, the front-end assets (``scripts/install-assets.sh``). Missing either fails under CI, skips elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from regia.web.app import create_app
+from regia.web.templating import STATIC_DIR
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VENDOR = STATIC_DIR / "vendor"
+WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
+TIMEOUT_MS = 20_000
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (required under CI)")
+    pytest.skip(what)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")  # session scope: checked before the (session) taxonomy import
+def chromium() -> Path:
+    if not CHROMIUM.is_file():
+        _missing(f"chromium not found at {CHROMIUM}: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def live_server(chromium: Path, sqlite_taxonomy: Engine) -> Iterator[str]:
+    """The real application served by uvicorn in a background thread (checked after chromium: no browser, no
+    need to import the reference data)."""
+    port = _free_port()
+    config = uvicorn.Config(create_app(engine=sqlite_taxonomy), host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the web server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[playwright_api.Browser]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
+    """An Italian-speaking visitor; console errors and failed requests are collected in ``page.problems``."""
+    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def _require_assets(*files: str) -> None:
+    absent = [f for f in files if not (VENDOR / f).is_file()]
+    if absent:
+        _missing(f"front-end assets missing ({', '.join(absent)}): run scripts/install-assets.sh")
+
+
+def test_search_while_typing_then_open_the_welder(live_server: str, page: playwright_api.Page) -> None:
+    _require_assets("htmx/htmx.min.js", "bootstrap-italia/css/bootstrap-italia.min.css")
+    page.goto(f"{live_server}/taxonomy")
+    expect(page.locator("html")).to_have_attribute("lang", "it")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tassonomia")
+
+    page.evaluate("window.__samePage = true")  # gone if the browser loads a new page
+    page.get_by_label("Tipo di concetto").select_option("occupation")
+    page.get_by_label("Cerca nella tassonomia").press_sequentially("saldatore", delay=40)
+    first = page.locator("#results .result-label").first
+    expect(first).to_have_text("saldatore/saldatrice")
+    expect(page.locator("#result-count")).to_contain_text("risultati per «saldatore»")
+    assert page.evaluate("window.__samePage === true"), "results should arrive without reloading the page"
+    assert "q=saldatore" in page.url  # htmx pushed the search into the address bar
+
+    first.click()
+    page.wait_for_url(re.compile(r"/taxonomy/concepts/http://data\.europa\.eu/esco/occupation/7aedaa07"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("saldatore/saldatrice")
+    essential = page.locator("#essential-skills")
+    expect(essential.get_by_role("heading")).to_contain_text("Competenze essenziali")
+    expect(essential.get_by_role("link", name="operate welding equipment", exact=True)).to_be_visible()
+    assert essential.get_by_role("listitem").count() >= 20
+    expect(page.get_by_role("link", name=re.compile("7212"))).to_be_visible()
+    expect(page.locator("footer")).to_contain_text(
+        "Questo servizio utilizza la classificazione ESCO della Commissione europea.")
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_search_works_without_javascript(live_server: str, browser: playwright_api.Browser) -> None:
+    context = browser.new_context(locale="it-IT", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/taxonomy")
+        page.get_by_label("Cerca nella tassonomia").fill("saldatore")
+        page.get_by_label("Tipo di concetto").select_option("occupation")
+        page.get_by_role("button", name="Cerca").click()
+        page.wait_for_url(re.compile(r"/taxonomy\?q=saldatore&type=occupation"))
+        first = page.locator("#results .result-label").first
+        expect(first).to_have_text("saldatore/saldatrice")
+        assert first.get_attribute("href") == f"/taxonomy/concepts/{WELDER}"
+    finally:
+        context.close()
+
+
+def test_english_switch(live_server: str, page: playwright_api.Page) -> None:
+    page.goto(f"{live_server}/taxonomy/concepts/{WELDER}")
+    page.get_by_role("navigation", name="Lingua").get_by_role("link", name=re.compile("EN")).click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("welder")
+    expect(page.locator("#essential-skills h2")).to_contain_text("Essential skills")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav.get_by_role("link", name="Taxonomy")).to_have_attribute("aria-current", "true")
+    nav.get_by_role("link", name="Taxonomy").click()  # the choice sticks (cookie)
+    expect(nav.get_by_role("link", name="Taxonomy")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Taxonomy")
+
+
+def test_map_draws_the_twelve_provinces_of_lombardy(live_server: str, page: playwright_api.Page) -> None:
+    _require_assets("leaflet/leaflet.js", "leaflet/leaflet.css")
+    page.goto(f"{live_server}/taxonomy/map")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mappa delle province")
+    expect(page.locator("#province-map")).to_have_attribute("data-shapes", "12")
+    shapes = page.locator("#province-map path.leaflet-interactive")
+    expect(shapes).to_have_count(12)
+    labels = page.locator("#province-map .leaflet-tooltip.province-label")
+    expect(labels).to_have_count(12)
+    assert {"Milano", "Bergamo", "Monza e della Brianza"} <= set(labels.all_inner_texts())
+    assert page.locator(".leaflet-tile").count() == 0  # no tile server
+    box = page.locator("#province-map").bounding_box()
+    assert box and box["height"] > 300
+    assert page.problems == []  # type: ignore[attr-defined]
+
+    shapes.first.dispatch_event("click")  # a province opens its page
+    page.wait_for_url(re.compile(r"/taxonomy/concepts/ITC4[0-9A-D]$"))
+    expect(page.locator("main")).to_contain_text("NUTS 3")
+
+
+def test_map_of_italy(live_server: str, page: playwright_api.Page) -> None:
+    _require_assets("leaflet/leaflet.js")
+    page.goto(f"{live_server}/taxonomy/map")
+    page.get_by_label("Area").select_option("IT")
+    page.get_by_role("button", name="Mostra").click()
+    expect(page.locator("#province-map")).to_have_attribute("data-shapes", "107")
+    expect(page.locator("#province-map path.leaflet-interactive")).to_have_count(107)
