@@ -24,6 +24,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
@@ -44,13 +45,16 @@ class Params:
     cov_power: float = 2.0  # partial coverage of a label counts coverage**power
     min_cov: float = 0.5  # labels covered less than this are ignored
     explain: float = 0.35  # weight of the share of the segment the label explains
-    phrase_bonus: float = 0.25  # the label occurs as a contiguous phrase
+    phrase_bonus: float = 0.2  # the label occurs as a contiguous phrase
     single_term_penalty: float = 0.85  # one-word labels are ambiguous ("English", "coordinate")
-    desc_weight: float = 0.35  # TF-IDF similarity to the English description
+    desc_weight: float = 0.7  # TF-IDF similarity to the English description
     char_weight: float = 0.35  # character 3-grams, occupations, short texts only
     char_max_terms: int = 14  # a text this short is treated as a title
     repeat_bonus: float = 0.05  # per further segment where the concept is found
     prior_weight: float = 0.25  # skills of the best occupations
+    prior_min: float = 0.6  # ... when the best occupation scores at least this (a title, a named job)
+    prior_min_it: float = 0.3  # Italian text: skills carry English labels only, the prior is the main route
+    generic_mass: float = 7.0  # labels whose terms weigh less than this IDF mass ("tecnico") are discounted
     prior_occupations: int = 5
     prior_temperature: float = 0.08
     secondary_weight: float = 0.9  # phrases of the other language
@@ -112,7 +116,7 @@ class Classifier:
     def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None) -> Classifier:
         return cls(load(engine, cache_dir), params)
 
-    def with_params(self, **changes: float) -> Classifier:
+    def with_params(self, **changes: Any) -> Classifier:
         clone = Classifier.__new__(Classifier)
         clone.index, clone._label_rows = self.index, self._label_rows
         clone.params = replace(self.params, **changes)
@@ -173,11 +177,12 @@ class Classifier:
         other = "en" if lang == "it" else "it"
         oseq, owhere = self._sequence(tokens, other)
         self._labels(index.langs[other], other, oseq, owhere, tokens, scores, evidence, primary=False)
-        self._descriptions(seq if lang == "en" else oseq, scores)
+        if lang == "en":  # descriptions are English: Italian words stemmed as English would only add noise
+            self._descriptions(seq, scores)
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
-        self._prior(scores)
+        self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
         return scores, evidence, tokens
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
@@ -200,11 +205,11 @@ class Classifier:
             for k, term in enumerate(seq):
                 if term != SEPARATOR:
                     segments[tokens[where[k]].segment].append(k)
-            for positions in segments.values():
-                cols = {li.vocab[seq[k]] for k in positions if seq[k] in li.vocab}
+            for seg_terms in segments.values():
+                cols = {li.vocab[seq[k]] for k in seg_terms if seq[k] in li.vocab}
                 if not cols:
                     continue
-                unknown = len({seq[k] for k in positions if seq[k] not in li.vocab})
+                unknown = len({seq[k] for k in seg_terms if seq[k] not in li.vocab})
                 col_arr = np.fromiter(cols, dtype=np.int64)
                 seg_mass = float(li.idf[col_arr].sum()) + unknown * float(li.idf.max(initial=1.0))
                 sub = li.matrix[:, col_arr]
@@ -218,7 +223,9 @@ class Classifier:
                 expl = hit / seg_mass
                 s = li.weight[rows] * cov**p.cov_power * ((1 - p.explain) + p.explain * expl)
                 s = np.where(li.nterms[rows] == 1, s * p.single_term_penalty, s)
-                seg_positions = tuple(where[k] for k in positions)
+                if p.generic_mass > 0:
+                    s = s * np.sqrt(np.minimum(1.0, li.mass[rows] / p.generic_mass))
+                seg_positions = tuple(where[k] for k in seg_terms)
                 for r, v in zip(rows.tolist(), s.tolist(), strict=True):
                     seen_in[r] += 1
                     if v > label_score.get(r, 0.0):
@@ -299,7 +306,7 @@ class Classifier:
         np.maximum.at(best, index.gram_concept, sim.astype(np.float32))
         scores += p.char_weight * best
 
-    def _prior(self, scores: np.ndarray) -> None:
+    def _prior(self, scores: np.ndarray, minimum: float) -> None:
         index, p = self.index, self.params
         if p.prior_weight <= 0:
             return
@@ -308,7 +315,7 @@ class Classifier:
         k = min(p.prior_occupations, occ.size)
         top = occ[np.argpartition(-occ_scores, k - 1)[:k]]
         top_scores = scores[top]
-        if top_scores.max(initial=0.0) <= 0.2:
+        if top_scores.max(initial=0.0) < minimum:
             return
         w = np.exp((top_scores - top_scores.max()) / p.prior_temperature) * top_scores
         w /= w.sum()

@@ -168,7 +168,7 @@ def build(session: Session, fp: str | None = None) -> Index:
     kinds: list[int] = []
     for cid, uri, ctype in concept_rows:
         row_of[cid] = len(uris)
-        uris.append(uri)
+        uris.append(str(uri))
         kinds.append(_KIND_OF_TYPE[ctype])
     preferred: dict[str, list[str]] = {lang: [""] * len(uris) for lang in LANGS}
 
@@ -233,7 +233,7 @@ def build(session: Session, fp: str | None = None) -> Index:
     desc = sparse.csc_matrix((np.array(dvals, dtype=np.float32), (drows, dcols)), shape=(len(uris), len(desc_vocab)))
 
     # Character 3-grams over occupation and ISCO labels of both languages (noisy and abbreviated titles).
-    gram_docs: list[tuple[int, Counter[str]]] = []
+    gram_docs: list[tuple[int, Counter[str]]] = []  # (concept row, 3-gram counts)
     for cid, text in session.execute(
         select(Label.concept_id, Label.text).join(Concept, Concept.id == Label.concept_id)
         .where(Concept.type.in_([OCCUPATION, ISCO])).where(Label.kind != "hidden")
@@ -242,14 +242,14 @@ def build(session: Session, fp: str | None = None) -> Index:
         if row is not None:
             gram_docs.append((row, Counter(char_grams(text))))
     gdf: Counter[str] = Counter()
-    for _, counts in gram_docs:
-        gdf.update(counts.keys())
+    for _, grams_of in gram_docs:
+        gdf.update(grams_of.keys())
     gram_vocab = {g: i for i, g in enumerate(sorted(gdf))}
     gram_idf = _idf(gdf, max(len(gram_docs), 1), gram_vocab)
     grows, gcols, gvals = [], [], []
-    for r, (_, counts) in enumerate(gram_docs):
-        cols = np.array([gram_vocab[g] for g in counts], dtype=np.int64)
-        vals = np.fromiter(counts.values(), dtype=np.float32) * gram_idf[cols]
+    for r, (_, grams_of) in enumerate(gram_docs):
+        cols = np.array([gram_vocab[g] for g in grams_of], dtype=np.int64)
+        vals = np.fromiter(grams_of.values(), dtype=np.float32) * gram_idf[cols]
         vals /= float(np.linalg.norm(vals)) or 1.0
         grows.extend([r] * len(cols))
         gcols.extend(cols.tolist())

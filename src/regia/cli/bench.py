@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from regia.cli.common import console, engine, err, fail
@@ -21,7 +22,7 @@ def classify(
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON lines"),
 ) -> None:
     """Score the classifier on DATASET: RP@5/RP@10/MRR (skills) or MRR/acc@1/acc@5 (MELO occupations)."""
-    from regia.classify import classifier_for, evaluation
+    from regia.classify import Classifier, classifier_for, evaluation
     from regia.config import get_settings
     from regia.db import make_engine
     from regia.progress import RichProgress
@@ -36,6 +37,7 @@ def classify(
     if not settings.bench_dir.is_dir():
         raise fail(f"benchmark directory not found: {settings.bench_dir} (set REGIA_BENCH_DIR)")
     results = []
+    classifiers: dict[str, Classifier] = {}  # one index per taxonomy, shared by the datasets that use it
     with RichProgress(err, enabled=not as_json) as progress:
         for name in names:
             try:
@@ -48,12 +50,16 @@ def classify(
                 err.print(f"[bold]{name}[/bold]: taxonomy imported from {settings.reference_dir} with the gold's "
                           f"sources withheld: {', '.join(withheld) or '(none found)'}")
                 notes.append("withheld: " + ", ".join(withheld))
-                clf = classifier_for(make_engine(url))
+                if url not in classifiers:
+                    classifiers[url] = classifier_for(make_engine(url))
+                clf = classifiers[url]
             else:
-                try:
-                    clf = classifier_for(engine())
-                except LookupError as exc:
-                    raise fail(str(exc)) from exc
+                if "main" not in classifiers:
+                    try:
+                        classifiers["main"] = classifier_for(engine())
+                    except LookupError as exc:
+                        raise fail(str(exc)) from exc
+                clf = classifiers["main"]
             progress.start(f"{name} ({split})", len(data.queries))
             res = evaluation.run(clf, data, top_k=top_k, advance=progress.advance)
             res.notes.extend(notes)
@@ -72,8 +78,8 @@ def classify(
                 ("RP@5", "RP@10", "MRR", "acc@1", "acc@5")}
         table.add_row(r.dataset, r.split, str(r.queries), cell["RP@5"], cell["RP@10"], cell["MRR"], cell["acc@1"],
                       cell["acc@5"], f"{r.texts_per_second:,.0f}", f"{r.peak_memory_mb:,.0f}")
-    console.print(table, width=max(console.width, 130))
-    console.print("RP@K in %, R-precision at K (Decorte et al.); MRR over the top 100; texts/s = classification "
+    wide = Console(width=max(console.width, 130))
+    wide.print(table)
+    wide.print("RP@K in %, R-precision at K (Decorte et al.); MRR over the top 100; texts/s = classification "
                   "only, one text at a time; peak MB = peak resident memory of the benchmark process (index "
-                  "included). MELO runs on a taxonomy imported without the CP2011 crosswalk and titles.",
-                  width=max(console.width, 130))
+                  "included). MELO runs on a taxonomy imported without the CP2011 crosswalk and titles.")
