@@ -5,7 +5,8 @@
 #   scripts/install-assets.sh            npm ci, then copy
 #   scripts/install-assets.sh --no-npm   copy from an existing node_modules only
 #
-# The pages still render without these files (unstyled, no map, no live search); /health never needs them.
+# The pages still render without these files (unstyled, no map, no live search; /docs then loads Swagger UI
+# from its CDN); /health never needs them.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +22,7 @@ fi
 # Build in a staging folder, then swap it in, so a failed copy never leaves half a vendor folder.
 STAGE="$(mktemp -d "$ROOT/src/regia/web/static/.vendor.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
+chmod 755 "$STAGE"  # mktemp makes it private; the web server may run as another user
 
 copy() {  # copy <package-relative source> <vendor-relative destination folder>
     local src="$NODE_MODULES/$1" dest="$STAGE/$2"
@@ -44,11 +46,14 @@ copy leaflet/LICENSE                                         leaflet
 copy vega/build/vega.min.js                                  vega
 copy vega-lite/build/vega-lite.min.js                        vega-lite
 copy vega-embed/build/vega-embed.min.js                      vega-embed
+copy swagger-ui-dist/swagger-ui-bundle.js                    swagger-ui
+copy swagger-ui-dist/swagger-ui.css                          swagger-ui
+copy swagger-ui-dist/LICENSE                                 swagger-ui
 # Legacy font formats are not needed by any browser we support.
 find "$STAGE/bootstrap-italia/fonts" \( -name '*.eot' -o -name '*.svg' -o -name '*.ttf' \) -delete
 
 # Record what was copied: package name and the exact version installed.
-for pkg in bootstrap-italia htmx.org leaflet vega vega-lite vega-embed; do
+for pkg in bootstrap-italia htmx.org leaflet vega vega-lite vega-embed swagger-ui-dist; do
     echo "$pkg $(node -p "require(process.argv[1]).version" "$NODE_MODULES/$pkg/package.json")"
 done > "$STAGE/VERSIONS"
 

@@ -182,7 +182,11 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     assert "application/problem+json" in concept["404"]["content"]
     geo = paths["/api/taxonomy/provinces.geojson"]["get"]["responses"]["200"]["content"]
     assert geo["application/geo+json"]["schema"]["$ref"].endswith("/ProvinceCollection")
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/openapi.json" in docs.text
+    if (STATIC_DIR / "vendor" / "swagger-ui" / "swagger-ui-bundle.js").is_file():
+        assert '/static/vendor/swagger-ui/swagger-ui-bundle.js"' in docs.text  # works offline
+        assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
 # --- health -----------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 
 get_session = request_session  # the FastAPI dependency that yields a database session
 SessionDep = Annotated[Session, Depends(get_session)]
+
+SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
+SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 
 # Each domain with pages brings its router, its templates folder and its messages.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages}
@@ -149,6 +153,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                     "Territories: Fonte: ISTAT.",
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI, so that it works offline
+        redoc_url=None,
     )
     catalog = i18n.Catalog(i18n.MESSAGES, *(domain.MESSAGES for domain in PAGE_DOMAINS.values()))
     templates = make_templates(catalog, template_dirs())
@@ -189,6 +195,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                                                             {"status": 422, "detail": None}, status_code=422)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False, name="swagger_ui_html")
+    def swagger_ui_html(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        local = {"swagger_js_url": f"{root}/static/{SWAGGER_JS}", "swagger_css_url": f"{root}/static/{SWAGGER_CSS}"}
+        installed = (STATIC_DIR / SWAGGER_JS).is_file() and (STATIC_DIR / SWAGGER_CSS).is_file()
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} – API",
+            swagger_favicon_url=f"{root}/static/favicon.svg", oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
+            **(local if installed else {}))  # else Swagger UI's CDN (FastAPI's default)
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
 
     @app.get("/health", response_model=Health, tags=["system"], summary="Liveness and database check",
              responses={503: {"model": Health, "description": "Database unreachable"}})
