@@ -18,12 +18,13 @@ overwrite the title or description the course was first published with. Both are
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from regia.catalog import formats, matching
@@ -43,7 +44,7 @@ from regia.catalog.models import (
     utcnow,
 )
 from regia.catalog.tagging import Tagger, collections
-from regia.catalog.validation import CourseRecord, Invalid, Places, validate_record
+from regia.catalog.validation import CourseRecord, Funding, Invalid, Places, validate_record
 from regia.importing.csvfile import BadRow
 from regia.importing.ledger import content_hash
 from regia.importing.quarantine import Rejection, keep
@@ -99,11 +100,16 @@ class Holdings:
         for p in session.scalars(select(Provider)):
             self.provider_by_vat[p.vat or f"id:{p.id}"] = p
             self.names.setdefault(p.name_key, []).append(p.id)
-        self.source_keys: dict[str, tuple[int, str]] = {
+        # source key -> (course id or the ref of a course created in this run, content hash)
+        self.source_keys: dict[str, tuple[int | CourseRef, str]] = {
             key: (cid, digest) for key, cid, digest in session.execute(
                 select(CourseSource.source_key, CourseSource.course_id, CourseSource.content_hash)
                 .where(CourseSource.source == source))}
+        # A source does not send one course under two keys: its other courses are not fuzzy candidates.
+        self.source_course_ids: set[int] = {cid for cid, _ in self.source_keys.values() if isinstance(cid, int)}
+        self.source_refs: set[CourseRef] = set()
         self._courses: dict[int, list[CourseRef]] = {}
+        self._codes: dict[int, dict[str, CourseRef]] = {}
         self.refs: dict[int, CourseRef] = {}
 
     def courses_of(self, provider_id: int) -> list[CourseRef]:
@@ -118,33 +124,41 @@ class Holdings:
                         .join(Course, Course.id == Edition.course_id).where(Course.provider_id == provider_id)):
                     refs[cid].editions.append(EditionRef(eid, start, comune, nuts3))
             self._courses[provider_id] = list(refs.values())
+            self._codes[provider_id] = {r.code: r for r in refs.values() if r.code}
             self.refs.update(refs)
         return self._courses[provider_id]
 
-    def ref(self, course_id: int) -> CourseRef:
-        if course_id not in self.refs:
-            provider_id = self.session.scalar(select(Course.provider_id).where(Course.id == course_id))
+    def ref(self, held: int | CourseRef) -> CourseRef:
+        if isinstance(held, CourseRef):
+            return held
+        if held not in self.refs:
+            provider_id = self.session.scalar(select(Course.provider_id).where(Course.id == held))
             if provider_id is not None:
                 self.courses_of(provider_id)
-        return self.refs[course_id]
+        return self.refs[held]
 
     def add(self, ref: CourseRef) -> None:
         self.courses_of(ref.provider_id).append(ref)
-        self.refs[ref.id] = ref
+        if ref.code:
+            self._codes[ref.provider_id].setdefault(ref.code, ref)
+
+    def from_this_source(self, ref: CourseRef) -> bool:
+        return ref in self.source_refs or (ref.course_id is not None and ref.course_id in self.source_course_ids)
 
     def match(self, source_key: str, rec: CourseRecord, rows: list[CourseRecord]) -> Match | None:
         known = self.source_keys.get(source_key)
         if known:
-            return Match(known[0], "source_key", 1.0)
+            return Match(self.ref(known[0]), "source_key", 1.0)
         provider = self.provider_by_vat.get(rec.provider_vat)
         if provider is not None and rec.course_code:
-            for ref in self.courses_of(provider.id):
-                if ref.code == rec.course_code:
-                    return Match(ref.id, "natural_key", 1.0)
+            self.courses_of(provider.id)
+            ref = self._codes[provider.id].get(rec.course_code)
+            if ref is not None:
+                return Match(ref, "natural_key", 1.0)
         provider_ids = [provider.id] if provider is not None else []
         provider_ids += [pid for pid in matching.similar_names(key_text(rec.provider_name), self.names)
                          if pid not in provider_ids]
-        candidates = [ref for pid in provider_ids for ref in self.courses_of(pid)]
+        candidates = [ref for pid in provider_ids for ref in self.courses_of(pid) if not self.from_this_source(ref)]
         return matching.best_fuzzy(candidates, key_text(rec.title), {r.comune for r in rows},
                                    {r.nuts3 for r in rows}, {r.start_date for r in rows if r.start_date})
 
@@ -167,6 +181,9 @@ class Ingest:
         self.holdings = Holdings(session, source)
         self.colls = collections(session)
         self.report = IngestReport(file=file, source=source)
+        self._touched: dict[CourseRef, None] = {}
+        self._new: list[NewCourse] = []
+        self._pending: dict[CourseRef, NewCourse] = {}
 
     # -- reading and validation
     def run(self, items: Iterable[Item | BadRow], *, advance: Callable[[], None] | None = None) -> IngestReport:
@@ -186,12 +203,15 @@ class Ingest:
                 self.reject(Rejection(self.file, line, exc.reason, raw, exc.field, rid))
                 continue
             groups.setdefault(source_key(rec), []).append((line, rec))
-        for n, (key, rows) in enumerate(groups.items(), start=1):
-            self.store(key, [rec for _, rec in rows])
-            if n % FLUSH_EVERY == 0:
-                self.session.flush()
+        with self.session.no_autoflush:  # flushed in batches: autoflush before every lazy load costs more
+            for n, (key, rows) in enumerate(groups.items(), start=1):
+                self.store(key, [rec for _, rec in rows])
+                if n % FLUSH_EVERY == 0:
+                    self.session.flush()
+            self.write_new()
         keep(self.session, domain=DOMAIN, source=self.source, rejections=self.report.rejections)
         self.session.flush()
+        self.report.course_ids = [ref.id for ref in self._touched if ref.id is not None]
         return self.report
 
     def reject(self, rejection: Rejection) -> None:
@@ -209,23 +229,27 @@ class Ingest:
         digest = content_hash(content)
         match = self.holdings.match(key, rec, rows)
         if match is None:
-            course = self.create(rec, fundings)
-            ref = CourseRef(course.id, course.provider_id, rec.course_code, key_text(rec.title))
+            ref = self.create(rec, fundings, key, digest, content)
             self.holdings.add(ref)
-            self.session.add(CourseSource(course_id=course.id, source=self.source, source_key=key,
-                                          content_hash=digest, match="new"))
-            self.session.add(CourseVersion(course_id=course.id, source=self.source, content_hash=digest,
-                                           data=_jsonable(content), changes=[]))
             self.report.courses_new += 1
+            for row in rows:
+                self.new_edition(ref, row)
         else:
-            ref = self.holdings.ref(match.course_id)
-            course = self.session.get_one(Course, match.course_id)
+            ref = match.ref
+            if ref.id is None:  # created earlier in this run, not yet written
+                self.write_new()
+            if ref.obj is None:
+                ref.obj = self.session.get_one(Course, ref.id)
+            course = ref.obj
             self.merge(course, key, rec, fundings, content, digest, match)
-        self.holdings.source_keys[key] = (ref.id, digest)
-        if ref.id not in self.report.course_ids:
-            self.report.course_ids.append(ref.id)
-        for row in rows:
-            self.edition(course, ref, row)
+            for row in rows:
+                self.edition(course, ref, row)
+        self.holdings.source_keys[key] = (ref, digest)
+        self.holdings.source_refs.add(ref)
+        if ref not in self._touched:
+            self._touched[ref] = None
+        if len(self._new) >= FLUSH_EVERY:
+            self.write_new()
 
     def provider(self, rec: CourseRecord) -> Provider:
         provider = self.holdings.provider_by_vat.get(rec.provider_vat)
@@ -239,18 +263,84 @@ class Ingest:
             self.holdings.names.setdefault(provider.name_key, []).append(provider.id)
         return provider
 
-    def create(self, rec: CourseRecord, fundings: list) -> Course:  # type: ignore[type-arg]
+    def create(self, rec: CourseRecord, fundings: list[Funding], key: str, digest: str,
+               content: dict[str, object]) -> CourseRef:
+        """A new course, kept in memory until ``write_new`` inserts a batch of them (bulk inserts: the ORM's
+        unit of work costs ~0.2 ms per row, and a course brings ~20 rows with its skills)."""
         provider = self.provider(rec)
-        course = Course(provider_id=provider.id, course_code=rec.course_code or None, title=rec.title,
-                        title_key=key_text(rec.title), description=rec.description, hours=rec.hours,
-                        modality=rec.modality, cost_eur=rec.cost_eur, eqf_level=rec.eqf_level,
-                        certification=rec.certification or None)
-        course.targets = [CourseTarget(target=t) for t in rec.targets]
-        course.funding = [CourseFunding(channel=f.channel, fund=f.fund) for f in fundings]
-        self.session.add(course)
-        self.tag(course, rec, new=True)
-        self.session.flush()
-        return course
+        ref = CourseRef(None, provider.id, rec.course_code, key_text(rec.title))
+        skills: dict[str, dict[str, object]] = {}
+        for uri in rec.skills:
+            skills[uri] = {"uri": uri, "origin": ORIGIN_PROVIDER, "score": 1.0, "confirmed": True}
+        occupations: dict[str, dict[str, object]] = {
+            uri: {"uri": uri, "origin": ORIGIN_PROVIDER, "score": 1.0} for uri in rec.occupations}
+        if self.tagger is not None:
+            tags = self.tagger.tags(rec.title, rec.description)
+            for uri, score in tags.skills:
+                skills.setdefault(uri, {"uri": uri, "origin": ORIGIN_CLASSIFIER, "score": round(score, 4),
+                                        "confirmed": False})
+            for uri, score in tags.occupations:
+                occupations.setdefault(uri, {"uri": uri, "origin": ORIGIN_CLASSIFIER, "score": round(score, 4)})
+        now = utcnow()
+        row = {"provider_id": provider.id, "course_code": rec.course_code or None, "title": rec.title,
+               "title_key": key_text(rec.title), "description": rec.description, "hours": rec.hours,
+               "modality": rec.modality, "cost_eur": rec.cost_eur, "eqf_level": rec.eqf_level,
+               "certification": rec.certification or None,
+               "digital": bool(set(skills) & self.colls.get("digital", set())),
+               "green": bool(set(skills) & self.colls.get("green", set())), "created_at": now, "updated_at": now}
+        new = NewCourse(ref, row, list(rec.targets), [(f.channel, f.fund) for f in fundings], list(skills.values()),
+                        list(occupations.values()),
+                        {"source": self.source, "source_key": key, "content_hash": digest, "match": "new",
+                         "first_seen": now, "last_seen": now},
+                        {"source": self.source, "content_hash": digest, "data": _jsonable(content), "changes": [],
+                         "created_at": now})
+        self._new.append(new)
+        self._pending[ref] = new
+        return ref
+
+    def new_edition(self, ref: CourseRef, rec: CourseRecord) -> None:
+        new = self._pending[ref]
+        for held in ref.editions:
+            if matching.same_edition(held, rec.start_date, rec.comune):
+                held.obj["seats"] = rec.seats
+                held.obj["end_date"] = rec.end_date
+                self.report.duplicate += 1
+                return
+        row = {"start_date": rec.start_date, "end_date": rec.end_date, "seats": rec.seats, "comune": rec.comune,
+               "nuts3": rec.nuts3, "sources": [self.source]}
+        ref.editions.append(EditionRef(None, rec.start_date, rec.comune, rec.nuts3, row))
+        new.editions.append(ref.editions[-1])
+        self.report.stored += 1
+        self.report.editions_new += 1
+
+    def write_new(self) -> None:
+        """Insert the courses created since the last call, with everything that hangs on them."""
+        if not self._new:
+            return
+        batch, self._new = self._new, []
+        ids = self.session.scalars(insert(Course).returning(Course.id, sort_by_parameter_order=True),
+                                   [n.row for n in batch]).all()
+        children: dict[type, list[dict[str, object]]] = defaultdict(list)
+        editions: list[tuple[EditionRef, dict[str, object]]] = []
+        for new, cid in zip(batch, ids, strict=True):
+            new.ref.course_id = cid
+            self.holdings.refs[cid] = new.ref
+            self._pending.pop(new.ref, None)
+            children[CourseTarget] += [{"course_id": cid, "target": t} for t in new.targets]
+            children[CourseFunding] += [{"course_id": cid, "channel": c, "fund": f} for c, f in new.fundings]
+            children[CourseSkill] += [{**x, "course_id": cid} for x in new.skills]
+            children[CourseOccupation] += [{**x, "course_id": cid} for x in new.occupations]
+            children[CourseSource].append({**new.source, "course_id": cid})
+            children[CourseVersion].append({**new.version, "course_id": cid})
+            editions += [(e, {**e.obj, "course_id": cid}) for e in new.editions]
+        for model, rows in children.items():
+            if rows:
+                self.session.execute(insert(model), rows)
+        if editions:
+            edition_ids = self.session.scalars(insert(Edition).returning(Edition.id, sort_by_parameter_order=True),
+                                               [row for _, row in editions]).all()
+            for (ref, _), eid in zip(editions, edition_ids, strict=True):
+                ref.id, ref.obj = eid, None
 
     def tag(self, course: Course, rec: CourseRecord, *, new: bool, retag: bool = False) -> None:
         held = {s.uri: s for s in ([] if new else course.skills)}
@@ -292,17 +382,16 @@ class Ingest:
         course.digital = bool(uris & self.colls.get("digital", set()))
         course.green = bool(uris & self.colls.get("green", set()))
 
-    def merge(self, course: Course, key: str, rec: CourseRecord, fundings: list, content: dict[str, object],  # type: ignore[type-arg]
+    def merge(self, course: Course, key: str, rec: CourseRecord, fundings: list[Funding], content: dict[str, object],
               digest: str, match: Match) -> None:
-        src = self.session.scalar(select(CourseSource).where(CourseSource.source == self.source,
-                                                            CourseSource.source_key == key))
+        src = next((x for x in course.sources if x.source == self.source and x.source_key == key), None)
         if src is not None and src.content_hash == digest:
             src.last_seen = utcnow()
             return
         changes = _changes(course, rec)
         if src is None:
-            self.session.add(CourseSource(course_id=course.id, source=self.source, source_key=key,
-                                          content_hash=digest, match=match.how, match_score=match.score))
+            course.sources.append(CourseSource(source=self.source, source_key=key, content_hash=digest,
+                                               match=match.how, match_score=match.score))
             # another source: fill what is missing, add targets, funding and skills
             course.description = course.description or rec.description
             course.course_code = course.course_code or rec.course_code or None
@@ -318,7 +407,7 @@ class Ingest:
             course.cost_eur, course.eqf_level = rec.cost_eur, rec.eqf_level
             course.certification = rec.certification or None
             course.course_code = rec.course_code or course.course_code
-            self.holdings.ref(course.id).title_key = course.title_key
+            match.ref.title_key = course.title_key
             self.tag(course, rec, new=False, retag=text_changed)
         have_targets = {t.target for t in course.targets}
         course.targets += [CourseTarget(target=t) for t in rec.targets if t not in have_targets]
@@ -326,8 +415,8 @@ class Ingest:
         course.funding += [CourseFunding(channel=f.channel, fund=f.fund) for f in fundings
                            if (f.channel, f.fund) not in have_funding]
         course.updated_at = utcnow()
-        self.session.add(CourseVersion(course_id=course.id, source=self.source, content_hash=digest,
-                                       data=_jsonable(content), changes=changes))
+        course.versions.append(CourseVersion(source=self.source, content_hash=digest, data=_jsonable(content),
+                                             changes=changes))
         self.report.courses_updated += 1
 
     def edition(self, course: Course, ref: CourseRef, rec: CourseRecord) -> None:
@@ -345,12 +434,25 @@ class Ingest:
                 held.start = rec.start_date
             self.report.duplicate += 1
             return
-        edition = Edition(course_id=course.id, start_date=rec.start_date, end_date=rec.end_date, seats=rec.seats,
+        edition = Edition(course=course, start_date=rec.start_date, end_date=rec.end_date, seats=rec.seats,
                           comune=rec.comune, nuts3=rec.nuts3, sources=[self.source])
         self.session.add(edition)
         ref.editions.append(EditionRef(None, rec.start_date, rec.comune, rec.nuts3, edition))
         self.report.stored += 1
         self.report.editions_new += 1
+
+
+@dataclass(eq=False)
+class NewCourse:
+    ref: CourseRef
+    row: dict[str, object]
+    targets: list[str]
+    fundings: list[tuple[str, str]]
+    skills: list[dict[str, object]]
+    occupations: list[dict[str, object]]
+    source: dict[str, object]
+    version: dict[str, object]
+    editions: list[EditionRef] = field(default_factory=list)
 
 
 def _changes(course: Course, rec: CourseRecord) -> list[str]:

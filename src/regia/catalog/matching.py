@@ -11,8 +11,9 @@ In order, the first that applies:
        score = 0.6 · title + 0.2 · place + 0.2 · dates
 
    where ``title`` is rapidfuzz's ``token_sort_ratio`` of the folded titles (0–1), ``place`` is 1 when an
-   edition is in the same comune, 0.5 in the same province (or both online), else 0, and ``dates`` is 1
-   when an edition starts within ``DATE_DAYS`` days, 0.5 when the incoming record has no dates, else 0.
+   edition is in the same comune (or both are online), 0.5 in the same province, else 0, and ``dates`` is
+   ``1 - d / DATE_DAYS`` for the closest start dates ``d`` days apart (0 beyond ``DATE_DAYS``), 0.5 when the
+   incoming record has no dates.
    A candidate is the same course when ``title ≥ TITLE_MIN`` and ``score ≥ THRESHOLD``. With the defaults a
    re-worded title ("Excel avanzato per l'ufficio" / "Excel avanzato per ufficio") held in the same comune
    on the same dates is recognised; the same title in another province on other dates (0.6 + 0 + 0) is
@@ -52,18 +53,26 @@ class EditionRef:
     obj: Any = None  # the Edition row, once loaded or created in this run
 
 
-@dataclass
+@dataclass(eq=False)
 class CourseRef:
-    id: int
+    """What recognition needs of a held course; ``obj`` is its Course row once loaded or created (a course
+    created in this run has no id until the session is flushed)."""
+
+    course_id: int | None
     provider_id: int
     code: str
     title_key: str
     editions: list[EditionRef] = field(default_factory=list)
+    obj: Any = None
+
+    @property
+    def id(self) -> int | None:
+        return self.obj.id if self.obj is not None and self.obj.id is not None else self.course_id
 
 
 @dataclass(frozen=True)
 class Match:
-    course_id: int
+    ref: CourseRef
     how: str  # source_key | natural_key | fuzzy
     score: float
 
@@ -71,9 +80,9 @@ class Match:
 def place_score(course: CourseRef, comuni: set[str | None], provinces: set[str | None]) -> float:
     held_comuni = {e.comune for e in course.editions}
     held_provinces = {e.nuts3 for e in course.editions}
-    if comuni & held_comuni - {None}:
+    if comuni & held_comuni - {None} or (None in comuni and None in held_comuni):
         return 1.0
-    if provinces & held_provinces - {None} or (None in comuni and None in held_comuni):
+    if provinces & held_provinces - {None}:
         return 0.5
     return 0.0
 
@@ -82,9 +91,10 @@ def date_score(course: CourseRef, starts: set[date]) -> float:
     if not starts:
         return 0.5
     held = [e.start for e in course.editions if e.start]
-    if any(abs((s - h).days) <= DATE_DAYS for s in starts for h in held):
-        return 1.0
-    return 0.0
+    if not held:
+        return 0.0
+    closest = min(abs((s - h).days) for s in starts for h in held)
+    return max(0.0, 1.0 - closest / DATE_DAYS)
 
 
 def fuzzy_score(course: CourseRef, title_key: str, comuni: set[str | None], provinces: set[str | None],
@@ -96,11 +106,16 @@ def fuzzy_score(course: CourseRef, title_key: str, comuni: set[str | None], prov
 
 def best_fuzzy(candidates: list[CourseRef], title_key: str, comuni: set[str | None], provinces: set[str | None],
                starts: set[date]) -> Match | None:
+    """The best candidate over the thresholds, or None. Titles are pre-filtered in C by rapidfuzz."""
+    if not candidates:
+        return None
+    hits = process.extract(title_key, [c.title_key for c in candidates], scorer=fuzz.token_sort_ratio,
+                           score_cutoff=TITLE_MIN * 100, limit=50)
     best: Match | None = None
-    for course in candidates:
-        title, score = fuzzy_score(course, title_key, comuni, provinces, starts)
+    for _, _, i in hits:
+        title, score = fuzzy_score(candidates[i], title_key, comuni, provinces, starts)
         if title >= TITLE_MIN and score >= THRESHOLD and (best is None or score > best.score):
-            best = Match(course.id, "fuzzy", round(score, 4))
+            best = Match(candidates[i], "fuzzy", round(score, 4))
     return best
 
 
