@@ -1,8 +1,9 @@
 """The taxonomy pages in a real browser: Debian's chromium driven by Playwright, against the real app served
 by uvicorn on a free loopback port, on the imported reference data.
 
-Needs /usr/bin/chromium (``apt-get install chromium``; never ``playwright install``) and, for live search and
-the map, the front-end assets (``scripts/install-assets.sh``). Missing either fails under CI, skips elsewhere.
+Needs /usr/bin/chromium (``apt-get install chromium``; never ``playwright install``) and, for live search, the
+map and the accessibility check, the front-end assets and axe-core (``scripts/install-assets.sh``). Missing
+either fails under CI, skips elsewhere.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VENDOR = STATIC_DIR / "vendor"
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"  # npm devDependency
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
 TIMEOUT_MS = 20_000
 
@@ -187,3 +190,28 @@ def test_map_of_italy(live_server: str, page: playwright_api.Page) -> None:
     page.get_by_role("button", name="Mostra").click()
     expect(page.locator("#province-map")).to_have_attribute("data-shapes", "107")
     expect(page.locator("#province-map path.leaflet-interactive")).to_have_count(107)
+
+
+@pytest.mark.parametrize("path", [
+    "/",
+    "/taxonomy?q=saldatore",
+    f"/taxonomy/concepts/{WELDER}",
+    "/taxonomy/concepts/http://data.europa.eu/esco/skill/ccd0a1d9-afda-43d9-b901-96344886e14d",
+    "/taxonomy/concepts/ITC4C",
+    "/taxonomy/map",
+    "/taxonomy/concepts/nowhere",
+    "/taxonomy?q=welder&lang=en",
+])
+def test_pages_pass_axe_wcag_21_aa(live_server: str, page: playwright_api.Page, path: str) -> None:
+    """No WCAG 2.1 A/AA violation that axe-core can detect (contrast, labels, landmarks, lang, names ...)."""
+    _require_assets("bootstrap-italia/css/bootstrap-italia.min.css", "leaflet/leaflet.js")
+    if not AXE.is_file():
+        _missing(f"axe-core missing at {AXE}: run scripts/install-assets.sh (npm ci)")
+    page.goto(f"{live_server}{path}", wait_until="networkidle")
+    if path == "/taxonomy/map":
+        expect(page.locator("#province-map")).to_have_attribute("data-shapes", "12")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    violations = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+                  for v in result["violations"]]
+    assert violations == []
