@@ -17,8 +17,9 @@ resource       read                                                  write
 public         anyone                                                anyone (login, token exchange)
 taxonomy       anyone                                                nobody through the API (reference data)
 account        the authenticated user (own profile, own tokens)      the same
-organisation   region members all; others their own organisations   region admin creates; org admin edits own
-user           region admin all; org admin the members of own org   region admin; org admin within own org
+organisation   region members all; others their own organisations   region admin adds; org admin edits own
+user           region admin all; org admin the members of own org;  region admin; org admin within own org
+               everyone themself
 audit          region admin                                          nobody (appended by services only)
 pact_proposal  region admin/editor/viewer all; own org's members;    editor/admin of the owner partnership, while
                evaluators and Funds the submitted ones                the proposal is a draft
@@ -76,7 +77,9 @@ def _organisation(p: Principal, action: Action, obj: Any) -> bool:
         return False
     if action is READ:
         return obj is None or p.has(types=(OrgType.REGION,)) or p.is_region_admin or obj.id in p.org_ids()
-    if obj is None:
+    if obj is None:  # may edit some organisation (the row decides)
+        return p.is_region_admin or p.has(roles=(Role.ADMIN,))
+    if obj.id is None:  # a new organisation
         return p.is_region_admin
     return p.is_region_admin or obj.id in p.org_ids(Role.ADMIN)
 
@@ -87,8 +90,8 @@ def _user(p: Principal, action: Action, obj: Any) -> bool:
     if p.is_region_admin:
         return True
     admin_of = p.org_ids(Role.ADMIN)
-    if obj is None:
-        return bool(admin_of)
+    if obj is None:  # reading: everyone sees at least themself; writing: administrators only
+        return p.user_id is not None if action is READ else bool(admin_of)
     if hasattr(obj, "organisation_id"):
         return obj.organisation_id in admin_of
     if action is READ and obj.id == p.user_id:
@@ -288,7 +291,6 @@ PUBLIC_EXACT: dict[str, str] = {
     "/openapi.json": "API description",
     "/docs": "API documentation",
     "/docs/oauth2-redirect": "API documentation",
-    "/redoc": "API documentation",
 }
 PUBLIC_MOUNTS: dict[str, str] = {"/static": "static assets (CSS, JS, fonts)"}
 READ_METHODS = frozenset({"GET", "HEAD"})

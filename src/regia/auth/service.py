@@ -72,9 +72,9 @@ def _unique(session: Session, column: Any, value: object, what: str, field: str,
 
 def create_organisation(session: Session, *, actor: Principal, name: str, type: OrgType | str,
                         tax_code: str | None = None, vat_number: str | None = None) -> Organisation:
-    if not can(actor, WRITE, Resource.ORGANISATION):
-        raise Forbidden("only a Region administrator adds organisations")
     org_type = OrgType(type)
+    if not can(actor, WRITE, Resource.ORGANISATION, Organisation(name=name, type=org_type)):
+        raise Forbidden("only a Region administrator adds organisations")
     name = " ".join(name.split())
     if not name:
         raise InvalidInput("the name is empty", field="name")

@@ -1,0 +1,1 @@
+"""Test support code: a real OpenID provider, live servers on loopback ports, a seeded world of accounts."""

@@ -1,0 +1,100 @@
+"""A seeded world for access tests: organisations of each kind, one user per role to test, an API token per
+user, pact proposals of two partnerships (drafts and a submitted one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from regia.auth import service, sessions
+from regia.auth.models import Membership, OrgType, Role
+from regia.auth.principal import cli_principal
+from regia.auth.settings import AuthSettings
+from regia.db import session_scope
+from regia.pacts import service as pacts
+
+PASSWORD = "test-password-1234"
+
+# role key -> (organisation key, role); None: a citizen (no organisation)
+ROLES: dict[str, tuple[str, Role] | None] = {
+    "citizen": None,
+    "provider_editor": ("provider", Role.EDITOR),
+    "fund_viewer": ("fund", Role.VIEWER),
+    "fund_editor": ("fund", Role.EDITOR),
+    "partnership_editor": ("partnership_a", Role.EDITOR),
+    "other_partnership_editor": ("partnership_b", Role.EDITOR),
+    "partnership_admin": ("partnership_a", Role.ADMIN),
+    "evaluator": ("region", Role.EVALUATOR),
+    "region_admin": ("region", Role.ADMIN),
+}
+ALL_ROLES = ("anonymous", *ROLES)
+
+ORGS: dict[str, tuple[str, OrgType, str | None, str | None]] = {
+    "region": ("Regione Lombardia", OrgType.REGION, "80050050154", None),
+    "fund": ("Fondimpresa", OrgType.FUND, "97278470584", None),
+    "provider": ("Ente di formazione di prova", OrgType.PROVIDER, None, "09000000019"),
+    "partnership_a": ("Patto A", OrgType.PARTNERSHIP, "09000000027", None),
+    "partnership_b": ("Patto B", OrgType.PARTNERSHIP, "09000000035", None),
+}
+
+
+def make_settings(**overrides: object) -> AuthSettings:
+    values: dict[str, object] = {"secret_key": SecretStr("test-signing-key-" + "x" * 32),
+                                 "pseudonym_key": SecretStr("test-pseudonym-key-" + "y" * 32),
+                                 "login_max_failures": 5, "login_window_seconds": 900}
+    values.update(overrides)
+    return AuthSettings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class World:
+    engine: Engine
+    settings: AuthSettings
+    orgs: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)
+    emails: dict[str, str] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    token_ids: dict[str, int] = field(default_factory=dict)
+    memberships: dict[str, int] = field(default_factory=dict)
+    proposals: dict[str, int] = field(default_factory=dict)
+
+    def bearer(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"} if role in self.tokens else {}
+
+    def session_cookie(self, role: str) -> tuple[str, str] | None:
+        """A page session for ``role``: (cookie value, CSRF token); None for anonymous."""
+        if role not in self.users:
+            return None
+        value, data = sessions.make_session(self.users[role], 0, self.settings)
+        return value, data.csrf
+
+
+def build_world(engine: Engine, settings: AuthSettings | None = None) -> World:
+    world = World(engine=engine, settings=settings or make_settings())
+    actor = cli_principal("test")
+    with session_scope(engine) as session:
+        for key, (name, org_type, tax_code, vat) in ORGS.items():
+            world.orgs[key] = service.create_organisation(session, actor=actor, name=name, type=org_type,
+                                                          tax_code=tax_code, vat_number=vat).id
+        for role, grant in ROLES.items():
+            email = f"{role.replace('_', '.')}@example.org"
+            memberships = [(world.orgs[grant[0]], grant[1])] if grant else []
+            user = service.create_user(session, actor=actor, email=email, display_name=role, password=PASSWORD,
+                                       memberships=memberships)
+            world.users[role], world.emails[role] = user.id, email
+            if user.memberships:
+                world.memberships[role] = user.memberships[0].id
+            token_row, raw = service.issue_token(session, user=user, name="tests", days=1, actor=actor)
+            world.tokens[role], world.token_ids[role] = raw, token_row.id
+        a, b = world.orgs["partnership_a"], world.orgs["partnership_b"]
+        world.proposals["draft_a"] = pacts.create(session, actor=actor, title="Bozza del Patto A",
+                                                  body={"summary": "A"}, organisation_id=a).id
+        world.proposals["draft_b"] = pacts.create(session, actor=actor, title="Bozza del Patto B",
+                                                  body={"summary": "B"}, organisation_id=b).id
+        submitted = pacts.create(session, actor=actor, title="Proposta presentata del Patto A",
+                                 body={"summary": "S"}, organisation_id=a)
+        world.proposals["submitted_a"] = pacts.submit(session, actor=actor, id=submitted.id).id
+        assert session.get(Membership, world.memberships["partnership_editor"]) is not None
+    return world
