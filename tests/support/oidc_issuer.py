@@ -35,7 +35,7 @@ class Faults:
 
 
 @dataclass
-class TestIssuer:
+class LocalIssuer:
     client_id: str = "regia-test"
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     redirect_uris: set[str] = field(default_factory=set)
