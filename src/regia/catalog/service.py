@@ -1,0 +1,177 @@
+"""The catalogue's logic for the API, the pages and the CLI: search, one course, publishing, skill
+confirmation. No HTTP here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from regia.catalog import search as search_mod
+from regia.catalog.ingest import IngestReport, ingest_items, load_places
+from regia.catalog.models import ORIGIN_PROVIDER, Course, CourseSkill, Provider, utcnow
+from regia.catalog.search import Query, Results
+from regia.catalog.tagging import Tagger, collections
+from regia.db import session_scope
+from regia.taxonomy.models import OCCUPATION, SKILL, Concept, Label
+from regia.taxonomy.normalize import fold
+
+ESCO_PREFIX = "http://data.europa.eu/esco/"
+
+
+class InvalidQuery(ValueError):
+    pass
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Forbidden(PermissionError):
+    pass
+
+
+def resolve_concept(session: Session, value: str, ctype: str) -> str:
+    """An ESCO URI of type ``ctype`` from a URI or a name (the best label match in the taxonomy)."""
+    value = value.strip()
+    if value.startswith(("http://", "https://")):
+        uri = value.replace("https://", "http://")
+        if session.scalar(select(Concept.id).where(Concept.uri == uri, Concept.type == ctype)) is None:
+            raise InvalidQuery(f"unknown ESCO {ctype} {value!r}")
+        return uri
+    from regia.taxonomy import service as taxonomy
+
+    wanted = _name_key(value)
+    exact = [(kind != "preferred", uri) for uri, kind, text in session.execute(
+        select(Concept.uri, Label.kind, Label.text).join(Label, Label.concept_id == Concept.id)
+        .where(Concept.type == ctype, Label.kind.in_(["preferred", "alternative"])))
+        if uri and wanted in {_name_key(part) for part in text.split("/")}]
+    if exact:
+        return min(exact)[1]
+    hits = taxonomy.search(session.get_bind(), session, value, types=[ctype], limit=1)  # type: ignore[arg-type]
+    if not hits:
+        raise InvalidQuery(f"no ESCO {ctype} named like {value!r}")
+    return hits[0].id
+
+
+def _name_key(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def search(engine: Engine, query: Query, *, page: int = 1, size: int = 20, facets: bool = True) -> Results:
+    with Session(engine) as session:
+        if query.occupation:
+            query.occupation = resolve_concept(session, query.occupation, OCCUPATION)
+        query.skills = [resolve_concept(session, s, SKILL) for s in query.skills]
+        index = search_mod.index_for(engine, session)
+        return index.search(query, page=page, size=size, session=session, facets=facets)
+
+
+def course_detail(engine: Engine, course_id: int, *, lang: str = "it") -> dict[str, Any]:
+    from regia.taxonomy.service import preferred_labels
+
+    with Session(engine) as session:
+        course = session.get(Course, course_id)
+        if course is None:
+            raise NotFound(f"no course {course_id}")
+        uris = [s.uri for s in course.skills] + [o.uri for o in course.occupations]
+        ids = dict(session.execute(select(Concept.uri, Concept.id).where(Concept.uri.in_(uris))).tuples().all())
+        labels = preferred_labels(session, ids.values(), lang)
+        places = load_places(session) if course.editions else None
+
+        def label(uri: str) -> str:
+            return labels.get(ids.get(uri, -1), uri)
+
+        return {
+            "id": course.id, "title": course.title, "description": course.description,
+            "provider": {"id": course.provider.id, "name": course.provider.name, "vat": course.provider.vat},
+            "course_code": course.course_code, "hours": course.hours, "modality": course.modality,
+            "cost_eur": course.cost_eur, "eqf_level": course.eqf_level, "certification": course.certification,
+            "digital": course.digital, "green": course.green,
+            "targets": [t.target for t in course.targets],
+            "funding": [f"fondo:{f.fund}" if f.channel == "fondo" else f.channel for f in course.funding],
+            "editions": [{"id": e.id, "start_date": e.start_date, "end_date": e.end_date, "seats": e.seats,
+                          "comune": e.comune, "comune_name": places.by_code.get(e.comune, ("", ""))[0]
+                          if places and e.comune else None, "nuts3": e.nuts3, "sources": e.sources}
+                         for e in course.editions],
+            "skills": sorted(({"uri": s.uri, "label": label(s.uri), "origin": s.origin, "score": s.score,
+                               "confirmed": s.confirmed} for s in course.skills),
+                             key=lambda x: (not x["confirmed"], -float(x["score"]), x["label"])),
+            "occupations": [{"uri": o.uri, "label": label(o.uri), "origin": o.origin, "score": o.score}
+                            for o in course.occupations],
+            "sources": [{"source": s.source, "key": s.source_key, "match": s.match, "match_score": s.match_score,
+                         "first_seen": s.first_seen, "last_seen": s.last_seen} for s in course.sources],
+            "history": [{"source": v.source, "created_at": v.created_at, "changes": v.changes}
+                        for v in course.versions],
+        }
+
+
+def publish(engine: Engine, records: Iterable[dict[str, object]], *, source: str, tagger: Tagger | None,
+            provider_vat: str | None = None) -> IngestReport:
+    """Publish records sent through the API. ``provider_vat``: when given (a provider's account), every
+    record must be that provider's; the others are rejected (a provider publishes only its own courses)."""
+    from regia.catalog.validation import Invalid, validate_tax_id
+
+    items: list[Any] = []
+    for i, values in enumerate(records, start=1):
+        raw = repr(values)[:2000]
+        if provider_vat is not None:
+            try:
+                vat = validate_tax_id(str(values.get("provider_vat") or ""))
+            except Invalid:
+                vat = ""
+            if vat and vat != provider_vat:
+                from regia.importing.csvfile import BadRow
+
+                items.append(BadRow(i, f"provider_vat {vat} is not the publishing provider's ({provider_vat})", raw))
+                continue
+        items.append((i, {str(k).lower(): v for k, v in values.items()}, raw))
+    with session_scope(engine) as session:
+        report = ingest_items(session, items, source=source, file="api", places=load_places(session), tagger=tagger)
+    search_mod.invalidate(engine)
+    return report
+
+
+def confirm_skills(engine: Engine, course_id: int, *, confirm: list[str], remove: list[str],
+                   provider_vat: str | None = None) -> dict[str, Any]:
+    """The provider confirms classifier tags (or adds skills) and removes wrong ones."""
+    with session_scope(engine) as session:
+        course = session.get(Course, course_id)
+        if course is None:
+            raise NotFound(f"no course {course_id}")
+        if provider_vat is not None and course.provider.vat != provider_vat:
+            raise Forbidden("a provider edits only its own courses")
+        held = {s.uri: s for s in course.skills}
+        for uri in remove:
+            if uri in held:
+                course.skills.remove(held.pop(uri))
+        for uri in confirm:
+            uri = uri.replace("https://", "http://")
+            if uri in held:
+                held[uri].confirmed = True
+                continue
+            if session.scalar(select(Concept.id).where(Concept.uri == uri, Concept.type == SKILL)) is None:
+                raise InvalidQuery(f"unknown ESCO skill {uri!r}")
+            held[uri] = CourseSkill(uri=uri, origin=ORIGIN_PROVIDER, score=1.0, confirmed=True)
+            course.skills.append(held[uri])
+        colls = collections(session)
+        course.digital = bool(set(held) & colls["digital"])
+        course.green = bool(set(held) & colls["green"])
+        course.updated_at = utcnow()
+    search_mod.invalidate(engine)
+    return course_detail(engine, course_id)
+
+
+def provider_of(engine: Engine, course_id: int) -> str | None:
+    with Session(engine) as session:
+        return session.scalar(select(Provider.vat).join(Course, Course.provider_id == Provider.id)
+                              .where(Course.id == course_id))
+
+
+def count(engine: Engine) -> int:
+    from sqlalchemy import func
+
+    with Session(engine) as session:
+        return session.scalar(select(func.count(Course.id))) or 0
