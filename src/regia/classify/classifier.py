@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,7 @@ class Params:
     select_occupation: float = 0.55
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Match:
     uri: str
     score: float
@@ -111,6 +112,8 @@ class Classifier:
         self.index = index
         self.params = params or Params()
         self._label_rows = {lang: li.matrix.tocsr() for lang, li in index.langs.items()}
+        self._kind_mask = {k: index.kind == k for k in (K_SKILL, K_OCCUPATION, K_ISCO)}
+        self._occ_isco_mask = self._kind_mask[K_OCCUPATION] | self._kind_mask[K_ISCO]
 
     @classmethod
     def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None) -> Classifier:
@@ -119,21 +122,30 @@ class Classifier:
     def with_params(self, **changes: Any) -> Classifier:
         clone = Classifier.__new__(Classifier)
         clone.index, clone._label_rows = self.index, self._label_rows
+        clone._kind_mask, clone._occ_isco_mask = self._kind_mask, self._occ_isco_mask
         clone.params = replace(self.params, **changes)
         return clone
 
     # ------------------------------------------------------------------ public API
-    def classify(self, text: str, top_k: int = 20, lang: str = "auto", *, include_isco: bool = False) -> Result:
-        """Ranked occupations and skills for ``text`` (``lang``: auto, it or en)."""
+    def classify(self, text: str, top_k: int = 20, lang: str = "auto", *, include_isco: bool = False,
+                 want: Collection[str] = ("occupations", "skills")) -> Result:
+        """Ranked occupations and skills for ``text`` (``lang``: auto, it or en).
+
+        ``include_isco`` adds ISCO-08 groups to the occupations; ``want`` names the lists to fill (the other
+        stays empty: benchmarks of one task skip the work of the other).
+        """
         if lang not in ("auto", "it", "en"):
             raise ValueError(f"lang must be auto, it or en, not {lang!r}")
         text = text or ""
         lang = language.detect(text) if lang == "auto" else lang
-        scores, evidence, tokens = self._score(text, lang)
-        occ_kinds = (K_OCCUPATION, K_ISCO) if include_isco else (K_OCCUPATION,)
+        scores, evidence, tokens = self._score(text, lang, skills="skills" in want)
         p = self.params
-        occupations = self._top(scores, evidence, tokens, occ_kinds, top_k, p.select_occupation, lang)
-        skills = self._top(scores, evidence, tokens, (K_SKILL,), top_k, p.select_skill, lang)
+        occupations, skills = [], []
+        if "occupations" in want:
+            mask = self._occ_isco_mask if include_isco else self._kind_mask[K_OCCUPATION]
+            occupations = self._top(scores, evidence, tokens, mask, top_k, p.select_occupation, lang)
+        if "skills" in want:
+            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, p.select_skill, lang)
         return Result(lang, occupations, skills)
 
     # ------------------------------------------------------------------ scoring
@@ -165,7 +177,8 @@ class Classifier:
             where.append(i)
         return seq, where
 
-    def _score(self, text: str, lang: str) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token]]:
+    def _score(self, text: str, lang: str, *, skills: bool = True
+               ) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token]]:
         index, p = self.index, self.params
         tokens = self._tokens(text)
         scores = np.zeros(index.n, dtype=np.float32)
@@ -182,7 +195,8 @@ class Classifier:
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
-        self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
+        if skills:
+            self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
         return scores, evidence, tokens
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
@@ -320,13 +334,12 @@ class Classifier:
         w = np.exp((top_scores - top_scores.max()) / p.prior_temperature) * top_scores
         w /= w.sum()
         prior = np.asarray(index.requires[top].T @ w).ravel().astype(np.float32)
-        scores += p.prior_weight * prior * (index.kind == K_SKILL)
+        scores += p.prior_weight * prior * self._kind_mask[K_SKILL]
 
     # ------------------------------------------------------------------ output
     def _top(self, scores: np.ndarray, evidence: dict[int, _Evidence], tokens: list[_Token],
-             kinds: tuple[int, ...], top_k: int, threshold: float, lang: str) -> list[Match]:
+             mask: np.ndarray, top_k: int, threshold: float, lang: str) -> list[Match]:
         index = self.index
-        mask = np.isin(index.kind, kinds)
         cand = np.flatnonzero(mask & (scores > 0))
         if cand.size == 0 or top_k <= 0:
             return []
@@ -334,8 +347,8 @@ class Classifier:
         part = cand[np.argpartition(-scores[cand], k - 1)[:k]]
         order = part[np.lexsort((part, -scores[part]))]
         out = []
-        for c in order.tolist():
-            score = round(float(min(scores[c], 1.0)), 4)
+        rounded = np.round(np.minimum(scores[order], 1.0).astype(np.float64), 4).tolist()
+        for c, score in zip(order.tolist(), rounded, strict=True):
             ev = evidence.get(c)
             spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens)]) if ev else []
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]

@@ -166,7 +166,8 @@ def run(
     results: list[Result] = []
     start = time.perf_counter()
     for q in dataset.queries:
-        results.append(classifier.classify(q.text, top_k=top_k, lang=lang, include_isco=include_isco))
+        results.append(classifier.classify(q.text, top_k=top_k, lang=lang, include_isco=include_isco,
+                                           want=(dataset.task,)))
         if advance:
             advance()
     seconds = time.perf_counter() - start
