@@ -219,6 +219,18 @@ def test_health_on_an_empty_database_is_degraded(tmp_path: Path) -> None:
     assert home.status_code == 200 and "regia taxonomy import" in home.text
 
 
+def test_server_errors_answer_in_the_callers_shape(tmp_path: Path) -> None:
+    """A database without tables makes lookups fail: problem JSON for the API, an error page for pages."""
+    app = create_app(engine=make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        api = c.get("/api/taxonomy/stats")
+        page = c.get("/taxonomy/concepts/7212")
+    assert api.status_code == 500 and api.headers["content-type"].startswith("application/problem+json")
+    assert api.json()["title"] == "Internal Server Error" and "no such table" not in api.text
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    assert "Errore 500" in page.text and "no such table" not in page.text
+
+
 # --- pages and languages ----------------------------------------------------------------------------------
 
 def test_home_is_italian_by_default(client: TestClient) -> None:
@@ -385,7 +397,7 @@ def test_pages_link_vendor_assets_when_installed(client: TestClient) -> None:
 
 
 def test_own_static_files_are_served(client: TestClient) -> None:
-    for path in ("/static/regia.css", "/static/js/province-map.js", "/static/favicon.svg"):
+    for path in ("/static/regia.css", "/static/js/province-map.js", "/static/js/regia.js", "/static/favicon.svg"):
         assert client.get(path).status_code == 200, path
 
 

@@ -7,7 +7,7 @@ request (``request.state.lang``); both are set up by the web layer, which this p
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
@@ -79,8 +79,8 @@ def map_page(request: Request, session: SessionDep, region: str = LOMBARDY) -> R
     """Provinces drawn with Leaflet from the GeoJSON endpoint, with a plain list of the same provinces."""
     region = region if region in (LOMBARDY, "IT") else LOMBARDY
     collection = service.province_features(session, region=None if region == "IT" else region)
-    provinces = sorted((f["properties"] for f in collection["features"]),  # type: ignore[index, union-attr]
-                       key=lambda p: p["name"])
+    features = cast(list[dict[str, Any]], collection["features"])
+    provinces = sorted((f["properties"] for f in features), key=lambda p: str(p["name"]))
     geojson_url = str(request.app.url_path_for("provinces_geojson"))
     if region != "IT":
         geojson_url += f"?region={region}"

@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated, Literal
@@ -181,7 +182,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if wants_problem(request):
-            return problem(request, exc.status_code, http_exception_detail(exc), headers=exc.headers)
+            return problem(request, exc.status_code, http_exception_detail(exc),
+                           headers=dict(exc.headers) if exc.headers else None)
         return request.app.state.templates.TemplateResponse(
             request, "error.html", {"status": exc.status_code, "detail": http_exception_detail(exc)},
             status_code=exc.status_code, headers=exc.headers)
@@ -194,17 +196,25 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return request.app.state.templates.TemplateResponse(request, "error.html",
                                                             {"status": 422, "detail": None}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # Starlette still re-raises the exception afterwards, so the server logs it with its traceback.
+        if wants_problem(request):
+            return problem(request, 500, "The server could not answer this request")
+        return request.app.state.templates.TemplateResponse(request, "error.html", {"status": 500, "detail": None},
+                                                            status_code=500)
+
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False, name="swagger_ui_html")
     def swagger_ui_html(request: Request) -> HTMLResponse:
         root = str(request.scope.get("root_path", "")).rstrip("/")
-        local = {"swagger_js_url": f"{root}/static/{SWAGGER_JS}", "swagger_css_url": f"{root}/static/{SWAGGER_CSS}"}
-        installed = (STATIC_DIR / SWAGGER_JS).is_file() and (STATIC_DIR / SWAGGER_CSS).is_file()
-        return get_swagger_ui_html(
-            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} – API",
-            swagger_favicon_url=f"{root}/static/favicon.svg", oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
-            **(local if installed else {}))  # else Swagger UI's CDN (FastAPI's default)
+        docs = partial(get_swagger_ui_html, openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} – API",
+                       swagger_favicon_url=f"{root}/static/favicon.svg",
+                       oauth2_redirect_url=f"{root}/docs/oauth2-redirect")
+        if (STATIC_DIR / SWAGGER_JS).is_file() and (STATIC_DIR / SWAGGER_CSS).is_file():
+            return docs(swagger_js_url=f"{root}/static/{SWAGGER_JS}", swagger_css_url=f"{root}/static/{SWAGGER_CSS}")
+        return docs()  # Swagger UI from its CDN (FastAPI's default)
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
