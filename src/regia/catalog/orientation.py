@@ -34,7 +34,7 @@ def essential_skills(session: Session, occupation_uri: str) -> list[str]:
 
 
 def _labels(session: Session, uris: list[str], lang: str) -> dict[str, str]:
-    ids = dict(session.execute(select(Concept.uri, Concept.id).where(Concept.uri.in_(uris))).tuples().all())
+    ids = {u: i for u, i in session.execute(select(Concept.uri, Concept.id).where(Concept.uri.in_(uris)))}
     by_id = preferred_labels(session, ids.values(), lang)
     return {u: by_id.get(i, u) for u, i in ids.items()}
 

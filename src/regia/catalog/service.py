@@ -77,7 +77,7 @@ def course_detail(engine: Engine, course_id: int, *, lang: str = "it") -> dict[s
         if course is None:
             raise NotFound(f"no course {course_id}")
         uris = [s.uri for s in course.skills] + [o.uri for o in course.occupations]
-        ids = dict(session.execute(select(Concept.uri, Concept.id).where(Concept.uri.in_(uris))).tuples().all())
+        ids = {u: i for u, i in session.execute(select(Concept.uri, Concept.id).where(Concept.uri.in_(uris)))}
         labels = preferred_labels(session, ids.values(), lang)
         places = load_places(session) if course.editions else None
 
