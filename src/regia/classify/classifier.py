@@ -48,6 +48,7 @@ class Params:
     explain: float = 0.35  # weight of the share of the segment the label explains
     phrase_bonus: float = 0.2  # the label occurs as a contiguous phrase
     single_term_penalty: float = 0.85  # one-word labels are ambiguous ("English", "coordinate")
+    single_alt_penalty: float = 0.7  # ... and more so alternative ones ("design", "experiment": think creatively)
     desc_weight: float = 0.7  # TF-IDF similarity to the English description
     char_weight: float = 0.35  # character 3-grams, occupations, short texts only
     char_max_terms: int = 14  # a text this short is treated as a title
@@ -237,6 +238,8 @@ class Classifier:
                 expl = hit / seg_mass
                 s = li.weight[rows] * cov**p.cov_power * ((1 - p.explain) + p.explain * expl)
                 s = np.where(li.nterms[rows] == 1, s * p.single_term_penalty, s)
+                if p.single_alt_penalty != 1.0:
+                    s = np.where((li.nterms[rows] == 1) & (li.weight[rows] < 1.0), s * p.single_alt_penalty, s)
                 if p.generic_mass > 0:
                     s = s * np.sqrt(np.minimum(1.0, li.mass[rows] / p.generic_mass))
                 seg_positions = tuple(where[k] for k in seg_terms)
