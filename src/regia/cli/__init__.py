@@ -6,6 +6,8 @@ import typer
 
 from regia.cli import bench, system, taxonomy
 from regia.cli import classify as classify_cli
+from regia.cli import demo_data as demo_data_cli
+from regia.cli import ingest as ingest_cli
 from regia.cli import users as users_cli
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
@@ -15,6 +17,8 @@ app.command("serve")(system.serve)
 app.command("demo")(system.demo)
 app.command("classify")(classify_cli.classify)
 app.add_typer(bench.app, name="bench")
+app.add_typer(ingest_cli.app, name="ingest")
+app.add_typer(demo_data_cli.app, name="demo-data")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")

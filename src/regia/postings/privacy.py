@@ -28,9 +28,10 @@ TAX_CODE = "[codice fiscale]"
 _EMAIL = re.compile(
     r"[\w.%+'-]+(?:@|\s*[\[(]\s*(?:at|chiocciola)\s*[\])]\s*)[\w-]+(?:(?:\.|\s*[\[(]\s*(?:dot|punto)\s*[\])]\s*)"
     r"[\w-]+)+", re.IGNORECASE)
+_OBFUSCATED_AT = re.compile(r"[\[(]\s*(?:at|chiocciola)\s*[\])]", re.IGNORECASE)
 _MAILTO = re.compile(r"mailto:\S+", re.IGNORECASE)
 # a run of digits with the separators phone numbers use; checked by _is_phone
-_DIGITS = re.compile(r"(?<![\w.,/-])(?:\+|00)?\d[\d\s.\-/()]{5,}\d(?![\w/])")
+_DIGITS = re.compile(r"(?<![\w.,/-])(?:\+|00)?\d[\d \t.\-/()]{5,}\d(?![\w/])")
 _PHONE_WORD = re.compile(
     r"(?:tel|telefono|telefonare|cell|cellulare|mobile|whatsapp|fax|chiamare|chiama|contattare|numero|"
     r"phone|call|recapito|n)\.?\s*[:.]?\s*$", re.IGNORECASE)
@@ -79,8 +80,9 @@ def strip(text: str | None) -> str:
     """``text`` without e-mail addresses, phone numbers, contact names and tax codes."""
     if not text:
         return text or ""
-    text = _MAILTO.sub(EMAIL, text)
-    text = _EMAIL.sub(EMAIL, text)
+    if "@" in text or _OBFUSCATED_AT.search(text):  # the e-mail pattern is costly: run it when it can match
+        text = _MAILTO.sub(EMAIL, text)
+        text = _EMAIL.sub(EMAIL, text)
     text = _CODICE_FISCALE.sub(TAX_CODE, text)
     text = _DIGITS.sub(lambda m: PHONE if _is_phone(m, m.string) else m.group(0), text)
     text = _TITLED_NAME.sub(NAME, text)

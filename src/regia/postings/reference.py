@@ -164,3 +164,47 @@ def for_engine(engine: Engine) -> Reference:
 def forget(engine: Engine) -> None:
     with _lock:
         _cache.pop(engine.url.render_as_string(hide_password=False), None)
+
+
+@dataclass(frozen=True)
+class OccupationText:
+    """What demo postings are composed from: an ESCO occupation's Italian labels and its skills."""
+
+    uri: str
+    isco: str
+    labels_it: tuple[str, ...]
+    essential: tuple[str, ...]
+    optional: tuple[str, ...]
+
+
+def occupation_texts(session: Session) -> list[OccupationText]:
+    """ESCO occupations having an Italian label and an ISCO group, with essential and optional skills."""
+    occ, skill = aliased(Concept), aliased(Concept)
+    labels: dict[str, list[str]] = defaultdict(list)
+    for uri, _kind, text in session.execute(
+            select(Concept.code, Label.kind, Label.text).join(Label, Label.concept_id == Concept.id)
+            .where(Concept.type == "occupation", Label.lang == "it", Label.kind.in_(("preferred", "alternative")))
+            .order_by(Concept.code, Label.kind.desc(), Label.id)):
+        labels[uri].append(text)
+    skills: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"essential_skill": [], "optional_skill": []})
+    for occ_uri, skill_uri, rel in session.execute(
+            select(occ.code, skill.code, Relation.type).join(occ, occ.id == Relation.source_id)
+            .join(skill, skill.id == Relation.target_id)
+            .where(Relation.type.in_(("essential_skill", "optional_skill")), skill.type == "skill")
+            .order_by(occ.code, skill.code)):
+        skills[occ_uri][rel].append(skill_uri)
+    out = []
+    for uri, attrs in session.execute(select(Concept.code, Concept.attrs).where(Concept.type == "occupation")
+                                      .order_by(Concept.code)):
+        isco = (attrs or {}).get("isco_group", "")
+        if uri in labels and isco and skills[uri]["essential_skill"]:
+            out.append(OccupationText(uri, isco, tuple(labels[uri]), tuple(skills[uri]["essential_skill"]),
+                                      tuple(skills[uri]["optional_skill"])))
+    return out
+
+
+def labels_by_uri(session: Session, concept_type: str, lang: str) -> dict[str, str]:
+    """Preferred labels of all concepts of a type in one language (URI/code -> label)."""
+    return dict(session.execute(
+        select(Concept.code, Label.text).join(Label, Label.concept_id == Concept.id)
+        .where(Concept.type == concept_type, Label.lang == lang, Label.kind == "preferred")).all())

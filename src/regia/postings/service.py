@@ -335,17 +335,17 @@ def _merge(problems: list[Problem]) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------------------------- runs
-def _run_key(feed: str, inputs: list[tuple[Input, str]]) -> str:
-    basis = "\x1f".join([feed, *(f"{i.format}:{h}" for i, h in inputs)])
+def _run_key(feed: str | None, inputs: list[tuple[Input, str]]) -> str:
+    basis = "\x1f".join([feed or "", *(f"{i.format}:{h}" for i, h in inputs)])
     return hashlib.sha256(basis.encode()).hexdigest()
 
 
-def default_feed(inputs: list[Input]) -> str:
-    kinds = {("oja" if i.companion is not None else i.format) for i in inputs}
-    return kinds.pop() if len(kinds) == 1 else "mixed"
+def default_feed(source: Input) -> str:
+    """The feed name of an input when ``--source`` is not given: ``oja`` for the OJA feed, else its format."""
+    return "oja" if source.companion is not None else source.format
 
 
-def _open_run(session: Session, feed: str, inputs: list[Input]) -> tuple[IngestRun, list[IngestFile], bool]:
+def _open_run(session: Session, feed: str | None, inputs: list[Input]) -> tuple[IngestRun, list[IngestFile], bool]:
     hashed = [(i, file_hash(i.path, i.companion)) for i in inputs]
     key = _run_key(feed, hashed)
     run = session.scalar(select(IngestRun).where(IngestRun.key == key, IngestRun.status == RUNNING)
@@ -426,13 +426,12 @@ def ingest(
     """Ingest postings files (see the module's docstring). ``labeller`` classifies with Regia's classifier;
     without one, postings are stored with the source's codes only."""
     inputs = plan(list(paths), fmt)
-    feed = source or default_feed(inputs)
     facts_dir = facts_dir or facts.default_dir()
     progress = progress or _NoProgress()
     with session_factory(engine)() as session:
-        run, files, resumed = _open_run(session, feed, inputs)
+        run, files, resumed = _open_run(session, source, inputs)
         facts.clean_uncommitted(facts_dir, _committed_batches(session))
-    job = _Ingest(engine, feed=feed, labeller=labeller, facts_dir=facts_dir, batch_size=batch_size,
+    job = _Ingest(engine, feed=source or "", labeller=labeller, facts_dir=facts_dir, batch_size=batch_size,
                   progress=progress, synthetic=synthetic)
     with session_factory(engine)() as session:
         job.load_held(session)
@@ -441,6 +440,7 @@ def ingest(
     result = IngestResult(run.id, resumed)
     for source_input, file_row in zip(inputs, files, strict=True):
         resumed_at = file_row.position
+        job.feed = source or default_feed(source_input)
         if file_row.status != DONE:
             reader = READERS[source_input.format]
             progress.start(f"{source_input.name}", reader.count(source_input) or 0)

@@ -30,7 +30,7 @@ class JsonlReader:
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield ReadError(name, no, ordinal, f"not JSON: {exc.msg} at column {exc.colno}", line[:2000])
+                yield ReadError(name, no, ordinal, f"not JSON: {exc.msg} (column {exc.colno})", line[:2000])
             else:
                 if not isinstance(obj, dict):
                     yield ReadError(name, no, ordinal, f"not a JSON object: {type(obj).__name__}", line[:2000])

@@ -233,12 +233,14 @@ class JsonLdReader:
         decoder = json.JSONDecoder()
         pos = text.index("[") + 1
         end = len(text)
+        line, counted = 1, 0  # line number at offset ``counted``, advanced incrementally
         while pos < end:
             while pos < end and text[pos] in " \t\r\n,":
                 pos += 1
             if pos >= end or text[pos] == "]":
                 break
-            line = _line_at(text, pos)
+            line += text.count("\n", counted, pos)
+            counted = pos
             try:
                 value, nxt = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:

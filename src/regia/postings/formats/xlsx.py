@@ -28,8 +28,8 @@ class XlsxReader:
 
         wb = load_workbook(source.path, read_only=True)
         try:
-            ws = wb.worksheets[0]
-            return max(0, (ws.max_row or 1) - 1)
+            rows = wb.worksheets[0].iter_rows(values_only=True)
+            return max(0, sum(1 for row in rows if any(c not in (None, "") for c in row)) - 1)
         finally:
             wb.close()
 
