@@ -332,6 +332,11 @@ def test_welder_page_in_english(client: TestClient) -> None:
     html = client.get(f"/taxonomy/concepts/{WELDER}", params={"lang": "en"}).text
     assert html_lang(html) == "en"
     assert "<h1>welder</h1>" in html and "Essential skills" in html and "Optional skills" in html
+    english = html.split('<th scope="row">English</th>', 1)[1]
+    preferred, alternative = re.findall(r'<td lang="en">([^<]*)</td>', english)[:2]
+    alternatives = alternative.split("; ")
+    assert preferred == "welder" and "arc welder" in alternatives
+    assert "welder" not in alternatives and len(alternatives) == len(set(alternatives))  # no repeats
 
 
 def test_skill_page_shows_groups_badges_and_occupations(client: TestClient) -> None:
