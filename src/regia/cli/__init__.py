@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from regia.cli import bench, system, taxonomy
+from regia.cli import bench, ingest_courses, system, taxonomy
+from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
@@ -19,6 +20,10 @@ app.command("classify")(classify_cli.classify)
 app.add_typer(bench.app, name="bench")
 app.add_typer(ingest_cli.app, name="ingest")
 app.add_typer(demo_data_cli.app, name="demo-data")
+ingest_cli.app.command("courses")(ingest_courses.courses)
+app.add_typer(catalog_cli.app, name="catalog")
+demo_data_cli.app.command("courses")(catalog_cli.demo_courses)
+app.add_typer(catalog_cli.report_app, name="report")
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")

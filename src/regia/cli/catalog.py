@@ -186,3 +186,7 @@ def report_mismatch(
         for r in table.rows:
             t.add_row(r.label, str(r.demand), str(r.seats), str(r.courses), f"{r.gap:+.2f}", r.confidence)
         console.print(t)
+
+
+report_app = typer.Typer(no_args_is_help=True, help="Reports: the mismatch of skill demand and training supply.")
+report_app.command("mismatch")(report_mismatch)

@@ -1,0 +1,353 @@
+"""Mismatch between skill demand (job postings) and training supply (the catalogue), per territory × sector ×
+skill (or ESCO skill group). Read-only: postings facts through DuckDB, catalogue tables through SQL.
+
+Definitions, for a territory T (a province, NUTS3; all of them when not given) and a sector S (ATECO section
+letter or 2-digit division; all when not given):
+
+- **demand** ``d`` of a skill: distinct posting groups (near-duplicates counted once) in T and S asking for it
+  (the feed's skills and Regia's selected ones alike); ``D`` = all posting groups in T and S;
+- **supply** ``c`` of a skill: seats of the course editions held in T whose course teaches it (any tag:
+  declared, confirmed or the classifier's); ``C`` = all seats of editions in T. Courses are not tied to a
+  sector, so the supply of T serves every sector. Online editions are counted apart (``online_seats``) and
+  not in ``c``; hours (seats × course hours) and the split by target and by funding channel are given too;
+- **gap** = ``log2( ((d + 0.5) / (D + 0.5)) / ((c + 0.5) / (C + 0.5)) )``: the skill's share of demand over its
+  share of supply, smoothed by ½ so that zeros stay finite. ``+1`` means the skill is asked twice as often,
+  relative to everything asked, as it is taught relative to everything taught; ``0`` balance; negative,
+  taught more than asked;
+- **confidence**: ``low`` when ``d < 10`` or the Wilson 95% interval of the demand share is wider than the
+  share itself (half-width > 50% of it) or fewer than 3 courses teach it while ``c > 0``; ``medium`` when
+  ``d < 30``; else ``high``.
+
+Rows can be sorted by ``gap`` (largest first), ``-gap``, ``demand`` or ``supply``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from regia.catalog.models import Course, CourseFunding, CourseSkill, CourseTarget, Edition
+from regia.taxonomy.models import BROADER, SKILL_GROUP, Concept, Relation
+from regia.taxonomy.service import preferred_labels
+
+SORTS = ("gap", "-gap", "demand", "supply")
+Z = 1.96
+
+
+@dataclass
+class Row:
+    skill: str
+    label: str
+    demand: int
+    demand_share: float
+    supply: int  # seats in the territory
+    supply_share: float
+    courses: int
+    hours: float
+    online_seats: int
+    gap: float
+    confidence: str
+    by_target: dict[str, int] = field(default_factory=dict)
+    by_funding: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    territory: str | None
+    territory_label: str
+    sector: str | None
+    by_group: bool
+    postings: int  # D
+    seats: int  # C
+    rows: list[Row]
+    no_demand: list[Row] = field(default_factory=list)  # taught here, asked by nobody here
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"territory": self.territory, "territory_label": self.territory_label, "sector": self.sector,
+                "by_group": self.by_group, "postings": self.postings, "seats": self.seats,
+                "rows": [asdict(r) for r in self.rows], "no_demand": [asdict(r) for r in self.no_demand]}
+
+
+def wilson(k: int, n: int, z: float = Z) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion k/n."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def gap(d: int, total_d: int, c: int, total_c: int) -> float:
+    return math.log2(((d + 0.5) / (total_d + 0.5)) / ((c + 0.5) / (total_c + 0.5)))
+
+
+def confidence(d: int, total_d: int, c: int, courses: int) -> str:
+    lo, hi = wilson(d, total_d)
+    share = d / total_d if total_d else 0.0
+    if d < 10 or share == 0 or (hi - lo) / 2 > 0.5 * share or (c > 0 and courses < 3):
+        return "low"
+    return "medium" if d < 30 else "high"
+
+
+# ---------------------------------------------------------------------------------------------- territory
+def resolve_territory(session: Session, value: str | None) -> tuple[str | None, str]:
+    """(NUTS3, name) of a province given by NUTS3 or sigla; (None, "Lombardia") for none."""
+    if not value:
+        return None, "Lombardia"
+    v = value.strip().upper()
+    for code, attrs, cid in session.execute(select(Concept.code, Concept.attrs, Concept.id).where(
+            Concept.type == "territory", Concept.level == "province")):
+        if code == v or (attrs or {}).get("sigla", "").upper() == v:
+            return code, preferred_labels(session, [cid], "it").get(cid, code)
+    raise ValueError(f"unknown province {value!r}: give a NUTS3 code (ITC46) or a sigla (BG)")
+
+
+def _sector_clause(sector: str | None) -> tuple[str, list[Any]]:
+    if not sector:
+        return "", []
+    s = sector.strip().upper()
+    if len(s) == 1 and s.isalpha():
+        return " AND ateco_section = ?", [s]
+    if s.isdigit() and len(s) <= 2:
+        return " AND ateco_division = ?", [s.zfill(2)]
+    raise ValueError(f"sector must be an ATECO section letter (C) or a 2-digit division (25), not {sector!r}")
+
+
+# ---------------------------------------------------------------------------------------------- demand
+def facts_connection(facts_dir: Path | None = None) -> Any:
+    from regia.postings import facts
+
+    return facts.connect(facts_dir)
+
+
+def demand(con: Any, *, territory: str | None, sector: str | None,
+           groups: dict[str, str] | None = None) -> tuple[dict[str, int], int]:
+    """(skill or group -> distinct posting groups asking it, all posting groups) in the territory and sector."""
+    where, params = " WHERE TRUE", []
+    if territory:
+        where += " AND nuts3 = ?"
+        params.append(territory)
+    clause, more = _sector_clause(sector)
+    where += clause
+    params += more
+    total = con.execute(f"SELECT count(DISTINCT group_id) FROM postings{where}", params).fetchone()[0]
+    if groups is None:
+        rows = con.execute(f"SELECT skill_uri, count(DISTINCT group_id) FROM posting_skills{where} "
+                           "GROUP BY skill_uri", params).fetchall()
+    else:
+        import pyarrow as pa
+
+        con.register("_skill_group", pa.table({"skill_uri": list(groups), "group_uri": list(groups.values())}))
+        rows = con.execute(f"SELECT g.group_uri, count(DISTINCT s.group_id) FROM posting_skills s "
+                           f"JOIN _skill_group g USING (skill_uri){where} GROUP BY g.group_uri", params).fetchall()
+    return {k: int(v) for k, v in rows if k}, int(total or 0)
+
+
+# ---------------------------------------------------------------------------------------------- supply
+@dataclass
+class Supply:
+    seats: int = 0
+    online: int = 0
+    hours: float = 0.0
+    courses: set[int] = field(default_factory=set)
+    by_target: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    by_funding: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def supply(session: Session, *, territory: str | None, groups: dict[str, str] | None = None
+           ) -> tuple[dict[str, Supply], int]:
+    """(skill or group -> seats and courses in the territory, all seats of editions in the territory)."""
+    editions: dict[int, list[tuple[int, int, str | None]]] = defaultdict(list)  # course -> (edition, seats, nuts3)
+    total = 0
+    for eid, cid, seats, nuts3 in session.execute(select(Edition.id, Edition.course_id, Edition.seats,
+                                                         Edition.nuts3)):
+        editions[cid].append((eid, seats or 0, nuts3))
+        if nuts3 is not None and (territory is None or nuts3 == territory):
+            total += seats or 0
+    hours = dict(session.execute(select(Course.id, Course.hours)).tuples())
+    targets: dict[int, list[str]] = defaultdict(list)
+    for cid, target in session.execute(select(CourseTarget.course_id, CourseTarget.target)):
+        targets[cid].append(target)
+    funding: dict[int, set[str]] = defaultdict(set)
+    for cid, channel in session.execute(select(CourseFunding.course_id, CourseFunding.channel)):
+        funding[cid].add(channel)
+    out: dict[str, Supply] = defaultdict(Supply)
+    seen: set[tuple[str, int]] = set()  # (key, edition): a group counts an edition once
+    for cid, uri in session.execute(select(CourseSkill.course_id, CourseSkill.uri)):
+        key = groups.get(uri) if groups is not None else uri
+        if not key:
+            continue
+        for eid, seats, nuts3 in editions.get(cid, ()):
+            if (key, eid) in seen:
+                continue
+            seen.add((key, eid))
+            s = out[key]
+            if nuts3 is None:
+                s.online += seats
+                continue
+            if territory is not None and nuts3 != territory:
+                continue
+            s.seats += seats
+            s.hours += seats * float(hours.get(cid, 0.0))
+            s.courses.add(cid)
+            for t in targets.get(cid, ()):
+                s.by_target[t] += seats
+            for f in funding.get(cid, ()):
+                s.by_funding[f] += seats
+    return dict(out), total
+
+
+def skill_groups(session: Session) -> dict[str, str]:
+    """Skill URI -> the URI of its (first) broader ESCO skill group."""
+    group = Concept.__table__.alias("g")
+    skill = Concept.__table__.alias("s")
+    out: dict[str, str] = {}
+    for s_uri, g_uri in session.execute(select(skill.c.uri, group.c.uri).select_from(Relation)
+                                        .join(skill, skill.c.id == Relation.source_id)
+                                        .join(group, group.c.id == Relation.target_id)
+                                        .where(Relation.type == BROADER, group.c.type == SKILL_GROUP)
+                                        .order_by(skill.c.uri, group.c.uri)):
+        if s_uri and g_uri:
+            out.setdefault(s_uri, g_uri)
+    return out
+
+
+def _labels(session: Session, uris: set[str], lang: str = "it") -> dict[str, str]:
+    ids: dict[int, str] = {}
+    uri_list = list(uris)
+    for i in range(0, len(uri_list), 900):
+        for uri, cid in session.execute(select(Concept.uri, Concept.id).where(Concept.uri.in_(uri_list[i:i + 900]))):
+            ids[cid] = uri
+    labels = preferred_labels(session, ids, lang)
+    return {uri: labels.get(cid, uri) for cid, uri in ids.items()}
+
+
+# ---------------------------------------------------------------------------------------------- the table
+def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None = None, by_group: bool = False,
+             sort: str = "gap", limit: int = 50, min_demand: int = 1, facts_dir: Path | None = None,
+             lang: str = "it") -> Table:
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+    _sector_clause(sector)  # validate early
+    with Session(engine) as session:
+        nuts3, name = resolve_territory(session, territory)
+        groups = skill_groups(session) if by_group else None
+        held, total_seats = supply(session, territory=nuts3, groups=groups)
+        con = facts_connection(facts_dir)
+        try:
+            asked, total_postings = demand(con, territory=nuts3, sector=sector, groups=groups)
+        finally:
+            con.close()
+        keys = set(asked) | {k for k, s in held.items() if s.seats}
+        labels = _labels(session, keys, lang)
+    rows = []
+    for key in keys:
+        d = asked.get(key, 0)
+        s = held.get(key, Supply())
+        rows.append(Row(
+            skill=key, label=labels.get(key, key), demand=d,
+            demand_share=round(d / total_postings, 6) if total_postings else 0.0, supply=s.seats,
+            supply_share=round(s.seats / total_seats, 6) if total_seats else 0.0, courses=len(s.courses),
+            hours=round(s.hours, 1), online_seats=s.online, gap=round(gap(d, total_postings, s.seats, total_seats), 4),
+            confidence=confidence(d, total_postings, s.seats, len(s.courses)),
+            by_target=dict(s.by_target), by_funding=dict(s.by_funding)))
+    no_demand = sorted((r for r in rows if r.demand == 0 and r.supply > 0), key=lambda r: (-r.supply, r.label))
+    ranked = [r for r in rows if r.demand >= min_demand]
+    order = {"gap": lambda r: (-r.gap, -r.demand, r.label), "-gap": lambda r: (r.gap, -r.supply, r.label),
+             "demand": lambda r: (-r.demand, -r.gap, r.label), "supply": lambda r: (-r.supply, r.label)}[sort]
+    ranked.sort(key=order)
+    return Table(territory=nuts3, territory_label=name, sector=sector.upper() if sector else None,
+                 by_group=by_group, postings=total_postings, seats=total_seats, rows=ranked[:limit],
+                 no_demand=no_demand[:limit])
+
+
+def close_gap(engine: Engine, *, skill: str, territory: str | None, sector: str | None = None, km: float = 40.0,
+              size: int = 10, facts_dir: Path | None = None, lang: str = "it") -> dict[str, Any]:
+    """For one skill in a territory: the catalogue's courses nearby that teach it (with distance from the
+    province's centroid), or - where there are none - the profile a new course should cover: the
+    occupations that ask for the skill here and the skills asked with it."""
+    from regia.catalog.orientation import courses_for_skills
+
+    with Session(engine) as session:
+        nuts3, name = resolve_territory(session, territory)
+    courses = courses_for_skills(engine, [skill], near=nuts3, km=km, size=size, include_online=True)
+    profile: dict[str, Any] = {"occupations": [], "skills": []}
+    if not courses:
+        con = facts_connection(facts_dir)
+        try:
+            where, params = " WHERE skill_uri = ?", [skill]
+            if nuts3:
+                where += " AND nuts3 = ?"
+                params.append(nuts3)
+            clause, more = _sector_clause(sector)
+            where += clause
+            params += more
+            occupations = con.execute(f"SELECT occupation, count(DISTINCT group_id) n FROM posting_skills{where} "
+                                      "AND occupation IS NOT NULL GROUP BY 1 ORDER BY n DESC, 1 LIMIT 5",
+                                      params).fetchall()
+            related = con.execute(
+                f"SELECT o.skill_uri, count(DISTINCT o.group_id) n FROM posting_skills o WHERE o.group_id IN "
+                f"(SELECT group_id FROM posting_skills{where}) AND o.skill_uri <> ? GROUP BY 1 ORDER BY n DESC, 1 "
+                "LIMIT 12", [*params, skill]).fetchall()
+        finally:
+            con.close()
+        with Session(engine) as session:
+            labels = _labels(session, {o for o, _ in occupations if o} | {s for s, _ in related}, lang)
+        profile = {"occupations": [{"uri": o, "label": labels.get(o, o), "postings": int(n)} for o, n in occupations
+                                   if o],
+                   "skills": [{"uri": s, "label": labels.get(s, s), "postings": int(n)} for s, n in related]}
+    with Session(engine) as session:
+        label = _labels(session, {skill}, lang).get(skill, skill)
+    return {"skill": skill, "label": label, "territory": nuts3, "territory_label": name, "km": km,
+            "courses": courses, "profile": profile}
+
+
+def html_report(engine: Engine, table: Table) -> str:
+    """A standalone HTML page: the table, a Vega-Lite chart of demand and supply shares, and a choropleth of
+    the provinces by their largest gaps (Leaflet, boundaries from the taxonomy; scripts inlined when the
+    front-end assets are installed)."""
+    import html
+    import json
+
+    from regia.taxonomy.service import province_features
+
+    with Session(engine) as session:
+        features = province_features(session, region="ITC4")
+    chart = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": 600,
+        "data": {"values": [{"skill": r.label[:60], "measure": m, "share": v} for r in table.rows[:25]
+                            for m, v in (("domanda", r.demand_share), ("offerta", r.supply_share))]},
+        "mark": "bar", "encoding": {
+            "y": {"field": "skill", "type": "nominal", "sort": None, "title": None},
+            "x": {"field": "share", "type": "quantitative", "title": "quota"},
+            "yOffset": {"field": "measure"}, "color": {"field": "measure", "type": "nominal"}}}
+    vendor = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor"
+
+    def script(path: str) -> str:
+        file = vendor / path
+        return f"<script>{file.read_text(encoding='utf-8')}</script>" if file.is_file() else ""
+
+    rows = "".join(
+        f"<tr><td>{html.escape(r.label)}</td><td>{r.demand}</td><td>{r.supply}</td><td>{r.courses}</td>"
+        f"<td>{r.gap:+.2f}</td><td>{r.confidence}</td></tr>" for r in table.rows)
+    title = f"Mismatch {table.territory_label}" + (f" – ATECO {table.sector}" if table.sector else "")
+    return f"""<!doctype html><html lang="it"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+{script("vega/vega.min.js")}{script("vega-lite/vega-lite.min.js")}{script("vega-embed/vega-embed.min.js")}
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;
+padding:4px 8px}}</style></head><body><h1>{html.escape(title)}</h1>
+<p>{table.postings} annunci (gruppi distinti), {table.seats} posti nei corsi. Gap = log2(quota di domanda /
+quota di offerta); confidenza bassa con pochi annunci o pochi corsi.</p>
+<div id="chart"></div><table><thead><tr><th>Competenza</th><th>Domanda</th><th>Posti</th><th>Corsi</th>
+<th>Gap</th><th>Confidenza</th></tr></thead><tbody>{rows}</tbody></table>
+<script type="application/json" id="spec">{json.dumps(chart)}</script>
+<script type="application/json" id="provinces">{json.dumps(features)}</script>
+<script>if (window.vegaEmbed) vegaEmbed('#chart', JSON.parse(document.getElementById('spec').textContent));</script>
+</body></html>"""
