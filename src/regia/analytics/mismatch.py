@@ -27,11 +27,14 @@ import math
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from regia.auth.policy import READ, public
 from regia.catalog.models import Course, CourseFunding, CourseSkill, CourseTarget, Edition
 from regia.taxonomy.models import BROADER, SKILL_GROUP, Concept, Relation
 from regia.taxonomy.service import preferred_labels
@@ -172,7 +175,7 @@ def supply(session: Session, *, territory: str | None, groups: dict[str, str] | 
         editions[cid].append((eid, seats or 0, nuts3))
         if nuts3 is not None and (territory is None or nuts3 == territory):
             total += seats or 0
-    hours = dict(session.execute(select(Course.id, Course.hours)).tuples())
+    hours = {cid: h for cid, h in session.execute(select(Course.id, Course.hours))}
     targets: dict[int, list[str]] = defaultdict(list)
     for cid, target in session.execute(select(CourseTarget.course_id, CourseTarget.target)):
         targets[cid].append(target)
@@ -351,3 +354,94 @@ quota di offerta); confidenza bassa con pochi annunci o pochi corsi.</p>
 <script type="application/json" id="provinces">{json.dumps(features)}</script>
 <script>if (window.vegaEmbed) vegaEmbed('#chart', JSON.parse(document.getElementById('spec').textContent));</script>
 </body></html>"""
+
+
+# ---------------------------------------------------------------------------------------------- API and pages
+_public = [Depends(public(READ, "aggregate statistics of public data"))]
+api_router = APIRouter(prefix="/api/mismatch", tags=["mismatch"], dependencies=_public)
+page_router = APIRouter(prefix="/mismatch", dependencies=_public)
+Territory = Annotated[str | None, Query(max_length=10, description="Province: NUTS3 (ITC46) or sigla (BG)")]
+Sector = Annotated[str | None, Query(max_length=2, description="ATECO section (C) or division (25)")]
+
+
+@api_router.get("", summary="Skill demand, training supply and gap for a territory and sector")
+def mismatch_api(request: Request, territory: Territory = None, sector: Sector = None, group: bool = False,
+                 sort: Literal["gap", "-gap", "demand", "supply"] = "gap",
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> JSONResponse:
+    """Rows `{skill, label, demand, supply, gap, confidence, courses, hours, by_target, by_funding, ...}`
+    sorted as asked; `no_demand`: skills taught here that no posting here asks for. The gap's formula is in
+    the module's documentation (`regia.analytics.mismatch`)."""
+    try:
+        table = mismatch(request.app.state.engine, territory=territory, sector=sector, by_group=group, sort=sort,
+                         limit=limit)
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from None
+    return JSONResponse(table.as_dict())
+
+
+@api_router.get("/gap", summary="Close one gap: courses nearby, or the profile of a new course")
+def gap_api(request: Request, skill: Annotated[str, Query(min_length=10, max_length=200)],
+            territory: Territory = None, sector: Sector = None,
+            km: Annotated[float, Query(ge=1, le=300)] = 40) -> JSONResponse:
+    try:
+        return JSONResponse(close_gap(request.app.state.engine, skill=skill, territory=territory, sector=sector,
+                                      km=km))
+    except ValueError as exc:
+        raise HTTPException(422, detail=str(exc)) from None
+
+
+def _choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    with Session(engine) as session:
+        rows = session.execute(select(Concept.id, Concept.code, Concept.attrs).where(
+            Concept.type == "territory", Concept.level == "province")).all()
+        lombardy = [(cid, code) for cid, code, attrs in rows if (attrs or {}).get("nuts2") == "ITC4"]
+        names = preferred_labels(session, [cid for cid, _ in lombardy], "it")
+        provinces = sorted(((code, names.get(cid, code)) for cid, code in lombardy), key=lambda x: x[1])
+        sections = session.execute(select(Concept.id, Concept.code).where(
+            Concept.scheme == "ateco2007", Concept.level == "section")).all()
+        snames = preferred_labels(session, [cid for cid, _ in sections], "it")
+        sectors = sorted((code, snames.get(cid, code)[:60]) for cid, code in sections)
+    return provinces, sectors
+
+
+def _render(request: Request, name: str, context: dict[str, Any]) -> Response:
+    return request.app.state.templates.TemplateResponse(request, f"catalog/{name}", context)
+
+
+@page_router.get("", response_class=HTMLResponse, name="mismatch_page", include_in_schema=False)
+def mismatch_page(request: Request, territory: str = "", sector: str = "") -> Response:
+    engine = request.app.state.engine
+    provinces, sectors = _choices(engine)
+    try:
+        table = mismatch(engine, territory=territory or None, sector=sector or None, limit=40)
+    except ValueError:
+        table = mismatch(engine, limit=40)
+    chart = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container",
+             "data": {"values": [{"skill": r.label[:50], "measure": m, "share": v} for r in table.rows[:15]
+                                 for m, v in (("domanda", r.demand_share), ("offerta", r.supply_share))]},
+             "mark": "bar", "encoding": {
+                 "y": {"field": "skill", "type": "nominal", "sort": None, "title": None},
+                 "x": {"field": "share", "type": "quantitative", "title": "quota", "axis": {"format": "%"}},
+                 "yOffset": {"field": "measure"}, "color": {"field": "measure", "type": "nominal", "title": None}}}
+    root = str(request.url_for("mismatch_gap_page").path)
+
+    def gap_url(skill: str) -> str:
+        from urllib.parse import urlencode
+
+        return root + "?" + urlencode({"skill": skill, "territory": table.territory or "",
+                                       "sector": table.sector or ""})
+
+    return _render(request, "mismatch.html", {"nav": "mismatch", "table": table, "provinces": provinces,
+                                              "sectors": sectors, "chart": chart, "gap_url": gap_url})
+
+
+@page_router.get("/gap", response_class=HTMLResponse, name="mismatch_gap_page", include_in_schema=False)
+def gap_page(request: Request, skill: str = "", territory: str = "", sector: str = "") -> Response:
+    if not skill.startswith("http"):
+        raise HTTPException(404, detail="no skill")
+    try:
+        g = close_gap(request.app.state.engine, skill=skill[:200], territory=territory or None,
+                      sector=sector or None)
+    except ValueError as exc:
+        raise HTTPException(404, detail=str(exc)) from None
+    return _render(request, "gap.html", {"nav": "mismatch", "g": g})

@@ -27,9 +27,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from regia.analytics import mismatch as mismatch_analytics
 from regia.auth import api as auth_api
 from regia.auth import pages as auth_pages
 from regia.auth import web as auth_web
+from regia.catalog import api as catalog_api
+from regia.catalog import pages as catalog_pages
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.pacts import api as pacts_api
@@ -57,8 +60,9 @@ SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
 SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 
 # Each domain with pages brings its router, its templates folder and its messages.
-PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages}
-API_ROUTERS = [taxonomy_api.router, auth_api.router, pacts_api.router]
+PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages, "catalog": catalog_pages}
+API_ROUTERS = [taxonomy_api.router, auth_api.router, pacts_api.router, catalog_api.router,
+               mismatch_analytics.api_router, mismatch_analytics.page_router]
 
 
 def template_dirs() -> dict[str, Path]:
