@@ -3,16 +3,21 @@ user, pact proposals of two partnerships (drafts and a submitted one)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 
 from regia.auth import service, sessions
 from regia.auth.models import Membership, OrgType, Role
 from regia.auth.principal import cli_principal
 from regia.auth.settings import AuthSettings
-from regia.db import session_scope
+from regia.db import make_engine, migrate, session_scope
 from regia.pacts import service as pacts
 
 PASSWORD = "test-password-1234"
@@ -98,3 +103,38 @@ def build_world(engine: Engine, settings: AuthSettings | None = None) -> World:
         world.proposals["submitted_a"] = pacts.submit(session, actor=actor, id=submitted.id).id
         assert session.get(Membership, world.memberships["partnership_editor"]) is not None
     return world
+
+
+class WorldTemplates:
+    """Builds the world once per engine, then hands out copies: a SQLite file copy, or a PostgreSQL database
+    made from the first one as a template. Copies are registered with the test ``databases`` for cleanup."""
+
+    def __init__(self, databases: Any) -> None:
+        self.databases = databases
+        self.templates: dict[str, tuple[str, World]] = {}
+
+    def new(self, kind: str) -> World:
+        if kind not in self.templates:
+            engine = self.databases.new(kind)
+            migrate(engine)
+            world = build_world(engine)
+            if kind == "sqlite":
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            engine.dispose()
+            self.templates[kind] = (engine.url.render_as_string(hide_password=False), world)
+        url, world = self.templates[kind]
+        name = f"regia_test_{uuid.uuid4().hex[:10]}"
+        if kind == "sqlite":
+            target = Path(self.databases.tmp) / f"{name}.db"
+            shutil.copyfile(url.removeprefix("sqlite:///"), target)
+            engine = make_engine(f"sqlite:///{target}")
+        else:
+            admin = os.environ["REGIA_TEST_POSTGRES_URL"]
+            template = url.rsplit("/", 1)[1]
+            with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            self.databases.created.append((admin, name))
+            engine = make_engine(admin.rsplit("/", 1)[0] + f"/{name}")
+        self.databases.engines.append(engine)
+        return replace(world, engine=engine)
