@@ -141,7 +141,7 @@ def demand(con: Any, *, territory: str | None, sector: str | None,
     clause, more = _sector_clause(sector)
     where += clause
     params += more
-    total = con.execute(f"SELECT count(DISTINCT group_id) FROM postings{where}", params).fetchone()[0]
+    total = con.execute(f"SELECT count(DISTINCT group_id) FROM postings{where}", params).fetchall()[0][0]
     if groups is None:
         rows = con.execute(f"SELECT skill_uri, count(DISTINCT group_id) FROM posting_skills{where} "
                            "GROUP BY skill_uri", params).fetchall()

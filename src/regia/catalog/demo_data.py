@@ -215,7 +215,7 @@ def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 
         essential = _essential(session)
     if not any(places.values()):
         raise RuntimeError("no Lombard comuni in the database: import the taxonomy first (regia taxonomy import)")
-    n_providers = max(12, courses // 60)
+    n_providers = max(24, courses // 60)
     provinces = list(PROVINCE_WEIGHT)
     weights = [PROVINCE_WEIGHT[p] for p in provinces]
     providers = []
@@ -223,8 +223,10 @@ def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 
         nuts3 = provinces[i] if i < len(provinces) else rng.choices(provinces, weights)[0]
         home = places[nuts3][0] if rng.random() < 0.5 else rng.choice(places[nuts3][:40])
         name = f"{rng.choice(PROVIDER_KINDS)} {home.name}" + ("" if rng.random() < 0.7 else f" {i + 1}")
+        # the first provider of each province declares its skills: every province has some tagged supply
         providers.append({"name": name, "vat": make_vat(rng, rng.randrange(1, 101)), "home": home,
-                          "declares": rng.random() < 0.7, "prefix": "".join(w[0] for w in name.split()[:3]).upper()})
+                          "declares": i < len(provinces) or rng.random() < 0.7,
+                          "prefix": "".join(w[0] for w in name.split()[:3]).upper()})
     tmpl_weights = [t.weight for t in TEMPLATES]
     rows: list[dict[str, str]] = []
     fund_rows: list[dict[str, str]] = []

@@ -184,7 +184,7 @@ def report_mismatch(
         for col in ("skill", "demand", "supply seats", "courses", "gap", "confidence"):
             t.add_column(col)
         for r in table.rows:
-            t.add_row(r.label, str(r.demand), str(r.seats), str(r.courses), f"{r.gap:+.2f}", r.confidence)
+            t.add_row(r.label, str(r.demand), str(r.supply), str(r.courses), f"{r.gap:+.2f}", r.confidence)
         console.print(t)
 
 
