@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 
 from regia.cli.common import console, engine, err, fail, print_json
 
@@ -190,3 +191,24 @@ def report_mismatch(
 
 report_app = typer.Typer(no_args_is_help=True, help="Reports: the mismatch of skill demand and training supply.")
 report_app.command("mismatch")(report_mismatch)
+
+
+DEMO_COURSES = 1500
+
+
+def ensure_demo_catalogue(eng: Engine) -> None:
+    """The `regia demo` step: a demo catalogue generated and ingested when the catalogue is empty (~20 s)."""
+    from regia.catalog import service
+    from regia.catalog.demo_data import generate
+    from regia.catalog.ingest import ingest_file
+    from regia.catalog.tagging import make_tagger
+    from regia.config import get_settings
+
+    if service.count(eng):
+        return
+    settings = get_settings()
+    err.print(f"Generating and ingesting a demo catalogue of {DEMO_COURSES} courses ...")
+    tagger = make_tagger(eng, settings.data_dir / "classify")
+    for path, source in generate(eng, settings.data_dir / "demo" / "courses", courses=DEMO_COURSES):
+        report = ingest_file(eng, path, source=source, tagger=tagger)
+        err.print(f"  {source}: {report.counts()}")

@@ -58,5 +58,8 @@ def demo(
         err.print(f"Importing reference data from {root} ...")
         with RichProgress(err) as progress:
             import_reference(eng, root, progress=progress)
+    from regia.cli.catalog import ensure_demo_catalogue
+
+    ensure_demo_catalogue(eng)
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
     serve(host=host, port=port, reload=False)
