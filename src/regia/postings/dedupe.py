@@ -40,6 +40,7 @@ _LEGAL_FORM = re.compile(
     r"in\s+liquidazione|gmbh|ltd|inc|spa|srl|onlus|impresa\s+sociale|& c|e c)\b")
 _GENDER_TAG = re.compile(r"\(\s*(?:m\s*/\s*f|f\s*/\s*m|m\s*/\s*f\s*/\s*x|m\s*/\s*w|uomo\s*/\s*donna|h\s*/\s*f)\s*\)"
                          r"|\b(?:m\s*/\s*f|f\s*/\s*m)\b|\b[a-z]+\s*/\s*(?:a|e|i|essa|trice|ice)\b")
+_DIGITS = re.compile(r"\d+")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _SLASH_GENDER = re.compile(r"\b([a-z]{3,})/(?:a|e|i|o|essa|ssa|ice|trice)\b")
 
@@ -138,7 +139,7 @@ class Verdict:
 class Deduper:
     """What is held (hashes, natural keys, signatures), updated as postings are accepted."""
 
-    def __init__(self, threshold: float = 0.7, title_ratio: float = 85.0, employer_ratio: float = 90.0) -> None:
+    def __init__(self, threshold: float = 0.7, title_ratio: float = 85.0, employer_ratio: float = 92.0) -> None:
         self.threshold = threshold
         self.title_ratio = title_ratio
         self.employer_ratio = employer_ratio
@@ -155,6 +156,12 @@ class Deduper:
         for key in band_keys(signature):
             self.bands[key].append(id)
 
+    def same_employer(self, a: str, b: str) -> bool:
+        """Spelling variants of one employer ("Officine Larianne"), not two firms ("Logistica 1", "Logistica 2")."""
+        if not a or not b or _DIGITS.findall(a) != _DIGITS.findall(b):
+            return False
+        return fuzz.ratio(a, b) >= self.employer_ratio
+
     def judge(self, *, content_hash: str, natural_key: str | None, employer: str, title: str, place: str,
               signature: np.ndarray) -> Verdict:
         if (pid := self.hashes.get(content_hash)) is not None:
@@ -169,8 +176,7 @@ class Deduper:
             h = self.held[cid]
             if h.place != place:
                 continue
-            if h.employer != employer and (not h.employer or not employer or fuzz.ratio(h.employer, employer)
-                                           < self.employer_ratio):
+            if h.employer != employer and not self.same_employer(h.employer, employer):
                 continue
             if h.title != title and fuzz.token_set_ratio(h.title, title) < self.title_ratio:
                 continue

@@ -184,6 +184,10 @@ class Gazetteer:
             return loc
         nuts3 = self.province_of(province) if province else None
         names = [n for n in (comune, text) if n and n.strip()]
+        for name in names:  # a code written where a name was expected
+            if (_NUTS.match(name.strip().upper()) or _ISTAT.match(name.strip())) and (
+                    loc := self.by_code(name)):
+                return loc
         cap = (postal_code or "").strip()
         for name in names:
             if not nuts3 and (m := _SIGLA_PAREN.search(name) or _SIGLA_TAIL.search(name)):

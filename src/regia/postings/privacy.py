@@ -36,6 +36,7 @@ _PHONE_WORD = re.compile(
     r"(?:tel|telefono|telefonare|cell|cellulare|mobile|whatsapp|fax|chiamare|chiama|contattare|numero|"
     r"phone|call|recapito|n)\.?\s*[:.]?\s*$", re.IGNORECASE)
 _MONEY = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?(?:\s*[-–/]\s*\d{1,3}(?:\.\d{3})+(?:,\d+)?)?$")
+_CURRENCY = re.compile(r"(?:€|eur|euro|ral|lordi|netti|retribuzione|stipendio)\s*[:.]?\s*$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:\s*[-–]\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})?$|"
                    r"^\d{4}-\d{2}-\d{2}$")
 _CODICE_FISCALE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b", re.IGNORECASE)
@@ -56,15 +57,17 @@ i un una the our hr srl spa snc sas società lunedì martedì mercoledì gioved�
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 
-def _is_phone(match: re.Match[str], text: str) -> bool:
-    value = match.group(0).strip()
+def _is_phone(value: str, before: str) -> bool:
+    value = value.strip()
     digits = re.sub(r"\D", "", value)
     if not 6 <= len(digits) <= 15:
         return False
     compact = value.replace(" ", "")
-    if _MONEY.match(compact) or _MONEY.match(value) or _DATE.match(compact):
+    if _DATE.match(compact):
         return False
-    before = text[max(0, match.start() - 30):match.start()]
+    if (_MONEY.match(compact) or _MONEY.match(value)) and (
+            _CURRENCY.search(before) or max(len(re.sub(r"\D", "", part)) for part in re.split(r"[-–/]", compact)) <= 7):
+        return False  # an amount: 25.000, 1.500-1.700 (a number grouped like money with 8+ digits is a phone)
     if _PHONE_WORD.search(before):
         return True
     if value.startswith(("+", "00")):
@@ -76,6 +79,27 @@ def _is_phone(match: re.Match[str], text: str) -> bool:
     return national[0] in "03" or national.startswith("80")
 
 
+def _phones(match: re.Match[str]) -> str:
+    """Phone numbers in a run of digits and separators, which may hold several numbers ("+39 333 1234567
+    25.000"): the longest leading run of space-separated pieces that is a phone is replaced, then the rest."""
+    text = match.string
+    before = text[max(0, match.start() - 30):match.start()]
+    pieces = match.group(0).split(" ")
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            candidate = " ".join(pieces[i:j])
+            if candidate and candidate[-1].isdigit() and _is_phone(candidate, before if i == 0 else ""):
+                out.append(PHONE)
+                i = j
+                break
+        else:
+            out.append(pieces[i])
+            i += 1
+    return " ".join(out)
+
+
 def strip(text: str | None) -> str:
     """``text`` without e-mail addresses, phone numbers, contact names and tax codes."""
     if not text:
@@ -84,7 +108,7 @@ def strip(text: str | None) -> str:
         text = _MAILTO.sub(EMAIL, text)
         text = _EMAIL.sub(EMAIL, text)
     text = _CODICE_FISCALE.sub(TAX_CODE, text)
-    text = _DIGITS.sub(lambda m: PHONE if _is_phone(m, m.string) else m.group(0), text)
+    text = _DIGITS.sub(_phones, text)
     text = _TITLED_NAME.sub(NAME, text)
 
     def contact(m: re.Match[str]) -> str:
