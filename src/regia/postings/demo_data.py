@@ -289,7 +289,7 @@ class Generator:
         employer = rng.choice(AGENCIES) if agency else self._employer(province, division)
         essential = rng.sample(occ.essential, min(len(occ.essential), rng.randint(3, 6)))
         optional = rng.sample(occ.optional, min(len(occ.optional), rng.randint(0, 2)))
-        trend = [s for s in self.trend_skills if rng.random() < 0.01 + 0.12 * t * (1 + self.trend_skills.index(s) % 3)]
+        trend = [s for k, s in enumerate(self.trend_skills) if rng.random() < 0.003 + 0.04 * t * (1 + k % 3)]
         skills = [(u, self._label(u)) for u in [*essential, *optional, *trend[:2]] if self._label(u)]
         skills = [(u, lab) for u, lab in skills if lab]
         title = self._title(occ)
@@ -342,7 +342,8 @@ class Generator:
         paras.insert(len(paras) - 1, self.rng.choice(["Inserimento immediato.", "Si valutano anche profili junior.",
                                                        "Disponibilità a lavorare su turni."]))
         shift = dt.timedelta(days=self.rng.randint(1, 20))
-        return replace(ad, uid=uid, paragraphs=paras, board=self.rng.choice(BOARDS), date_posted=ad.date_posted + shift,
+        posted = min(ad.date_posted + shift, self.end)
+        return replace(ad, uid=uid, paragraphs=paras, board=self.rng.choice(BOARDS), date_posted=posted,
                        valid_through=ad.valid_through + shift, has_pii=ad.has_pii)
 
 
@@ -594,13 +595,13 @@ def generate(engine: Engine, out: Path, *, n: int = 200_000, seed: int = 7, end:
                 kind = "exact"
                 fmt = rng.choices(fmts, weights=shares)[0]
                 copy = replace(original, uid=uid, fmt=fmt, board=rng.choice(BOARDS),
-                               date_posted=original.date_posted + dt.timedelta(days=rng.randint(0, 6)),
+                               date_posted=min(end, original.date_posted + dt.timedelta(days=rng.randint(0, 6))),
                                valid_through=original.valid_through + dt.timedelta(days=7))
                 copy.source_id = new_id(fmt)
             elif roll < EXACT_SHARE + RESCRAPE_SHARE and original.fmt == "oja":
                 kind = "rescrape"
-                copy = replace(original, uid=uid, date_posted=original.date_posted + dt.timedelta(
-                    days=rng.randint(7, 28)))
+                copy = replace(original, uid=uid, date_posted=min(end, original.date_posted + dt.timedelta(
+                    days=rng.randint(7, 28))))
             else:
                 kind = "near"
                 fmt = rng.choices(fmts, weights=shares)[0]
