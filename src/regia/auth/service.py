@@ -227,6 +227,20 @@ def list_users(session: Session, *, principal: Principal, limit: int = 50, offse
     return users, total
 
 
+def _guard_last_region_admin(session: Session, membership: Membership, new_role: Role | None) -> None:
+    """Refuse to remove or demote the last Region administrator: nobody could administer the platform."""
+    if membership.role != Role.ADMIN or new_role == Role.ADMIN:
+        return
+    org = session.get(Organisation, membership.organisation_id)
+    if org is None or org.type != OrgType.REGION:
+        return
+    others = session.scalar(select(func.count(Membership.id)).join(Organisation).join(User).where(
+        Organisation.type == OrgType.REGION, Membership.role == Role.ADMIN, Membership.id != membership.id,
+        User.is_active.is_(True))) or 0
+    if not others:
+        raise Conflict("the last Region administrator cannot be removed or demoted")
+
+
 def add_membership(session: Session, *, actor: Principal, user_id: int, organisation_id: int,
                    role: Role | str) -> Membership:
     if not can(actor, WRITE, Resource.USER, _OrgScope(organisation_id)):
@@ -243,6 +257,7 @@ def add_membership(session: Session, *, actor: Principal, user_id: int, organisa
         membership = Membership(user_id=user_id, organisation_id=organisation_id, role=role)
         session.add(membership)
     else:
+        _guard_last_region_admin(session, membership, role)
         membership.role = role
     _flush(session, "the membership")
     after = audit.snapshot(membership)
@@ -259,6 +274,7 @@ def remove_membership(session: Session, *, actor: Principal, user_id: int, membe
         raise NotFound(f"no membership {membership_id} for user {user_id}")
     if not can(actor, WRITE, Resource.USER, membership):
         raise Forbidden("you do not administer this organisation")
+    _guard_last_region_admin(session, membership, None)
     before = audit.snapshot(membership)
     session.delete(membership)
     session.flush()
