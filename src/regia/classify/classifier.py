@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from regia.classify import boilerplate, language
+from regia.classify import boilerplate, dense, language
 from regia.classify.index import K_ISCO, K_OCCUPATION, K_SKILL, Index, LangIndex, char_grams, load
 from regia.classify.phrases import SEPARATOR
 from regia.taxonomy.normalize import STOPWORDS, stem, token_spans
@@ -60,6 +60,8 @@ class Params:
     prior_occupations: int = 5
     prior_temperature: float = 0.08
     secondary_weight: float = 0.9  # phrases of the other language
+    dense_weight: float = 0.8  # static-embedding similarity of English text to skill labels (dense.py)
+    dense_candidates: int = 500  # only the best lexical candidates are re-scored
     select_skill: float = 0.55
     select_occupation: float = 0.55
 
@@ -115,6 +117,11 @@ class Classifier:
         self._label_rows = {lang: li.matrix.tocsr() for lang, li in index.langs.items()}
         self._kind_mask = {k: index.kind == k for k in (K_SKILL, K_OCCUPATION, K_ISCO)}
         self._occ_isco_mask = self._kind_mask[K_OCCUPATION] | self._kind_mask[K_ISCO]
+        self._encoder = None
+        if index.dense is not None:
+            encoder = dense.load()
+            if encoder is not None and encoder.digest == index.dense_digest:
+                self._encoder = encoder
 
     @classmethod
     def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None) -> Classifier:
@@ -124,6 +131,7 @@ class Classifier:
         clone = Classifier.__new__(Classifier)
         clone.index, clone._label_rows = self.index, self._label_rows
         clone._kind_mask, clone._occ_isco_mask = self._kind_mask, self._occ_isco_mask
+        clone._encoder = self._encoder
         clone.params = replace(self.params, **changes)
         return clone
 
@@ -193,6 +201,8 @@ class Classifier:
         self._labels(index.langs[other], other, oseq, owhere, tokens, scores, evidence, primary=False)
         if lang == "en":  # descriptions are English: Italian words stemmed as English would only add noise
             self._descriptions(seq, scores)
+            if skills:
+                self._dense(text, tokens, scores)
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
@@ -303,6 +313,27 @@ class Classifier:
         q /= float(np.linalg.norm(q)) or 1.0
         sim = index.desc[:, cols] @ q
         scores += p.desc_weight * sim.astype(np.float32)
+
+    def _dense(self, text: str, tokens: list[_Token], scores: np.ndarray) -> None:
+        """Add the static-embedding similarity of the text (or of each segment, max) to skills."""
+        index, p = self.index, self.params
+        if self._encoder is None or index.dense is None or index.dense_rows is None or p.dense_weight <= 0:
+            return
+        segments: dict[int, tuple[int, int]] = {}
+        for tok in tokens:
+            start, _ = segments.get(tok.segment, (tok.start, tok.end))
+            segments[tok.segment] = (start, tok.end)
+        # Only the best lexical candidates are re-scored (labels and descriptions give most skills some
+        # score): a full product over every skill costs more than the rest of the classification.
+        local = scores[index.dense_rows]
+        k = min(p.dense_candidates, local.size)
+        cand = np.sort(np.argpartition(-local, k - 1)[:k])
+        vectors = index.dense[cand]
+        if len(segments) <= 2:
+            sims = vectors @ self._encoder.encode([text[tokens[0].start : tokens[-1].end]])[0]
+        else:  # several segments: the best one counts
+            sims = (vectors @ self._encoder.encode([text[a:b] for a, b in segments.values()]).T).max(axis=1)
+        scores[index.dense_rows[cand]] += p.dense_weight * np.maximum(sims, 0.0)
 
     def _char_grams(self, text: str, scores: np.ndarray) -> None:
         index, p = self.index, self.params

@@ -21,6 +21,7 @@ from scipy import sparse
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from regia.classify import dense as dense_model
 from regia.classify import lexicon
 from regia.classify.phrases import PhraseMatcher
 from regia.db import session_factory
@@ -39,7 +40,7 @@ from regia.taxonomy.normalize import fold, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = 4  # bump when the index layout or the build changes
+FORMAT = 5  # bump when the index layout or the build changes
 LANGS = ("it", "en")
 KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 0.97}
 # Concept kinds of the classifier (rows of the concept arrays).
@@ -85,6 +86,10 @@ class Index:
     requires: sparse.csr_matrix
     skill_prior: np.ndarray  # how many occupations need each skill (log-scaled, 0..1)
     stats: dict[str, int] = field(default_factory=dict)
+    # Static embeddings (``dense.py``) of the skills' English labels: rows of ``dense_rows``, L2-normalised.
+    dense: np.ndarray | None = None
+    dense_rows: np.ndarray | None = None
+    dense_digest: str | None = None
 
     @property
     def n(self) -> int:
@@ -107,6 +112,7 @@ def fingerprint(session: Session) -> str:
     ):
         h.update(repr(tuple(session.execute(stmt).one())).encode())
     h.update(lexicon.digest().encode())
+    h.update((dense_model.model_digest() or "no dense model").encode())
     return h.hexdigest()[:20]
 
 
@@ -185,7 +191,10 @@ def build(session: Session, fp: str | None = None) -> Index:
             per_lang[lang][key] = kind
 
     n_labels = 0
-    for cid, lang, kind, text in session.execute(select(Label.concept_id, Label.lang, Label.kind, Label.text)):
+    english_alternatives: dict[int, list[str]] = defaultdict(list)
+    for cid, lang, kind, text in session.execute(
+        select(Label.concept_id, Label.lang, Label.kind, Label.text).order_by(Label.id)
+    ):
         row = row_of.get(cid)
         if row is None or lang not in LANGS:
             continue
@@ -193,6 +202,8 @@ def build(session: Session, fp: str | None = None) -> Index:
         add(row, lang, kind, text)
         if kind == "preferred":
             preferred[lang][row] = text
+        elif kind == "alternative" and lang == "en":
+            english_alternatives[row].append(text)
     rows_by_uri = {u: i for i, u in enumerate(uris)}
     n_lexicon = 0
     for entry in lexicon.entries():
@@ -208,20 +219,20 @@ def build(session: Session, fp: str | None = None) -> Index:
         langs[lang] = _lang_index(entries)
 
     # Descriptions (English; every language present is used, so Italian descriptions count when imported).
-    docs: dict[int, list[str]] = defaultdict(list)
+    docs_by_row: dict[int, list[str]] = defaultdict(list)
     for cid, lang, text in session.execute(
         select(ConceptText.concept_id, ConceptText.lang, ConceptText.text).where(ConceptText.field == "description")
     ):
         row = row_of.get(cid)
         if row is not None and lang == "en":
-            docs[row].extend(terms(text, "en"))
+            docs_by_row[row].extend(terms(text, "en"))
     df: Counter[str] = Counter()
-    for ts in docs.values():
+    for ts in docs_by_row.values():
         df.update(set(ts))
     desc_vocab = {t: i for i, t in enumerate(sorted(df))}
-    desc_idf = _idf(df, max(len(docs), 1), desc_vocab)
+    desc_idf = _idf(df, max(len(docs_by_row), 1), desc_vocab)
     drows, dcols, dvals = [], [], []
-    for row, ts in docs.items():
+    for row, ts in docs_by_row.items():
         counts = Counter(desc_vocab[t] for t in ts)
         cols = np.fromiter(counts, dtype=np.int64)
         tf = np.fromiter(counts.values(), dtype=np.float32)
@@ -272,14 +283,25 @@ def build(session: Session, fp: str | None = None) -> Index:
     needed_by = np.asarray(requires.sum(axis=0)).ravel()
     skill_prior = (np.log1p(needed_by) / max(float(np.log1p(needed_by.max(initial=1.0))), 1e-6)).astype(np.float32)
 
+    # Static embeddings of each skill: its English preferred label and first ten alternative labels.
+    dense = dense_rows = dense_digest = None
+    encoder = dense_model.load()
+    if encoder is not None:
+        rows_with_label = [r for r in range(len(uris)) if kinds[r] == K_SKILL and preferred["en"][r]]
+        docs = [preferred["en"][r] + ". " + ", ".join(english_alternatives[r][:10]) for r in rows_with_label]
+        dense = encoder.encode(docs) if docs else None
+        dense_rows = np.array(rows_with_label, dtype=np.int32)
+        dense_digest = encoder.digest
+
     stats = {"concepts": len(uris), "labels": n_labels, "lexicon": n_lexicon,
              **{f"labels_{lang}": langs[lang].size for lang in LANGS}, "relations": len(rvals),
-             "descriptions": len(docs)}
+             "descriptions": len(docs_by_row), "dense": 0 if dense is None else int(dense.shape[0])}
     log.info("classifier index built: %s", stats)
     return Index(
         fingerprint=fp, uris=uris, kind=np.array(kinds, dtype=np.int8), preferred=preferred, langs=langs,
         desc_vocab=desc_vocab, desc_idf=desc_idf, desc=desc, gram_vocab=gram_vocab, gram_idf=gram_idf,
         grams=grams, gram_concept=gram_concept, requires=requires, skill_prior=skill_prior, stats=stats,
+        dense=dense, dense_rows=dense_rows, dense_digest=dense_digest,
     )
 
 

