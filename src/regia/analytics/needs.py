@@ -292,6 +292,8 @@ class Needs:
         return self._rows(sql, params)
 
     def by_province(self, f: Filters) -> list[dict[str, Any]]:
+        """Postings per province for the selection's other filters (every province of the selection's region
+        when the territory is a province or comune, so that the map shows where it stands)."""
         rows = self.cube(replace(f, territory=f.territory if f.territory and len(f.territory) == 4 else None),
                          ["province"])
         for r in rows:

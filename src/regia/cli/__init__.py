@@ -9,6 +9,7 @@ from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
+from regia.cli import report as report_cli
 from regia.cli import users as users_cli
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
@@ -25,6 +26,7 @@ ingest_cli.app.command("courses")(ingest_courses.courses)
 app.add_typer(catalog_cli.app, name="catalog")
 demo_data_cli.app.command("courses")(catalog_cli.demo_courses)
 app.add_typer(catalog_cli.report_app, name="report")
+catalog_cli.report_app.command("needs")(report_cli.needs)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
