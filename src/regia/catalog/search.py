@@ -171,9 +171,26 @@ class _Facet:
         code = {v: i for i, v in enumerate(self.values)}
         self.course = np.asarray(courses, dtype=np.int32)
         self.code = np.asarray([code[v] for v in values], dtype=np.int32)
+        # the same pairs grouped by course (CSR), for counting over few matching courses
+        order = np.argsort(self.course, kind="stable")
+        self.by_course = self.code[order]
+        self.indptr = np.zeros(0, dtype=np.int64)
+        self._sorted_course = self.course[order]
 
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        selected = self.code[mask[self.course]]
+    def prepare(self, n: int) -> None:
+        self.indptr = np.searchsorted(self._sorted_course, np.arange(n + 1)).astype(np.int64)
+
+    def counts(self, mask: np.ndarray, matched: np.ndarray | None = None) -> dict[str, int]:
+        """Value -> matching courses. With ``matched`` (the matching positions, when few) only their pairs are
+        read; otherwise one pass over all pairs."""
+        if matched is not None and len(self.indptr):
+            starts = self.indptr[matched]
+            lens = self.indptr[matched + 1] - starts
+            total = int(lens.sum())
+            gather = np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+            selected = self.by_course[gather]
+        else:
+            selected = self.code[mask[self.course]]
         counts = np.bincount(selected, minlength=len(self.values))
         return {v: int(c) for v, c in zip(self.values, counts, strict=True) if c}
 
@@ -261,6 +278,12 @@ class CatalogIndex:
             "digital": _Facet((p, "true") for p in np.flatnonzero(self.digital)),
             "green": _Facet((p, "true") for p in np.flatnonzero(self.green)),
         }
+        for facet in self.facets.values():
+            facet.prepare(n)
+        # browsing order (next start, then id) and each course's rank in it: the tie-breaker of every ranking
+        self.browse_order = np.lexsort((self.ids, self.next_start)) if n else np.zeros(0, dtype=np.int64)
+        self.browse_rank = np.empty(n, dtype=np.float64)
+        self.browse_rank[self.browse_order] = np.arange(n, dtype=np.float64)
 
         # skills and occupations
         skill_rows: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -491,14 +514,21 @@ class CatalogIndex:
             mask &= keep
         mask &= self.filter_mask(q)
         total = int(mask.sum())
-        counts = {name: f.counts(mask) for name, f in self.facets.items()} if facets else {}
-        candidates = np.flatnonzero(mask)
         start = max(page - 1, 0) * size
-        if ranked:
-            order = np.lexsort((self.ids[candidates], self.next_start[candidates], -score[candidates]))
+        few = total * 4 < n
+        candidates = np.flatnonzero(mask) if (ranked or few) else None
+        counts = {name: f.counts(mask, candidates if few else None) for name, f in self.facets.items()} \
+            if facets else {}
+        if ranked and candidates is not None:
+            # one float key: score first (to 1e-6), then the browsing rank; only the page's top is sorted
+            key = -np.round(score[candidates].astype(np.float64) * 1e6) * (n + 1) + self.browse_rank[candidates]
+            k = min(start + size, len(key))
+            head = np.argpartition(key, k - 1)[:k] if 0 < k < len(key) else np.arange(len(key))
+            top = candidates[head[np.argsort(key[head], kind="stable")]][start:start + size]
         else:
-            order = np.lexsort((self.ids[candidates], self.next_start[candidates]))
-        top = candidates[order[start:start + size]]
+            ordered = self.browse_order[mask[self.browse_order]] if candidates is None else \
+                candidates[np.argsort(self.browse_rank[candidates], kind="stable")]
+            top = ordered[start:start + size]
         hits = [self.hit(int(p), float(score[p]), int(skills_matched[p])) for p in top]
         return Results(total=total, hits=hits, facets=counts, page=page, size=size)
 
