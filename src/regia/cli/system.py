@@ -61,5 +61,8 @@ def demo(
     from regia.cli.catalog import ensure_demo_catalogue
 
     ensure_demo_catalogue(eng)
+    from regia.cli.users import ensure_demo_accounts
+
+    ensure_demo_accounts(eng)  # demo organisations and logins (DEMO ONLY), printed
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
     serve(host=host, port=port, reload=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from sqlalchemy import Engine
 
 from regia.auth import audit, service
 from regia.auth.errors import DomainError
@@ -116,12 +117,17 @@ def token(
     typer.echo(raw)
 
 
+def ensure_demo_accounts(eng: Engine) -> None:
+    """For `regia demo`: the demo organisations, users and proposals (DEMO ONLY), and their logins printed."""
+    from regia.auth.demo import print_demo_logins, seed_demo_accounts
+
+    print_demo_logins(seed_demo_accounts(eng), console.print)
+
+
 @app.command("demo")
 def demo_accounts() -> None:
     """Create the demo organisations, users and proposals (DEMO ONLY) and print their logins."""
-    from regia.auth.demo import print_demo_logins, seed_demo_accounts
-
-    print_demo_logins(seed_demo_accounts(engine()), console.print)
+    ensure_demo_accounts(engine())
 
 
 @org_app.command("add")
