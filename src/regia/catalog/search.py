@@ -179,8 +179,13 @@ class _Facet:
 
     def prepare(self, n: int) -> None:
         self.indptr = np.searchsorted(self._sorted_course, np.arange(n + 1)).astype(np.int64)
+        # one boolean mask per value (filters), and the same packed in bits (counts over many courses)
+        self.value_masks = np.zeros((len(self.values), n), dtype=bool)
+        self.value_masks[self.code, self.course] = True
+        self.value_bits = np.packbits(self.value_masks, axis=1)
 
-    def counts(self, mask: np.ndarray, matched: np.ndarray | None = None) -> dict[str, int]:
+    def counts(self, mask: np.ndarray, matched: np.ndarray | None = None,
+               packed_mask: np.ndarray | None = None) -> dict[str, int]:
         """Value -> matching courses. With ``matched`` (the matching positions, when few) only their pairs are
         read; otherwise one pass over all pairs."""
         if matched is not None and len(self.indptr):
@@ -188,18 +193,20 @@ class _Facet:
             lens = self.indptr[matched + 1] - starts
             total = int(lens.sum())
             gather = np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-            selected = self.by_course[gather]
+            counts = np.bincount(self.by_course[gather], minlength=len(self.values))
         else:
-            selected = self.code[mask[self.course]]
-        counts = np.bincount(selected, minlength=len(self.values))
+            packed = packed_mask if packed_mask is not None else np.packbits(mask)
+            counts = np.bitwise_count(self.value_bits & packed).sum(axis=1, dtype=np.int64)
         return {v: int(c) for v, c in zip(self.values, counts, strict=True) if c}
 
     def mask(self, n: int, wanted: Iterable[str]) -> np.ndarray:
-        codes = [i for i, v in enumerate(self.values) if v in set(wanted)]
-        out = np.zeros(n, dtype=bool)
-        if codes:
-            out[self.course[np.isin(self.code, codes)]] = True
-        return out
+        want = set(wanted)
+        codes = [i for i, v in enumerate(self.values) if v in want]
+        if not codes:
+            return np.zeros(n, dtype=bool)
+        if len(codes) == 1:
+            return self.value_masks[codes[0]]
+        return np.logical_or.reduce(self.value_masks[codes], axis=0)
 
 
 class CatalogIndex:
@@ -309,6 +316,7 @@ class CatalogIndex:
                 course_occ[p].append(uri)
         self.occupation_postings = {uri: np.asarray(v, dtype=np.int32) for uri, v in occ_rows.items()}
         self._essential: dict[str, list[str]] = {}
+        self._hits: dict[int, Hit] = {}
 
         # territories: sigla -> NUTS3, names of provinces and comuni
         self.sigla: dict[str, str] = {}
@@ -517,7 +525,8 @@ class CatalogIndex:
         start = max(page - 1, 0) * size
         few = total * 4 < n
         candidates = np.flatnonzero(mask) if (ranked or few) else None
-        counts = {name: f.counts(mask, candidates if few else None) for name, f in self.facets.items()} \
+        packed = None if few or not facets else np.packbits(mask)
+        counts = {name: f.counts(mask, candidates if few else None, packed) for name, f in self.facets.items()} \
             if facets else {}
         if ranked and candidates is not None:
             # one float key: score first (to 1e-6), then the browsing rank; only the page's top is sorted
@@ -559,6 +568,16 @@ class CatalogIndex:
         return mask
 
     def hit(self, p: int, score: float, skills_matched: int = 0) -> Hit:
+        from dataclasses import replace
+
+        cached = self._hits.get(p)
+        if cached is None:
+            cached = self._hits[p] = self._hit(p)
+            if len(self._hits) > 50_000:
+                self._hits.clear()
+        return replace(cached, score=round(score, 4), skills_matched=skills_matched)
+
+    def _hit(self, p: int, score: float = 0.0, skills_matched: int = 0) -> Hit:
         nxt = int(self.next_start[p])
         return Hit(
             id=int(self.ids[p]), score=round(score, 4), title=self.titles[p], provider=self.providers[p],
