@@ -211,7 +211,7 @@ class Generator:
             if capoluogo:
                 weights[0] = sum(weights[1:]) * 0.55
             self.comune_weights[p] = (order, weights)
-        self.trend_skills = rng.sample(self.v.flag_skills, min(16, len(self.v.flag_skills)))
+        self.trend_skills = rng.sample(self.v.flag_skills, min(8, len(self.v.flag_skills)))
         self.employers: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.used_names: set[str] = set()
 
@@ -289,7 +289,7 @@ class Generator:
         employer = rng.choice(AGENCIES) if agency else self._employer(province, division)
         essential = rng.sample(occ.essential, min(len(occ.essential), rng.randint(3, 6)))
         optional = rng.sample(occ.optional, min(len(occ.optional), rng.randint(0, 2)))
-        trend = [s for k, s in enumerate(self.trend_skills) if rng.random() < 0.003 + 0.04 * t * (1 + k % 3)]
+        trend = [s for s in self.trend_skills if rng.random() < 0.002 + 0.25 * t ** 3]  # accelerating
         skills = [(u, self._label(u)) for u in [*essential, *optional, *trend[:2]] if self._label(u)]
         skills = [(u, lab) for u, lab in skills if lab]
         title = self._title(occ)
