@@ -10,6 +10,9 @@ IVA / codice fiscale; a Fund's publish (under its name as the source); a Region 
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections import OrderedDict
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -24,6 +27,7 @@ from regia.catalog import orientation, service
 from regia.catalog.schemas import CourseOut, PublishIn, PublishOut, SearchOut, SkillsIn
 from regia.catalog.search import BadQuery
 from regia.catalog.search import Query as SearchQuery
+from regia.catalog.search import index_for as search_index_for
 from regia.db import request_session
 
 SessionDep = Annotated[Session, Depends(request_session)]
@@ -41,6 +45,30 @@ router = APIRouter(prefix="/api/catalog", tags=["catalog"])
 def _json(value: Any, status: int = 200) -> Response:
     return Response(json.dumps(value, ensure_ascii=False, default=str), status_code=status,
                     media_type="application/json")
+
+
+# Answers to recent searches, per index (a rebuilt index starts afresh): popular searches and facet clicks
+# repeat. REGIA_CATALOG_SEARCH_CACHE sets the number of answers kept (0: none).
+CACHE_SIZE = int(os.environ.get("REGIA_CATALOG_SEARCH_CACHE", "4096"))
+_answers: OrderedDict[tuple[int, str], bytes] = OrderedDict()
+_answers_lock = threading.Lock()
+
+
+def _cached(key: tuple[int, str]) -> bytes | None:
+    with _answers_lock:
+        body = _answers.get(key)
+        if body is not None:
+            _answers.move_to_end(key)
+        return body
+
+
+def _remember(key: tuple[int, str], body: bytes) -> None:
+    if CACHE_SIZE <= 0:
+        return
+    with _answers_lock:
+        _answers[key] = body
+        while len(_answers) > CACHE_SIZE:
+            _answers.popitem(last=False)
 
 
 @router.get("/courses", response_model=SearchOut, summary="Search the catalogue",
@@ -69,15 +97,21 @@ def search_courses(
 ) -> Response:
     """Full text (Italian stemming, accents, ESCO label synonyms), facets and search by skill or occupation,
     best first; `facets` counts the matching courses per value."""
+    engine = request.app.state.engine
+    key = (search_index_for(engine).serial, "&".join(sorted(request.url.query.split("&"))))
+    if (body := _cached(key)) is not None:
+        return Response(body, media_type="application/json")
     query = SearchQuery(text=q, provinces=province or [], targets=list(target or []),
                         modalities=list(modality or []), funding=list(funding or []), funds=fund or [],
                         digital=digital, green=green, hours_min=hours_min, hours_max=hours_max,
                         start_from=start_from, start_to=start_to, skills=skill or [], occupation=occupation)
     try:
-        results = service.search(request.app.state.engine, query, page=page, size=size, facets=facets)
+        results = service.search(engine, query, page=page, size=size, facets=facets)
     except (BadQuery, service.InvalidQuery) as exc:
         raise HTTPException(422, detail=str(exc)) from None
-    return _json(results.as_dict())
+    body = json.dumps(results.as_dict(), ensure_ascii=False, default=str).encode()
+    _remember(key, body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/courses/{course_id}", response_model=CourseOut, summary="One course with its editions, sources, "

@@ -24,6 +24,7 @@ earliest next edition, then by id.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -209,9 +210,13 @@ class _Facet:
         return np.logical_or.reduce(self.value_masks[codes], axis=0)
 
 
+_SERIAL = itertools.count(1)
+
+
 class CatalogIndex:
     def __init__(self, session: Session) -> None:
         started = time.perf_counter()
+        self.serial = next(_SERIAL)  # identifies this build (answers cached per build)
         rows = session.execute(
             select(Course.id, Course.title, Course.description, Course.hours, Course.modality, Course.digital,
                    Course.green, Course.course_code, Course.certification, Provider.name, Provider.vat)
@@ -316,7 +321,7 @@ class CatalogIndex:
                 course_occ[p].append(uri)
         self.occupation_postings = {uri: np.asarray(v, dtype=np.int32) for uri, v in occ_rows.items()}
         self._essential: dict[str, list[str]] = {}
-        self._hits: dict[int, Hit] = {}
+        self._hits: dict[int, dict[str, Any]] = {}
 
         # territories: sigla -> NUTS3, names of provinces and comuni
         self.sigla: dict[str, str] = {}
@@ -421,31 +426,46 @@ class CatalogIndex:
         return self.text.indices[a:b], self.text.data[a:b], float(self.idf[t])
 
     def text_scores(self, text: str) -> np.ndarray | None:
-        """Scores in [0, 1] per course (0: no match); None for a query without words."""
+        """Scores in [0, 1] per course (0: no match); None for a query without words. Computed on the matching
+        courses only (sparse), then spread into one dense array."""
         words = [t for t in dict.fromkeys(tokens(text)) if t not in STOPWORDS["it"] and _WORD.match(t)]
         if not words:
             return None
-        total = np.zeros(self.n, dtype=np.float32)
-        matched = np.zeros(self.n, dtype=np.float32)
+        parts_idx: list[np.ndarray] = []
+        parts_val: list[np.ndarray] = []
         best_possible = 0.0
         for word in words:
-            st, rt, en = word_terms(word)
-            word_score = np.zeros(self.n, dtype=np.float32)
+            idxs, vals = [], []
             idf_max = 0.0
-            for term, factor in ((st, 1.0), (rt, 1.0), (en, 1.0)):
+            for term in dict.fromkeys(word_terms(word)):
                 row = self._term_row(term)
                 if row is None:
                     continue
                 idx, w, idf = row
                 idf_max = max(idf_max, idf)
-                current = word_score[idx]
-                word_score[idx] = np.maximum(current, w * idf * factor)
+                idxs.append(idx)
+                vals.append(w * idf)
             best_possible += FIELD_WEIGHTS["title"] * 1.3 * (idf_max or 1.0)
-            total += word_score
-            matched += word_score > 0
-        share = matched / len(words)
-        scores = total * share * share / max(best_possible, 1e-9)
-        return np.minimum(scores, 1.0)
+            if not idxs:
+                continue
+            idx = np.concatenate(idxs)
+            val = np.concatenate(vals)
+            if len(idxs) > 1:  # a course matched by several forms of the word keeps its best
+                order = np.lexsort((-val, idx))
+                idx, val = idx[order], val[order]
+                first = np.ones(len(idx), dtype=bool)
+                first[1:] = idx[1:] != idx[:-1]
+                idx, val = idx[first], val[first]
+            parts_idx.append(idx)
+            parts_val.append(val)
+        scores = np.zeros(self.n, dtype=np.float32)
+        if not parts_idx:
+            return scores
+        courses, inverse = np.unique(np.concatenate(parts_idx), return_inverse=True)
+        total = np.bincount(inverse, weights=np.concatenate(parts_val)).astype(np.float32)
+        share = np.bincount(inverse).astype(np.float32) / len(words)
+        scores[courses] = np.minimum(total * share * share / max(best_possible, 1e-9), 1.0)
+        return scores
 
     # -- skills and occupations
     def essential_skills(self, session: Session | None, occupation: str) -> list[str]:
@@ -568,26 +588,24 @@ class CatalogIndex:
         return mask
 
     def hit(self, p: int, score: float, skills_matched: int = 0) -> Hit:
-        from dataclasses import replace
-
-        cached = self._hits.get(p)
-        if cached is None:
-            cached = self._hits[p] = self._hit(p)
+        static = self._hits.get(p)
+        if static is None:
             if len(self._hits) > 50_000:
                 self._hits.clear()
-        return replace(cached, score=round(score, 4), skills_matched=skills_matched)
+            static = self._hits[p] = self._static(p)
+        return Hit(**static, score=round(score, 4), skills_matched=skills_matched)
 
-    def _hit(self, p: int, score: float = 0.0, skills_matched: int = 0) -> Hit:
+    def _static(self, p: int) -> dict[str, Any]:
+        """The fields of a result row that do not depend on the query."""
         nxt = int(self.next_start[p])
-        return Hit(
-            id=int(self.ids[p]), score=round(score, 4), title=self.titles[p], provider=self.providers[p],
+        return dict(
+            id=int(self.ids[p]), title=self.titles[p], provider=self.providers[p],
             provider_vat=self.vats[p], course_code=self.codes[p], hours=float(self.hours[p]),
             modality=self.modality[p], digital=bool(self.digital[p]), green=bool(self.green[p]),
             next_start=date.fromordinal(nxt + EPOCH) if nxt != NO_DATE else None,
             nuts3=sorted({n for n, _ in self.places[p] if n}),
             comuni=[self.comune_names.get(c, c) for _, c in self.places[p] if c],
-            targets=list(self.targets[p]), funding=list(self.funding[p]), seats=int(self.seats[p]),
-            skills_matched=skills_matched)
+            targets=list(self.targets[p]), funding=list(self.funding[p]), seats=int(self.seats[p]))
 
 
 def _hours_bucket(hours: float) -> str:
@@ -626,21 +644,33 @@ _indexes: dict[str, tuple[tuple[Any, ...], CatalogIndex, float]] = {}
 
 
 def generation(session: Session) -> tuple[Any, ...]:
-    count, last_id, updated = session.execute(
-        select(func.count(Course.id), func.max(Course.id), func.max(Course.updated_at))).one()
-    editions, skills = session.execute(
-        select(select(func.count(Edition.id)).scalar_subquery(),
-               select(func.count(CourseSkill.id)).scalar_subquery())).one()
-    return (int(count or 0), int(last_id or 0), str(updated), int(editions or 0), int(skills or 0))
+    """What changes when the catalogue does (writes add rows or bump ``updated_at``); index lookups only."""
+    row = session.execute(select(
+        select(func.max(Course.id)).scalar_subquery(), select(func.max(Course.updated_at)).scalar_subquery(),
+        select(func.max(Edition.id)).scalar_subquery(), select(func.max(CourseSkill.id)).scalar_subquery())).one()
+    return tuple(str(v) for v in row)
+
+
+_building: set[str] = set()
+
+
+def _rebuild(engine: Engine, key: str, stamp: tuple[Any, ...]) -> None:
+    try:
+        with Session(engine) as session:
+            index = CatalogIndex(session)
+        with _lock:
+            _indexes[key] = (stamp, index, time.monotonic())
+    finally:
+        _building.discard(key)
 
 
 def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
-    """The process-wide index of this database, rebuilt when the catalogue changed (checked at most every
-    ``CHECK_SECONDS``, or at once after ``invalidate``)."""
+    """The process-wide index of this database. Every ``CHECK_SECONDS`` a cheap query tells whether the
+    catalogue changed; if so a new index is built in the background while the current one keeps answering.
+    After ``invalidate`` (a write in this process) the next call rebuilds it at once."""
     key = engine.url.render_as_string(hide_password=False)
     cached = _indexes.get(key)
-    now = time.monotonic()
-    if cached is not None and now - cached[2] < CHECK_SECONDS:
+    if cached is not None and time.monotonic() - cached[2] < CHECK_SECONDS:
         return cached[1]
     with _lock:
         cached = _indexes.get(key)
@@ -650,7 +680,17 @@ def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
         session = session or Session(engine)
         try:
             stamp = generation(session)
-            index = CatalogIndex(session) if cached is None or cached[0] != stamp else cached[1]
+            if cached is not None and cached[0] == stamp:
+                _indexes[key] = (stamp, cached[1], time.monotonic())
+                return cached[1]
+            if cached is not None and cached[2] >= 0:  # changed by another process: rebuild in the background
+                _indexes[key] = (cached[0], cached[1], time.monotonic())
+                if key not in _building:
+                    _building.add(key)
+                    threading.Thread(target=_rebuild, args=(engine, key, stamp), daemon=True,
+                                     name="catalog-index").start()
+                return cached[1]
+            index = CatalogIndex(session)
         finally:
             if own:
                 session.close()
@@ -659,7 +699,7 @@ def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
 
 
 def invalidate(engine: Engine) -> None:
-    """Make the next search check the catalogue's generation (call after writing courses)."""
+    """Make the next search rebuild the index if the catalogue changed (call after writing courses)."""
     key = engine.url.render_as_string(hide_password=False)
     with _lock:
         cached = _indexes.get(key)
