@@ -53,8 +53,21 @@ def test_paraphrase_reaches_the_skill_only_with_embeddings(classifier: Classifie
     assert with_dense != without
 
 
-def test_dense_is_not_used_for_italian(classifier: Classifier) -> None:
+def test_dense_reads_italian_only_through_the_glossary(classifier: Classifier) -> None:
     text = "Cerchiamo un magazziniere con patentino per il carrello elevatore"
-    a = classifier.classify(text, top_k=10, lang="it")
-    b = classifier.with_params(dense_weight=0.0).classify(text, top_k=10, lang="it")
-    assert a == b
+    no_glossary = classifier.with_params(glossary_weight=0.0)
+    a = no_glossary.classify(text, top_k=10, lang="it")
+    b = no_glossary.with_params(dense_weight=0.0).classify(text, top_k=10, lang="it")
+    assert a == b  # the English-only embeddings never see Italian words
+
+
+def test_glossary_bridges_italian_sentences_to_english_skills(classifier: Classifier) -> None:
+    text = "Si occuperà della gestione dei rapporti con i fornitori e del controllo qualità."
+    result = classifier.classify(text, top_k=10)
+    assert result.lang == "it"
+    top = {m.label: m for m in result.skills[:5]}
+    assert "maintain relationship with suppliers" in top
+    spans = {text[s:e] for s, e in top["maintain relationship with suppliers"].spans}
+    assert "fornitori" in spans
+    without = classifier.with_params(glossary_weight=0.0).classify(text, top_k=10)
+    assert "maintain relationship with suppliers" not in {m.label for m in without.skills[:5]}

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from regia.classify import boilerplate, dense, language
+from regia.classify import boilerplate, dense, language, lexicon
 from regia.classify.index import K_ISCO, K_OCCUPATION, K_SKILL, Index, LangIndex, char_grams, load
 from regia.classify.phrases import SEPARATOR
 from regia.taxonomy.normalize import STOPWORDS, stem, token_spans
@@ -62,8 +62,15 @@ class Params:
     secondary_weight: float = 0.9  # phrases of the other language
     dense_weight: float = 0.8  # static-embedding similarity of English text to skill labels (dense.py)
     dense_candidates: int = 500  # only the best lexical candidates are re-scored
-    select_skill: float = 0.55
-    select_occupation: float = 0.55
+    glossary_weight: float = 0.6  # Italian text read word by word in English (glossary), onto English skill labels
+    # Decision thresholds on the raw score; the reported score is 1 - 0.5 ** (raw / threshold), so a
+    # concept is ``selected`` exactly when its score is 0.5 or more. English skills: best F1 on the
+    # TECH/HOUSE validation sentences; occupations: best F1 on odd-numbered MELO queries; Italian skills
+    # (no descriptions or embeddings to add to the raw score): a lexicon phrase match, not a partial one.
+    select_skill: float = 1.15
+    select_skill_it: float = 0.85
+    select_occupation: float = 1.0  # titles (char_max_terms terms or fewer)
+    select_occupation_text: float = 0.6  # longer texts: no character n-grams add to the raw score
 
 
 @dataclass(slots=True)
@@ -152,9 +159,13 @@ class Classifier:
         occupations, skills = [], []
         if "occupations" in want:
             mask = self._occ_isco_mask if include_isco else self._kind_mask[K_OCCUPATION]
-            occupations = self._top(scores, evidence, tokens, mask, top_k, p.select_occupation, lang)
+            stop = STOPWORDS.get(lang, frozenset())
+            title = sum(1 for t in tokens if t.word not in stop) <= p.char_max_terms
+            threshold = p.select_occupation if title else p.select_occupation_text
+            occupations = self._top(scores, evidence, tokens, mask, top_k, threshold, lang)
         if "skills" in want:
-            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, p.select_skill, lang)
+            threshold = p.select_skill if lang == "en" else p.select_skill_it
+            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang)
         return Result(lang, occupations, skills)
 
     # ------------------------------------------------------------------ scoring
@@ -202,7 +213,9 @@ class Classifier:
         if lang == "en":  # descriptions are English: Italian words stemmed as English would only add noise
             self._descriptions(seq, scores)
             if skills:
-                self._dense(text, tokens, scores)
+                self._dense([text[a:b] for a, b in self._segment_spans(tokens)], scores)
+        elif skills and p.glossary_weight > 0:
+            self._glossary(tokens, scores, evidence)
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
@@ -314,15 +327,20 @@ class Classifier:
         sim = index.desc[:, cols] @ q
         scores += p.desc_weight * sim.astype(np.float32)
 
-    def _dense(self, text: str, tokens: list[_Token], scores: np.ndarray) -> None:
-        """Add the static-embedding similarity of the text (or of each segment, max) to skills."""
-        index, p = self.index, self.params
-        if self._encoder is None or index.dense is None or index.dense_rows is None or p.dense_weight <= 0:
-            return
+    @staticmethod
+    def _segment_spans(tokens: list[_Token]) -> list[tuple[int, int]]:
         segments: dict[int, tuple[int, int]] = {}
         for tok in tokens:
             start, _ = segments.get(tok.segment, (tok.start, tok.end))
             segments[tok.segment] = (start, tok.end)
+        return list(segments.values())
+
+    def _dense(self, segments: list[str], scores: np.ndarray, weight: float = 1.0) -> None:
+        """Add the static-embedding similarity of the text (or its best segment) to the best skill candidates."""
+        index, p = self.index, self.params
+        if (self._encoder is None or index.dense is None or index.dense_rows is None or p.dense_weight <= 0
+                or not segments):
+            return
         # Only the best lexical candidates are re-scored (labels and descriptions give most skills some
         # score): a full product over every skill costs more than the rest of the classification.
         local = scores[index.dense_rows]
@@ -330,10 +348,44 @@ class Classifier:
         cand = np.sort(np.argpartition(-local, k - 1)[:k])
         vectors = index.dense[cand]
         if len(segments) <= 2:
-            sims = vectors @ self._encoder.encode([text[tokens[0].start : tokens[-1].end]])[0]
+            sims = vectors @ self._encoder.encode([" ".join(segments)])[0]
         else:  # several segments: the best one counts
-            sims = (vectors @ self._encoder.encode([text[a:b] for a, b in segments.values()]).T).max(axis=1)
-        scores[index.dense_rows[cand]] += p.dense_weight * np.maximum(sims, 0.0)
+            sims = (vectors @ self._encoder.encode(segments).T).max(axis=1)
+        scores[index.dense_rows[cand]] += weight * p.dense_weight * np.maximum(sims, 0.0)
+
+    def _glossary(self, tokens: list[_Token], scores: np.ndarray, evidence: dict[int, _Evidence]) -> None:
+        """Italian text read in English word by word (``data/glossary_it_en.csv``), matched to English skills.
+
+        Weighted by ``glossary_weight``: a bridge for Italian text while ESCO's Italian skill labels are missing.
+        """
+        p = self.params
+        words = lexicon.glossary()
+        stop = STOPWORDS["it"]
+        english: list[_Token] = []
+        origin: list[int] = []  # index in ``tokens`` of each English token
+        segments: dict[int, list[str]] = defaultdict(list)
+        for i, tok in enumerate(tokens):
+            if tok.word in stop:
+                continue
+            found = words.get(stem(tok.word, "it"))
+            if found:
+                english.append(_Token(found[0], tok.start, tok.end, tok.segment, tok.original))
+                origin.append(i)
+                segments[tok.segment].append(" ".join(found))
+        if not english:
+            return
+        seq, where = self._sequence(english, "en")
+        local_scores = np.zeros_like(scores)
+        local_evidence: dict[int, _Evidence] = {}
+        self._labels(self.index.langs["en"], "en", seq, where, english, local_scores, local_evidence, primary=True)
+        self._dense([" ".join(ws) for ws in segments.values()], local_scores)
+        local_scores *= p.glossary_weight * self._kind_mask[K_SKILL]
+        better = np.flatnonzero(local_scores > scores)
+        scores[better] = local_scores[better]
+        for c in better.tolist():
+            ev = local_evidence.get(c)
+            positions = tuple(origin[i] for i in self._evidence(ev, english)) if ev else ()
+            evidence[c] = _Evidence(float(scores[c]), positions, ev.segments if ev else 0)
 
     def _char_grams(self, text: str, scores: np.ndarray) -> None:
         index, p = self.index, self.params
@@ -381,12 +433,13 @@ class Classifier:
         part = cand[np.argpartition(-scores[cand], k - 1)[:k]]
         order = part[np.lexsort((part, -scores[part]))]
         out = []
-        rounded = np.round(np.minimum(scores[order], 1.0).astype(np.float64), 4).tolist()
-        for c, score in zip(order.tolist(), rounded, strict=True):
+        raw = scores[order].astype(np.float64)
+        rounded = np.round(1.0 - 0.5 ** (raw / threshold), 4).tolist()
+        for c, score, selected in zip(order.tolist(), rounded, (raw >= threshold).tolist(), strict=True):
             ev = evidence.get(c)
             spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens)]) if ev else []
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
-            out.append(Match(index.uris[c], score, score >= threshold, spans, label))
+            out.append(Match(index.uris[c], score, bool(selected), spans, label))
         return out
 
 

@@ -40,9 +40,9 @@ from regia.taxonomy.normalize import fold, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = 5  # bump when the index layout or the build changes
+FORMAT = 6  # bump when the index layout or the build changes
 LANGS = ("it", "en")
-KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 0.97}
+KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 1.0}  # lexicon: curated
 # Concept kinds of the classifier (rows of the concept arrays).
 K_SKILL, K_OCCUPATION, K_ISCO = 0, 1, 2
 _KIND_OF_TYPE = {SKILL: K_SKILL, OCCUPATION: K_OCCUPATION, ISCO: K_ISCO}

@@ -50,3 +50,22 @@ def digest() -> str:
     for path in _paths():
         h.update(path.read_bytes())
     return h.hexdigest()
+
+
+GLOSSARY_FILE = "glossary_it_en.csv"
+
+
+@lru_cache
+def glossary() -> dict[str, tuple[str, ...]]:
+    """Italian stem -> English words (best first): the word-by-word bridge of ``data/glossary_it_en.csv``."""
+    from regia.taxonomy.normalize import fold, stem
+
+    path = DATA / GLOSSARY_FILE
+    out: dict[str, tuple[str, ...]] = {}
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+                word, english = fold((row.get("it") or "").strip()), (row.get("en") or "").split()
+                if word and english:
+                    out.setdefault(stem(word, "it"), tuple(english))
+    return out
