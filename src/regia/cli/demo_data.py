@@ -6,8 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 from regia.cli.common import console, engine, err, fail, print_json
+from regia.cli.ingest import default_workers
 
 app = typer.Typer(no_args_is_help=True, help="Synthetic demo data (clearly marked as such).")
 
@@ -49,3 +51,39 @@ def postings(
                   f"({len(manifest.bad_rows)} bad rows, {len(manifest.duplicates)} duplicates planted; see "
                   "manifest.json)")
     console.print("Ingest them with:\n  regia ingest postings " + " ".join(files))
+
+
+DEMO_POSTINGS = 3_000
+
+
+def ensure_demo_postings(eng: Engine, *, n: int = DEMO_POSTINGS, seed: int = 7) -> None:
+    """The `regia demo` step: when no postings are held, write a synthetic sample and ingest it (with Regia's
+    classifier), so that the first pages have data. Clearly synthetic: the pages say so."""
+    from regia.classify import classifier_for
+    from regia.config import get_settings
+    from regia.db import session_factory
+    from regia.postings import demo_data, service
+    from regia.postings.classification import Labeller
+    from regia.progress import RichProgress
+
+    with session_factory(eng)() as session:
+        if service.held(session):
+            return
+    target = get_settings().data_dir / "demo" / "postings"
+    err.print(f"No job postings yet: generating {n:,} synthetic postings (seed {seed}) and ingesting them ...")
+    with RichProgress(err) as progress:
+        demo_data.generate(eng, target, n=n, seed=seed, progress=progress)
+    try:
+        labeller: Labeller | None = Labeller(classifier_for(eng), workers=default_workers()).start()
+    except LookupError as exc:  # no taxonomy index: postings keep the feed's own codes
+        err.print(f"[yellow]classifier unavailable ({exc}): ingesting without it[/yellow]")
+        labeller = None
+    try:
+        with RichProgress(err) as progress:
+            result = service.ingest(eng, demo_data.input_files(target), labeller=labeller, progress=progress)
+    finally:
+        if labeller is not None:
+            labeller.close()
+    c = result.counts
+    err.print(f"Demo postings: read {c.read}, stored {c.stored}, duplicate {c.duplicate}, rejected {c.rejected} "
+              "(see `regia ingest quarantine`)")

@@ -58,6 +58,9 @@ def demo(
         err.print(f"Importing reference data from {root} ...")
         with RichProgress(err) as progress:
             import_reference(eng, root, progress=progress)
+    from regia.cli.demo_data import ensure_demo_postings
+
+    ensure_demo_postings(eng)  # synthetic job postings when none are held
     from regia.cli.catalog import ensure_demo_catalogue
 
     ensure_demo_catalogue(eng)

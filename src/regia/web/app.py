@@ -27,7 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from regia.analytics import api as needs_api
 from regia.analytics import mismatch as mismatch_analytics
+from regia.analytics import pages as needs_pages
 from regia.auth import api as auth_api
 from regia.auth import pages as auth_pages
 from regia.auth import web as auth_web
@@ -60,9 +62,10 @@ SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
 SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 
 # Each domain with pages brings its router, its templates folder and its messages.
-PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages, "catalog": catalog_pages}
+PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages, "catalog": catalog_pages,
+                "needs": needs_pages}
 API_ROUTERS = [taxonomy_api.router, auth_api.router, pacts_api.router, catalog_api.router,
-               mismatch_analytics.api_router, mismatch_analytics.page_router]
+               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router]
 
 
 def template_dirs() -> dict[str, Path]:

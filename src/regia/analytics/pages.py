@@ -1,0 +1,243 @@
+"""The "Fabbisogni" pages: which occupations and skills firms ask for, where, in which sectors, over time.
+
+Filters (territory, sector, occupation, period) re-draw the results in place with htmx (and work as a plain
+form without JavaScript); the province map is a Leaflet choropleth of the taxonomy's boundaries (no tile
+server); charts are Vega-Lite specs drawn by vega-embed. Same figures as `GET /api/needs/...` and
+`regia report needs`. Signed-in accounts only (aggregates are shared with every organisation); examples
+are anonymised.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from regia.analytics.api import needs_for
+from regia.analytics.needs import FilterError, Filters, Needs
+from regia.auth.policy import READ, Resource, require
+from regia.auth.principal import Principal
+from regia.db import session_factory
+from regia.taxonomy import service as taxonomy_service
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "pages"
+LOMBARDY = "ITC4"
+
+router = APIRouter(prefix="/fabbisogni")
+Reader = Annotated[Principal, Depends(require(READ, Resource.ACCOUNT))]
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "it": {
+        "nav.needs": "Fabbisogni",
+        "needs.title": "Fabbisogni professionali",
+        "needs.lead": "Quali professioni e competenze chiedono le imprese, dove e in quali settori: annunci di "
+                      "lavoro raccolti, de-duplicati e classificati con ESCO, ISTAT CP2011, ISCO-08 e ATECO.",
+        "needs.filters": "Filtri",
+        "needs.territory": "Territorio",
+        "needs.lombardy": "Tutta la Lombardia",
+        "needs.sector": "Settore (ATECO)",
+        "needs.all_sectors": "Tutti i settori",
+        "needs.occupation": "Professione (ISCO-08)",
+        "needs.all_occupations": "Tutte le professioni",
+        "needs.from": "Dal mese",
+        "needs.to": "Al mese",
+        "needs.show": "Mostra",
+        "needs.synthetic": "Dati sintetici",
+        "needs.synthetic_text": "Gli annunci mostrati sono generati per dimostrazione (regia demo-data) e non "
+                                "descrivono il mercato del lavoro reale.",
+        "needs.postings": "annunci (unità di domanda)",
+        "needs.ads": "annunci raccolti",
+        "needs.employers": "datori di lavoro",
+        "needs.digital": "chiedono competenze digitali",
+        "needs.green": "chiedono competenze green",
+        "needs.transversal": "chiedono competenze trasversali",
+        "needs.dedup_note": "Un annuncio pubblicato su più portali, raccolto più volte o leggermente modificato "
+                            "conta una volta.",
+        "needs.map": "Annunci per provincia",
+        "needs.map_label": "Mappa delle province della Lombardia colorate per numero di annunci",
+        "needs.map_note": "Clic su una provincia per selezionarla.",
+        "needs.trend": "Andamento mensile",
+        "needs.top_skills": "Competenze più richieste",
+        "needs.emerging": "Competenze emergenti",
+        "needs.emerging_note": "Quota di annunci negli ultimi {months} mesi rispetto ai {months} precedenti; test "
+                               "z a due proporzioni con correzione di Benjamini-Hochberg (q < 0,05).",
+        "needs.no_emerging": "Nessuna crescita significativa.",
+        "needs.skill": "Competenza",
+        "needs.share": "Quota",
+        "needs.before": "Prima",
+        "needs.now": "Ora",
+        "needs.examples": "Esempi di annunci",
+        "needs.examples_note": "Annunci anonimizzati: senza datore di lavoro, dati personali rimossi.",
+        "needs.examples_for": "Esempi per «{skill}»",
+        "needs.show_examples": "Vedi esempi",
+        "needs.empty": "Nessun annuncio per questa selezione.",
+        "needs.no_data": "Nessun annuncio caricato: eseguire «regia demo-data postings» e «regia ingest "
+                         "postings», oppure «make demo».",
+        "needs.badge.digital": "digitale",
+        "needs.badge.green": "green",
+        "needs.badge.transversal": "trasversale",
+        "needs.csv": "Scarica CSV",
+        "needs.api": "API",
+        "needs.province_unknown": "non localizzati",
+    },
+    "en": {
+        "nav.needs": "Skills needs",
+        "needs.title": "Skills needs",
+        "needs.lead": "Which occupations and skills firms ask for, where and in which sectors: job postings "
+                      "collected, de-duplicated and classified with ESCO, ISTAT CP2011, ISCO-08 and ATECO.",
+        "needs.filters": "Filters",
+        "needs.territory": "Territory",
+        "needs.lombardy": "All of Lombardy",
+        "needs.sector": "Sector (ATECO)",
+        "needs.all_sectors": "All sectors",
+        "needs.occupation": "Occupation (ISCO-08)",
+        "needs.all_occupations": "All occupations",
+        "needs.from": "From month",
+        "needs.to": "To month",
+        "needs.show": "Show",
+        "needs.synthetic": "Synthetic data",
+        "needs.synthetic_text": "The postings shown were generated for demonstration (regia demo-data) and do not "
+                                "describe the real labour market.",
+        "needs.postings": "postings (demand units)",
+        "needs.ads": "ads collected",
+        "needs.employers": "employers",
+        "needs.digital": "ask for digital skills",
+        "needs.green": "ask for green skills",
+        "needs.transversal": "ask for transversal skills",
+        "needs.dedup_note": "A posting published on several boards, collected again or lightly edited counts once.",
+        "needs.map": "Postings by province",
+        "needs.map_label": "Map of the provinces of Lombardy shaded by number of postings",
+        "needs.map_note": "Click a province to select it.",
+        "needs.trend": "Monthly trend",
+        "needs.top_skills": "Top skills",
+        "needs.emerging": "Emerging skills",
+        "needs.emerging_note": "Share of postings in the last {months} months vs the {months} before; two-proportion "
+                               "z-test with Benjamini-Hochberg correction (q < 0.05).",
+        "needs.no_emerging": "No significant growth.",
+        "needs.skill": "Skill",
+        "needs.share": "Share",
+        "needs.before": "Before",
+        "needs.now": "Now",
+        "needs.examples": "Example postings",
+        "needs.examples_note": "Anonymised postings: no employer, personal data removed.",
+        "needs.examples_for": "Examples for “{skill}”",
+        "needs.show_examples": "See examples",
+        "needs.empty": "No postings for this selection.",
+        "needs.no_data": "No postings loaded: run “regia demo-data postings” and “regia ingest postings”, or "
+                         "“make demo”.",
+        "needs.badge.digital": "digital",
+        "needs.badge.green": "green",
+        "needs.badge.transversal": "transversal",
+        "needs.csv": "Download CSV",
+        "needs.api": "API",
+        "needs.province_unknown": "unknown place",
+    },
+}
+
+ISCO_MAJOR = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
+
+
+def _lang(request: Request) -> str:
+    return getattr(request.state, "lang", "it")
+
+
+def _filters(request: Request, needs: Needs) -> tuple[Filters, str | None]:
+    """Filters from the query; a bad value is dropped (the page says so) rather than refused."""
+    q = request.query_params
+    values = {"territory": q.get("territory") or None, "sector": q.get("sector") or None,
+              "occupation": q.get("occupation") or None, "start": q.get("from") or None,
+              "end": q.get("to") or None}
+    if values["territory"] == LOMBARDY:
+        values["territory"] = None
+    try:
+        return needs.filters(**values), None
+    except FilterError as exc:
+        values[{"from": "start", "to": "end"}.get(exc.field, exc.field)] = None
+        try:
+            return needs.filters(**values), str(exc)
+        except FilterError:
+            return Filters(), str(exc)
+
+
+def _query(f: Filters, **extra: str) -> str:
+    params = {"territory": f.territory, "sector": f.sector, "occupation": f.occupation, "from": f.start,
+              "to": f.end, **extra}
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+def _results(request: Request, needs: Needs, f: Filters) -> dict[str, Any]:
+    from regia.analytics.report import charts
+
+    lang = _lang(request)
+    summary = needs.summary(f)
+    provinces = needs.by_province(f)
+    trend = needs.trend(f)
+    top = needs.top_skills(f, 15, lang)
+    emerging = needs.emerging_skills(f, n=8, lang=lang) if summary["postings"] else {"skills": []}
+    examples = needs.examples(f, limit=5, lang=lang)
+    specs = charts({"by_month": trend, "top_skills": [], "by_sector": []}, lang)
+    return {"f": f, "summary": summary, "provinces": provinces, "top": top, "emerging": emerging,
+            "examples": examples, "skill_label": None, "trend_spec": specs.get("trend"),
+            "map_values": {r["province"]: r["postings"] for r in provinces if r["province"]},
+            "unplaced": next((r["postings"] for r in provinces if not r["province"]), 0),
+            "query": _query(f), "selected_province": f.territory if f.territory and len(f.territory) == 5 else "",
+            "examples_url": lambda skill: f"{request.app.url_path_for('needs_examples')}?"
+                                          f"{_query(f, skill=skill)}"}
+
+
+def _options(needs: Needs) -> dict[str, Any]:
+    provinces = sorted(((code, p.name) for code, p in needs.ref.provinces.items() if p.nuts2 == LOMBARDY),
+                       key=lambda x: x[1])
+    codes = needs.ref.ateco.get("ateco2007", {})
+    sections = sorted(code for code, (level, _) in codes.items() if level == "section")
+    return {"province_options": provinces,
+            "sector_options": [(s, needs.ref.ateco_labels.get(s, s).capitalize()) for s in sections],
+            "occupation_options": [(c, needs.ref.isco.get(c, c)) for c in ISCO_MAJOR]}
+
+
+def _geojson(request: Request) -> str:
+    cached = getattr(request.app.state, "needs_geojson", None)
+    if cached is None:
+        with session_factory(request.app.state.engine)() as session:
+            cached = json.dumps(taxonomy_service.province_features(session, region=LOMBARDY), ensure_ascii=False)
+        request.app.state.needs_geojson = cached
+    return cached
+
+
+def render(request: Request, name: str, context: dict[str, Any]) -> Response:
+    return request.app.state.templates.TemplateResponse(request, f"needs/{name}", context)
+
+
+@router.get("", response_class=HTMLResponse, name="needs_page")
+def needs_page(request: Request, _: Reader) -> Response:
+    needs = needs_for(request)
+    f, error = _filters(request, needs)
+    context = {"nav": "needs", "error": error, "geojson": _geojson(request), **_options(needs),
+               **_results(request, needs, f)}
+    return render(request, "page.html", context)
+
+
+@router.get("/risultati", response_class=HTMLResponse, name="needs_results")
+def needs_results(request: Request, _: Reader) -> Response:
+    """The results region alone, for htmx."""
+    needs = needs_for(request)
+    f, error = _filters(request, needs)
+    return render(request, "_results.html", {"error": error, **_results(request, needs, f)})
+
+
+@router.get("/esempi", response_class=HTMLResponse, name="needs_examples")
+def needs_examples(request: Request, _: Reader) -> Response:
+    """Anonymised example postings of the selection (drill-down from a skill or a province)."""
+    needs = needs_for(request)
+    f, _error = _filters(request, needs)
+    skill = request.query_params.get("skill") or None
+    if skill:
+        f = Filters(**{**f.__dict__, "skill": skill})
+    lang = _lang(request)
+    label = needs.skill_labels([skill], lang).get(skill or "", skill) if skill else None
+    return render(request, "_examples.html", {"examples": needs.examples(f, limit=10, lang=lang),
+                                              "skill_label": label})
