@@ -167,44 +167,70 @@ class Supply:
 
 def supply(session: Session, *, territory: str | None, groups: dict[str, str] | None = None
            ) -> tuple[dict[str, Supply], int]:
-    """(skill or group -> seats and courses in the territory, all seats of editions in the territory)."""
-    editions: dict[int, list[tuple[int, int, str | None]]] = defaultdict(list)  # course -> (edition, seats, nuts3)
-    total = 0
-    for eid, cid, seats, nuts3 in session.execute(select(Edition.id, Edition.course_id, Edition.seats,
-                                                         Edition.nuts3)):
-        editions[cid].append((eid, seats or 0, nuts3))
-        if nuts3 is not None and (territory is None or nuts3 == territory):
-            total += seats or 0
-    hours = {cid: h for cid, h in session.execute(select(Course.id, Course.hours))}
-    targets: dict[int, list[str]] = defaultdict(list)
-    for cid, target in session.execute(select(CourseTarget.course_id, CourseTarget.target)):
-        targets[cid].append(target)
-    funding: dict[int, set[str]] = defaultdict(set)
-    for cid, channel in session.execute(select(CourseFunding.course_id, CourseFunding.channel)):
-        funding[cid].add(channel)
+    """(skill or group -> seats and courses in the territory, all seats of editions in the territory).
+
+    By skill the sums are grouped in SQL; by group an edition teaching several skills of a group counts once,
+    so the (skill, edition) pairs of the territory are read and folded here."""
+    from sqlalchemy import func
+
+    placed = Edition.nuts3 == territory if territory else Edition.nuts3.is_not(None)
+    total = int(session.scalar(select(func.coalesce(func.sum(Edition.seats), 0)).where(placed)) or 0)
     out: dict[str, Supply] = defaultdict(Supply)
-    seen: set[tuple[str, int]] = set()  # (key, edition): a group counts an edition once
-    for cid, uri in session.execute(select(CourseSkill.course_id, CourseSkill.uri)):
-        key = groups.get(uri) if groups is not None else uri
-        if not key:
+    joined = select().select_from(CourseSkill).join(Edition, Edition.course_id == CourseSkill.course_id)
+    if groups is None:
+        for uri, seats, hours in session.execute(
+                joined.add_columns(CourseSkill.uri, func.sum(Edition.seats), func.sum(Edition.seats * Course.hours))
+                .join(Course, Course.id == CourseSkill.course_id).where(placed).group_by(CourseSkill.uri)):
+            out[uri].seats, out[uri].hours = int(seats or 0), float(hours or 0.0)
+        for uri, cid in session.execute(joined.add_columns(CourseSkill.uri, Edition.course_id).where(placed)
+                                        .distinct()):
+            out[uri].courses.add(cid)
+        for uri, target, seats in session.execute(
+                joined.add_columns(CourseSkill.uri, CourseTarget.target, func.sum(Edition.seats))
+                .join(CourseTarget, CourseTarget.course_id == CourseSkill.course_id).where(placed)
+                .group_by(CourseSkill.uri, CourseTarget.target)):
+            out[uri].by_target[target] = int(seats or 0)
+        for uri, channel, seats in session.execute(
+                select(CourseSkill.uri, CourseFunding.channel, func.sum(Edition.seats)).select_from(CourseSkill)
+                .join(Edition, Edition.course_id == CourseSkill.course_id)
+                .join(CourseFunding, CourseFunding.course_id == CourseSkill.course_id).where(placed)
+                .group_by(CourseSkill.uri, CourseFunding.channel)):
+            out[uri].by_funding[channel] = int(seats or 0)
+        for uri, seats in session.execute(joined.add_columns(CourseSkill.uri, func.sum(Edition.seats))
+                                          .where(Edition.nuts3.is_(None)).group_by(CourseSkill.uri)):
+            out[uri].online = int(seats or 0)
+        return dict(out), total
+    hours = {}
+    targets: dict[int, list[str]] = defaultdict(list)
+    funding: dict[int, set[str]] = defaultdict(set)
+    rows = session.execute(joined.add_columns(CourseSkill.uri, Edition.id, Edition.course_id, Edition.seats,
+                                              Edition.nuts3)
+                           .where(placed | Edition.nuts3.is_(None))).all()
+    courses = {r[2] for r in rows}
+    if courses:
+        hours = {cid: h for cid, h in session.execute(select(Course.id, Course.hours))}
+        for cid, target in session.execute(select(CourseTarget.course_id, CourseTarget.target)):
+            targets[cid].append(target)
+        for cid, channel in session.execute(select(CourseFunding.course_id, CourseFunding.channel)):
+            funding[cid].add(channel)
+    seen: set[tuple[str, int]] = set()  # (group, edition): a group counts an edition once
+    for uri, eid, cid, seats, nuts3 in rows:
+        key = groups.get(uri)
+        if not key or (key, eid) in seen:
             continue
-        for eid, seats, nuts3 in editions.get(cid, ()):
-            if (key, eid) in seen:
-                continue
-            seen.add((key, eid))
-            s = out[key]
-            if nuts3 is None:
-                s.online += seats
-                continue
-            if territory is not None and nuts3 != territory:
-                continue
-            s.seats += seats
-            s.hours += seats * float(hours.get(cid, 0.0))
-            s.courses.add(cid)
-            for t in targets.get(cid, ()):
-                s.by_target[t] += seats
-            for f in funding.get(cid, ()):
-                s.by_funding[f] += seats
+        seen.add((key, eid))
+        s = out[key]
+        seats = seats or 0
+        if nuts3 is None:
+            s.online += seats
+            continue
+        s.seats += seats
+        s.hours += seats * float(hours.get(cid, 0.0))
+        s.courses.add(cid)
+        for t in targets.get(cid, ()):
+            s.by_target[t] += seats
+        for f in funding.get(cid, ()):
+            s.by_funding[f] += seats
     return dict(out), total
 
 
