@@ -201,3 +201,58 @@ def test_statistics_helpers() -> None:
     assert math.isclose(z * z, chi2) and math.isclose(2 * p, p2)
     assert two_proportions(0, 0, 3, 10) == (0.0, 1.0)
     assert bh([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
+
+
+# ------------------------------------------------------------------------------------------------ API
+@pytest.fixture(scope="module")
+def api(world: tuple[Engine, Path]) -> Iterator[tuple[Any, dict[str, str]]]:
+    from fastapi.testclient import TestClient
+
+    from regia.auth import service as auth_service
+    from regia.auth.models import OrgType, Role
+    from regia.auth.principal import cli_principal
+    from regia.config import Settings
+    from regia.db import session_scope
+    from regia.web.app import create_app
+
+    engine, data = world
+    actor = cli_principal("test")
+    with session_scope(engine) as session:
+        org = auth_service.create_organisation(session, actor=actor, name="Ente di prova", type=OrgType.PROVIDER,
+                                               vat_number="09000000019")
+        user = auth_service.create_user(session, actor=actor, email="analista@ente.example.org",
+                                        display_name="Analista", password="needs-api-password-1234",
+                                        memberships=[(org.id, Role.VIEWER)])
+        _, token = auth_service.issue_token(session, user=user, name="tests", days=1, actor=actor)
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=data)
+    with TestClient(create_app(settings=settings, engine=engine)) as client:
+        yield client, {"Authorization": f"Bearer {token}"}
+
+
+def test_api_gives_the_same_numbers_as_json_and_csv(api: tuple[Any, dict[str, str]], needs: Needs) -> None:
+    import csv
+    import io
+
+    client, auth = api
+    assert client.get("/api/needs/summary").status_code == 401  # aggregates: signed-in accounts
+    f = needs.filters(territory="ITC4C", sector="C", start="2025-01")
+    body = client.get("/api/needs/summary", params={"territory": "Milano", "sector": "C", "from": "2025-01"},
+                      headers=auth).json()
+    assert body["postings"] == needs.summary(f)["postings"] and body["filters"]["territory"] == "ITC4C"
+    js = client.get("/api/needs/provinces", params={"sector": "C"}, headers=auth).json()["rows"]
+    text = client.get("/api/needs/provinces", params={"sector": "C", "format": "csv"}, headers=auth)
+    assert text.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(text.text)))
+    assert [(r["province"], int(r["postings"])) for r in rows] == [(r["province"] or "", r["postings"]) for r in js]
+    top = client.get("/api/needs/skills/top", params={"territory": "BG", "n": 5}, headers=auth).json()["rows"]
+    assert [r["skill"] for r in top] == [r["skill"] for r in needs.top_skills(needs.filters(territory="BG"), 5)]
+    cube = client.get("/api/needs/cube", params=[("dim", "province"), ("dim", "month")], headers=auth).json()
+    assert sum(r["ads"] for r in cube["rows"]) == needs.summary(needs.filters())["ads"]
+    examples = client.get("/api/needs/examples", params={"territory": "ITC47", "limit": 3}, headers=auth).json()
+    assert len(examples["rows"]) == 3 and all("employer" not in r for r in examples["rows"])
+    bad = client.get("/api/needs/summary", params={"sector": "ZZ"}, headers=auth)
+    assert bad.status_code == 422 and "sector" in bad.json()["detail"]
+    assert client.get("/api/needs/compare", params={"territory": "MI"}, headers=auth).status_code == 422
+    both = client.get("/api/needs/compare", params={"territory": "MI", "vs_territory": "BS", "sector": "C"},
+                      headers=auth).json()
+    assert (both["a"]["filters"]["territory"], both["b"]["filters"]["territory"]) == ("ITC4C", "ITC47")

@@ -1,0 +1,167 @@
+"""The Fabbisogni pages in a real browser (Debian's chromium driven by Playwright) against the real app served
+by uvicorn, on synthetic postings ingested into a copy of the imported taxonomy: sign in, open Fabbisogni,
+pick Bergamo, see the map and the top skills change - and the page show the API's numbers."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from regia.auth import service as auth_service
+from regia.auth.models import OrgType, Role
+from regia.auth.principal import cli_principal
+from regia.config import Settings
+from regia.db import make_engine, migrate, session_scope
+from regia.postings import demo_data, privacy, service
+from regia.web.app import create_app
+from regia.web.templating import STATIC_DIR
+from support.servers import live_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VENDOR = STATIC_DIR / "vendor"
+EMAIL, PASSWORD = "analista@fondo.example.org", "needs-test-password-1234"
+TIMEOUT_MS = 20_000
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (required under CI)")
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Path:
+    if not CHROMIUM.is_file():
+        _missing(f"chromium not found at {CHROMIUM}: apt-get install chromium")
+    absent = [f for f in ("htmx/htmx.min.js", "leaflet/leaflet.js", "vega-embed/vega-embed.min.js")
+              if not (VENDOR / f).is_file()]
+    if absent:
+        _missing(f"front-end assets missing ({', '.join(absent)}): run scripts/install-assets.sh")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def site(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over ~1,500 synthetic postings and one signed-up analyst of a Fund."""
+    root = tmp_path_factory.mktemp("needs-site")
+    src, dst = sqlite3.connect(str(sqlite_taxonomy.url.database)), sqlite3.connect(str(root / "regia.db"))
+    src.backup(dst)
+    src.close()
+    dst.close()
+    engine = make_engine(f"sqlite:///{root / 'regia.db'}")
+    migrate(engine)
+    demo_data.generate(sqlite_taxonomy, root / "demo", n=1500, seed=3)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REGIA_PSEUDONYM_KEY", "test-key-for-browser-needs-0123456789")
+        privacy._key.cache_clear()
+        service.ingest(engine, demo_data.input_files(root / "demo"), facts_dir=root / "data" / "facts" / "postings")
+        privacy._key.cache_clear()
+    actor = cli_principal("test")
+    with session_scope(engine) as session:
+        fund = auth_service.create_organisation(session, actor=actor, name="Fondo di prova", type=OrgType.FUND,
+                                                tax_code="97278470584")
+        auth_service.create_user(session, actor=actor, email=EMAIL, display_name="Analista", password=PASSWORD,
+                                 memberships=[(fund.id, Role.VIEWER)])
+    settings = Settings(database_url=engine.url.render_as_string(hide_password=False), data_dir=root / "data")
+    with live_server(create_app(settings=settings, engine=engine)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[playwright_api.Browser]:
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
+    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.problems = problems  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+def _sign_in(page: playwright_api.Page, site: str) -> None:
+    page.goto(f"{site}/fabbisogni")
+    expect(page).to_have_url(f"{site}/login?next=%2Ffabbisogni")  # aggregates: signed-in accounts only
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.locator("form button[type=submit]").click()
+    page.wait_for_url(f"{site}/fabbisogni")
+
+
+def _top_skills(page: playwright_api.Page) -> list[tuple[str, str]]:
+    items = page.locator("#needs-top-skills li")
+    return list(zip(items.locator(".skill-label").all_inner_texts(), items.locator(".skill-share").all_inner_texts(),
+                    strict=True))
+
+
+def _api(page: playwright_api.Page, site: str, path: str) -> dict:
+    response = page.request.get(f"{site}{path}")
+    assert response.ok, response.status
+    return response.json()
+
+
+def test_pick_bergamo_the_map_and_the_top_skills_change(site: str, page: playwright_api.Page) -> None:
+    _sign_in(page, site)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fabbisogni professionali")
+    expect(page.locator("#needs-synthetic")).to_contain_text("Dati sintetici")
+    expect(page.locator("#needs-map")).to_have_attribute("data-shapes", "12")
+    expect(page.locator("#needs-map path.leaflet-interactive")).to_have_count(12)
+    expect(page.locator("#needs-map path.selected")).to_have_count(0)
+    assert page.locator(".leaflet-tile").count() == 0  # no tile server
+    lombardy = _api(page, site, "/api/needs/summary")
+    expect(page.locator("#kpi-postings")).to_have_text(f"{lombardy['postings']:,}".replace(",", "."))
+    before = _top_skills(page)
+    assert len(before) == 15
+    page.evaluate("window.__samePage = true")
+
+    page.get_by_label("Territorio").select_option(label="Bergamo")
+    expect(page.locator("#needs-summary")).to_have_attribute("data-territory", "ITC46")
+    assert page.evaluate("window.__samePage === true"), "results should arrive without reloading the page"
+    expect(page.locator("#needs-map path.leaflet-interactive")).to_have_count(12)
+    expect(page.locator("#needs-map path.selected")).to_have_count(1)  # the map marks Bergamo
+    bergamo = _api(page, site, "/api/needs/summary?territory=ITC46")
+    assert 0 < bergamo["postings"] < lombardy["postings"]
+    expect(page.locator("#kpi-postings")).to_have_text(f"{bergamo['postings']:,}".replace(",", "."))
+    after = _top_skills(page)
+    assert after != before
+    top = _api(page, site, "/api/needs/skills/top?territory=ITC46&n=15")["rows"]
+    assert [label for label, _ in after] == [r["label"] for r in top]
+    assert "territory=ITC46" in page.url  # the address can be shared
+    expect(page.locator("#needs-provinces tr.table-primary")).to_contain_text("Bergamo")
+
+    page.locator("#needs-top-skills li a").first.click()  # drill-down to anonymised examples
+    expect(page.locator("#needs-examples h2")).to_contain_text(after[0][0])
+    expect(page.locator("#needs-examples article").first).to_be_visible()
+    assert "@" not in page.locator("#needs-examples").inner_text()
+    assert page.problems == []  # type: ignore[attr-defined]
+
+
+def test_a_province_clicked_on_the_map_becomes_the_filter(site: str, page: playwright_api.Page) -> None:
+    _sign_in(page, site)
+    expect(page.locator("#needs-map path.leaflet-interactive")).to_have_count(12)
+    page.locator("#needs-map path.leaflet-interactive").nth(3).dispatch_event("click")
+    expect(page.locator("#needs-map path.selected")).to_have_count(1)
+    territory = page.locator("#needs-summary").get_attribute("data-territory")
+    assert territory and territory.startswith("ITC4") and len(territory) == 5
+    assert page.get_by_label("Territorio").input_value() == territory
