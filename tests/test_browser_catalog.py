@@ -91,10 +91,11 @@ def test_search_with_facets(server: str, page: playwright_api.Page) -> None:  # 
 def test_mismatch_page_and_closing_a_gap(server: str, page: playwright_api.Page) -> None:  # noqa: F811
     _require_assets("bootstrap-italia/css/bootstrap-italia.min.css")
     page.goto(f"{server}/mismatch")
-    page.get_by_label("Provincia").select_option("ITC46")
+    page.get_by_label("Provincia", exact=True).select_option("ITC46")
     page.get_by_label("Settore (ATECO)").select_option("C")
     page.get_by_role("button", name="Mostra").click()
     expect(page).to_have_url(re.compile(r"territory=ITC46.*sector=C"))
+    expect(page.locator("#map path.leaflet-interactive")).to_have_count(12)  # the provinces, coloured by coverage
     api = page.request.get(f"{server}/api/mismatch?territory=ITC46&sector=C").json()
     rows = page.locator("#gap-table tbody tr")
     expect(rows).to_have_count(len(api["rows"]))

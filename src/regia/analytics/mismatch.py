@@ -40,6 +40,23 @@ from regia.taxonomy.models import BROADER, SKILL_GROUP, Concept, Relation
 from regia.taxonomy.service import preferred_labels
 
 SORTS = ("gap", "-gap", "demand", "supply")
+# Draws #map from the JSON in #provinces (GeoJSON) and #coverage (per NUTS3), without a tile server.
+MAP_JS = """(function () {
+  var el = document.getElementById('map'); if (!window.L || !el) return;
+  var geo = JSON.parse(document.getElementById('provinces').textContent);
+  var cov = JSON.parse(document.getElementById('coverage').textContent);
+  function colour(v) { return v === null || v === undefined ? '#cccccc' : v < 50 ? '#b2182b' : v < 100 ? '#ef8a62'
+    : v < 200 ? '#fddbc7' : v < 400 ? '#67a9cf' : '#2166ac'; }
+  var map = L.map(el, {attributionControl: true, zoomSnap: 0.25});
+  var layer = L.geoJSON(geo, {style: function (f) { var c = cov[f.properties.nuts3] || {};
+      return {color: '#333', weight: 1, fillOpacity: 0.8, fillColor: colour(c.seats_per_100_postings)}; },
+    onEachFeature: function (f, l) { var c = cov[f.properties.nuts3] || {};
+      l.bindTooltip(f.properties.name + ': ' + (c.seats || 0) + ' posti, ' + (c.postings || 0) + ' annunci');
+      if (el.dataset.link) l.on('click', function () { window.location = el.dataset.link + f.properties.nuts3; }); }
+  }).addTo(map);
+  map.fitBounds(layer.getBounds());
+  map.attributionControl.addAttribution('Fonte: ISTAT');
+})();"""
 Z = 1.96
 
 
@@ -339,6 +356,30 @@ def close_gap(engine: Engine, *, skill: str, territory: str | None, sector: str 
             "courses": courses, "profile": profile}
 
 
+def coverage(engine: Engine, *, sector: str | None = None, facts_dir: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Per Lombard province: posting groups (in the sector), course seats, and seats per 100 postings - the
+    map of where training supply is thin against demand."""
+    from sqlalchemy import func
+
+    clause, params = _sector_clause(sector)
+    con = facts_connection(facts_dir)
+    try:
+        postings = dict(con.execute(f"SELECT nuts3, count(DISTINCT group_id) FROM postings WHERE nuts3 IS NOT NULL"
+                                    f"{clause} GROUP BY nuts3", params).fetchall())
+    finally:
+        con.close()
+    with Session(engine) as session:
+        seats = {n: int(v or 0) for n, v in session.execute(
+            select(Edition.nuts3, func.sum(Edition.seats)).where(Edition.nuts3.is_not(None)).group_by(Edition.nuts3))}
+    out = {}
+    for nuts3 in sorted(set(postings) | set(seats)):
+        if not nuts3.startswith("ITC4"):
+            continue
+        p, c = int(postings.get(nuts3, 0)), seats.get(nuts3, 0)
+        out[nuts3] = {"postings": p, "seats": c, "seats_per_100_postings": round(100 * c / p, 1) if p else None}
+    return out
+
+
 def html_report(engine: Engine, table: Table) -> str:
     """A standalone HTML page: the table, a Vega-Lite chart of demand and supply shares, and a choropleth of
     the provinces by their largest gaps (Leaflet, boundaries from the taxonomy; scripts inlined when the
@@ -350,6 +391,7 @@ def html_report(engine: Engine, table: Table) -> str:
 
     with Session(engine) as session:
         features = province_features(session, region="ITC4")
+    values = coverage(engine, sector=table.sector)
     chart = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": 600,
         "data": {"values": [{"skill": r.label[:60], "measure": m, "share": v} for r in table.rows[:25]
@@ -364,12 +406,17 @@ def html_report(engine: Engine, table: Table) -> str:
         file = vendor / path
         return f"<script>{file.read_text(encoding='utf-8')}</script>" if file.is_file() else ""
 
+    def style(path: str) -> str:
+        file = vendor / path
+        return f"<style>{file.read_text(encoding='utf-8')}</style>" if file.is_file() else ""
+
     rows = "".join(
         f"<tr><td>{html.escape(r.label)}</td><td>{r.demand}</td><td>{r.supply}</td><td>{r.courses}</td>"
         f"<td>{r.gap:+.2f}</td><td>{r.confidence}</td></tr>" for r in table.rows)
     title = f"Mismatch {table.territory_label}" + (f" – ATECO {table.sector}" if table.sector else "")
     return f"""<!doctype html><html lang="it"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 {script("vega/vega.min.js")}{script("vega-lite/vega-lite.min.js")}{script("vega-embed/vega-embed.min.js")}
+{script("leaflet/leaflet.js")}{style("leaflet/leaflet.css")}
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;
 padding:4px 8px}}</style></head><body><h1>{html.escape(title)}</h1>
 <p>{table.postings} annunci (gruppi distinti), {table.seats} posti nei corsi. Gap = log2(quota di domanda /
@@ -377,8 +424,11 @@ quota di offerta); confidenza bassa con pochi annunci o pochi corsi.</p>
 <div id="chart"></div><table><thead><tr><th>Competenza</th><th>Domanda</th><th>Posti</th><th>Corsi</th>
 <th>Gap</th><th>Confidenza</th></tr></thead><tbody>{rows}</tbody></table>
 <script type="application/json" id="spec">{json.dumps(chart)}</script>
+<h2>Posti nei corsi ogni 100 annunci, per provincia</h2><div id="map" style="height:420px;max-width:640px"></div>
 <script type="application/json" id="provinces">{json.dumps(features)}</script>
-<script>if (window.vegaEmbed) vegaEmbed('#chart', JSON.parse(document.getElementById('spec').textContent));</script>
+<script type="application/json" id="coverage">{json.dumps(values)}</script>
+<script>if (window.vegaEmbed) vegaEmbed('#chart', JSON.parse(document.getElementById('spec').textContent));
+{MAP_JS}</script>
 </body></html>"""
 
 
@@ -457,8 +507,13 @@ def mismatch_page(request: Request, territory: str = "", sector: str = "") -> Re
         return root + "?" + urlencode({"skill": skill, "territory": table.territory or "",
                                        "sector": table.sector or ""})
 
-    return _render(request, "mismatch.html", {"nav": "mismatch", "table": table, "provinces": provinces,
-                                              "sectors": sectors, "chart": chart, "gap_url": gap_url})
+    from urllib.parse import urlencode
+
+    link = str(request.url_for("mismatch_page").path) + "?" + urlencode({"sector": table.sector or ""}) + "&territory="
+    return _render(request, "mismatch.html", {
+        "nav": "mismatch", "table": table, "provinces": provinces, "sectors": sectors, "chart": chart,
+        "gap_url": gap_url, "coverage": coverage(engine, sector=table.sector), "map_js": MAP_JS, "map_link": link,
+        "geojson_url": str(request.url_for("provinces_geojson").path) + "?region=ITC4"})
 
 
 @page_router.get("/gap", response_class=HTMLResponse, name="mismatch_gap_page", include_in_schema=False)

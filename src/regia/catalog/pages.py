@@ -184,6 +184,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "chiesta più di quanto sia insegnata. Affidabilità bassa con meno di 10 annunci o "
                             "meno di 3 corsi.",
         "mismatch.empty": "Nessun dato: importare annunci e corsi.",
+        "mismatch.map": "Posti nei corsi / annunci, per provincia",
         "confidence.low": "bassa", "confidence.medium": "media", "confidence.high": "alta",
         "gap.title": "Colmare il gap: {skill}",
         "gap.courses": "Corsi vicini che la insegnano",
@@ -256,6 +257,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "mismatch.formula": "Gap = log2(the skill's share of job ads ÷ its share of course seats); positive: asked "
                             "more than taught. Low confidence with fewer than 10 ads or 3 courses.",
         "mismatch.empty": "No data: import job postings and courses.",
+        "mismatch.map": "Course seats / job ads, by province",
         "confidence.low": "low", "confidence.medium": "medium", "confidence.high": "high",
         "gap.title": "Closing the gap: {skill}", "gap.courses": "Courses nearby that teach it",
         "gap.distance": "Distance", "gap.none": "No catalogue course teaches this skill nearby.",
