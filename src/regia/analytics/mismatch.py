@@ -148,27 +148,41 @@ def facts_connection(facts_dir: Path | None = None) -> Any:
     return facts.connect(facts_dir)
 
 
-def demand(con: Any, *, territory: str | None, sector: str | None,
-           groups: dict[str, str] | None = None) -> tuple[dict[str, int], int]:
-    """(skill or group -> distinct posting groups asking it, all posting groups) in the territory and sector."""
+def _sector_code(sector: str | None) -> str | None:
+    if not sector:
+        return None
+    s = sector.strip().upper()
+    return s if s.isalpha() else s.zfill(2)
+
+
+def demand(engine: Engine, *, territory: str | None, sector: str | None, groups: dict[str, str] | None = None,
+           facts_dir: Path | None = None) -> tuple[dict[str, int], int]:
+    """(skill or group -> distinct posting groups asking it, all posting groups) in the territory and sector.
+
+    By skill through ``regia.analytics.needs`` (the cube by skill and the count of postings, the same figures
+    as the needs pages); by skill group with a query of its own over the same facts (the needs cube has no
+    skill-group dimension)."""
+    from regia.analytics.needs import Filters, Needs
+
+    _sector_clause(sector)  # validates
+    needs = Needs(engine, facts_dir)
+    f = Filters(territory=territory, sector=_sector_code(sector))
+    total = needs.summary_count(f)
+    if groups is None:
+        return {r["skill"]: int(r["postings"]) for r in needs.cube(f, ["skill"]) if r["skill"]}, total
+    import pyarrow as pa
+
     where, params = " WHERE TRUE", []
     if territory:
         where += " AND nuts3 = ?"
         params.append(territory)
     clause, more = _sector_clause(sector)
-    where += clause
-    params += more
-    total = con.execute(f"SELECT count(DISTINCT group_id) FROM postings{where}", params).fetchall()[0][0]
-    if groups is None:
-        rows = con.execute(f"SELECT skill_uri, count(DISTINCT group_id) FROM posting_skills{where} "
-                           "GROUP BY skill_uri", params).fetchall()
-    else:
-        import pyarrow as pa
-
-        con.register("_skill_group", pa.table({"skill_uri": list(groups), "group_uri": list(groups.values())}))
-        rows = con.execute(f"SELECT g.group_uri, count(DISTINCT s.group_id) FROM posting_skills s "
-                           f"JOIN _skill_group g USING (skill_uri){where} GROUP BY g.group_uri", params).fetchall()
-    return {k: int(v) for k, v in rows if k}, int(total or 0)
+    con = needs.con()
+    con.register("_skill_group", pa.table({"skill_uri": list(groups), "group_uri": list(groups.values())}))
+    rows = con.execute(f"SELECT g.group_uri, count(DISTINCT s.group_id) FROM posting_skills s "
+                       f"JOIN _skill_group g USING (skill_uri){where}{clause} GROUP BY g.group_uri",
+                       [*params, *more]).fetchall()
+    return {k: int(v) for k, v in rows if k}, total
 
 
 # ---------------------------------------------------------------------------------------------- supply
@@ -287,11 +301,7 @@ def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None
         nuts3, name = resolve_territory(session, territory)
         groups = skill_groups(session) if by_group else None
         held, total_seats = supply(session, territory=nuts3, groups=groups)
-        con = facts_connection(facts_dir)
-        try:
-            asked, total_postings = demand(con, territory=nuts3, sector=sector, groups=groups)
-        finally:
-            con.close()
+        asked, total_postings = demand(engine, territory=nuts3, sector=sector, groups=groups, facts_dir=facts_dir)
         keys = set(asked) | {k for k, s in held.items() if s.seats}
         labels = _labels(session, keys, lang)
     rows = []
