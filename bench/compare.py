@@ -8,6 +8,7 @@ Usage: python bench/compare.py PEER_DIR [DATASET ...]    (REGIA_* settings as fo
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from regia.classify import classifier_for, evaluation
+from regia.classify import Classifier, classifier_for, evaluation
 from regia.config import get_settings
 from regia.db import get_engine, make_engine
 
@@ -29,13 +30,16 @@ def main() -> None:
     for col in ("dataset", "system", "RP@5", "RP@10", "MRR", "acc@1", "acc@5", "texts/s", "peak MB"):
         table.add_column(col, justify="left" if col in ("dataset", "system") else "right")
     summary = []
-    for name in names:
+    current: tuple[str, Classifier] | None = None
+    for name in sorted(names, key=lambda n: n in evaluation.MELO_SETS):  # skills first: one index at a time
         data = evaluation.read_dataset(settings.bench_dir, name)
-        if data.task == "occupations":
-            url, _ = evaluation.withheld_taxonomy(settings.reference_dir, settings.data_dir / "bench")
-            clf = classifier_for(make_engine(url))
-        else:
-            clf = classifier_for(get_engine(settings.database_url))
+        url = (evaluation.withheld_taxonomy(settings.reference_dir, settings.data_dir / "bench")[0]
+               if data.task == "occupations" else settings.database_url)
+        if current is None or current[0] != url:
+            current = None
+            gc.collect()
+            current = (url, classifier_for(make_engine(url) if data.task == "occupations" else get_engine(url)))
+        clf = current[1]
         ours = evaluation.run(clf, data)
         rows = [("Regia", ours.metrics, ours.texts_per_second, ours.peak_memory_mb)]
         info_path, rank_path = peer_dir / f"{name}.json", peer_dir / f"{name}.jsonl"

@@ -237,6 +237,7 @@ class Classifier:
         label_score: dict[int, float] = {}
         label_where: dict[int, tuple[int, ...]] = {}
         seen_in: dict[int, int] = defaultdict(int)
+        phrase_rows = np.fromiter(phrase_hits, dtype=np.int64, count=len(phrase_hits))
         if primary:
             # coverage per segment
             segments: dict[int, list[int]] = defaultdict(list)
@@ -265,6 +266,13 @@ class Classifier:
                     s = np.where((li.nterms[rows] == 1) & (li.weight[rows] < 1.0), s * p.single_alt_penalty, s)
                 if p.generic_mass > 0:
                     s = s * np.sqrt(np.minimum(1.0, li.mass[rows] / p.generic_mass))
+                # per concept, only its best label of the segment (and every phrase) goes on
+                conc = li.concept[rows]
+                order = np.lexsort((-s, conc))
+                best = order[np.r_[True, conc[order][1:] != conc[order][:-1]]]
+                if phrase_rows.size:
+                    best = np.union1d(best, np.flatnonzero(np.isin(rows, phrase_rows)))
+                rows, s = rows[best], s[best]
                 seg_positions = tuple(where[k] for k in seg_terms)
                 for r, v in zip(rows.tolist(), s.tolist(), strict=True):
                     seen_in[r] += 1
@@ -295,12 +303,19 @@ class Classifier:
             bonus = p.repeat_bonus * max(ev.segments - 1, 0)
             scores[c] = max(scores[c], ev.score + min(bonus, 3 * p.repeat_bonus))
 
-    def _evidence(self, ev: _Evidence, tokens: list[_Token]) -> tuple[int, ...]:
+    def _evidence(self, ev: _Evidence, tokens: list[_Token],
+                  token_cols: dict[str, list[int]] | None = None) -> tuple[int, ...]:
+        """Token positions of the evidence: a phrase's tokens, or the tokens carrying the label's terms."""
         if ev.label < 0:
             return ev.positions
         li, rows = self.index.langs[ev.lang], self._label_rows[ev.lang]
         cols = set(rows.indices[rows.indptr[ev.label] : rows.indptr[ev.label + 1]].tolist())
-        return tuple(i for i in ev.positions if li.vocab.get(stem(tokens[i].word, ev.lang), -1) in cols)
+        if token_cols is None:
+            token_cols = {}
+        if ev.lang not in token_cols:  # the term column of every token, once per text and language
+            token_cols[ev.lang] = [li.vocab.get(stem(t.word, ev.lang), -1) for t in tokens]
+        of_token = token_cols[ev.lang]
+        return tuple(i for i in ev.positions if of_token[i] in cols)
 
     @staticmethod
     def _foreign_ok(positions: tuple[int, ...], tokens: list[_Token]) -> bool:
@@ -402,9 +417,9 @@ class Classifier:
         q = np.fromiter(counts.values(), dtype=np.float32) * index.gram_idf[cols]
         q /= float(np.linalg.norm(q)) or 1.0
         sim = index.grams[:, cols] @ q
-        best = np.zeros(index.n, dtype=np.float32)
-        np.maximum.at(best, index.gram_concept, sim.astype(np.float32))
-        scores += p.char_weight * best
+        concept = index.gram_concept
+        starts = np.flatnonzero(np.r_[True, concept[1:] != concept[:-1]])
+        scores[concept[starts]] += p.char_weight * np.maximum.reduceat(sim.astype(np.float32), starts)
 
     def _prior(self, scores: np.ndarray, minimum: float) -> None:
         index, p = self.index, self.params
@@ -433,11 +448,13 @@ class Classifier:
         part = cand[np.argpartition(-scores[cand], k - 1)[:k]]
         order = part[np.lexsort((part, -scores[part]))]
         out = []
+        token_cols: dict[str, list[int]] = {}
         raw = scores[order].astype(np.float64)
         rounded = np.round(1.0 - 0.5 ** (raw / threshold), 4).tolist()
         for c, score, selected in zip(order.tolist(), rounded, (raw >= threshold).tolist(), strict=True):
             ev = evidence.get(c)
-            spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens)]) if ev else []
+            spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens, token_cols)]
+                           ) if ev else []
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
             out.append(Match(index.uris[c], score, bool(selected), spans, label))
         return out

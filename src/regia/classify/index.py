@@ -40,8 +40,9 @@ from regia.taxonomy.normalize import fold, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = 6  # bump when the index layout or the build changes
+FORMAT = 7  # bump when the index layout or the build changes
 LANGS = ("it", "en")
+KEEP_CACHED = 3  # index files kept in the cache folder
 KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 1.0}  # lexicon: curated
 # Concept kinds of the classifier (rows of the concept arrays).
 K_SKILL, K_OCCUPATION, K_ISCO = 0, 1, 2
@@ -81,7 +82,7 @@ class Index:
     gram_vocab: dict[str, int]
     gram_idf: np.ndarray
     grams: sparse.csc_matrix
-    gram_concept: np.ndarray
+    gram_concept: np.ndarray  # concept row of each gram row, sorted
     # occupation row -> skill row, weight 1 essential / 0.5 optional (concepts x concepts, CSR).
     requires: sparse.csr_matrix
     skill_prior: np.ndarray  # how many occupations need each skill (log-scaled, 0..1)
@@ -252,6 +253,7 @@ def build(session: Session, fp: str | None = None) -> Index:
         row = row_of.get(cid)
         if row is not None:
             gram_docs.append((row, Counter(char_grams(text))))
+    gram_docs.sort(key=lambda doc: doc[0])  # rows of one concept together: a per-concept max is a reduceat
     gdf: Counter[str] = Counter()
     for _, grams_of in gram_docs:
         gdf.update(grams_of.keys())
@@ -323,7 +325,9 @@ def load(engine: Engine, cache_dir: Path | None = None) -> Index:
         raise LookupError("the taxonomy has no skills or occupations: run `regia taxonomy import` first")
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob("index-*.pkl"):
+        # keep the newest few (a benchmark taxonomy and the main one), drop older ones
+        cached = sorted(path.parent.glob("index-*.pkl"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in cached[KEEP_CACHED - 1 :]:
             old.unlink(missing_ok=True)
         tmp = path.with_suffix(".tmp")
         with tmp.open("wb") as fh:

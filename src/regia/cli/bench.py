@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Callable
+from functools import partial
 
 import typer
 from rich.console import Console
@@ -37,7 +40,19 @@ def classify(
     if not settings.bench_dir.is_dir():
         raise fail(f"benchmark directory not found: {settings.bench_dir} (set REGIA_BENCH_DIR)")
     results = []
-    classifiers: dict[str, Classifier] = {}  # one index per taxonomy, shared by the datasets that use it
+    current: tuple[str, Classifier] | None = None  # one index at a time, shared by consecutive datasets
+
+    def classifier(key: str, make: Callable[[], Classifier]) -> Classifier:
+        nonlocal current
+        if current is None or current[0] != key:
+            current = None
+            gc.collect()  # the previous index goes before the next one is loaded
+            current = (key, make())
+        return current[1]
+
+    def for_url(url: str) -> Classifier:
+        return classifier_for(make_engine(url))
+
     with RichProgress(err, enabled=not as_json) as progress:
         for name in names:
             try:
@@ -50,16 +65,12 @@ def classify(
                 err.print(f"[bold]{name}[/bold]: taxonomy imported from {settings.reference_dir} with the gold's "
                           f"sources withheld: {', '.join(withheld) or '(none found)'}")
                 notes.append("withheld: " + ", ".join(withheld))
-                if url not in classifiers:
-                    classifiers[url] = classifier_for(make_engine(url))
-                clf = classifiers[url]
+                clf = classifier(url, partial(for_url, url))
             else:
-                if "main" not in classifiers:
-                    try:
-                        classifiers["main"] = classifier_for(engine())
-                    except LookupError as exc:
-                        raise fail(str(exc)) from exc
-                clf = classifiers["main"]
+                try:
+                    clf = classifier("main", lambda: classifier_for(engine()))
+                except LookupError as exc:
+                    raise fail(str(exc)) from exc
             progress.start(f"{name} ({split})", len(data.queries))
             res = evaluation.run(clf, data, top_k=top_k, advance=progress.advance)
             res.notes.extend(notes)
