@@ -43,13 +43,9 @@ def resolve_concept(session: Session, value: str, ctype: str) -> str:
         return uri
     from regia.taxonomy import service as taxonomy
 
-    wanted = _name_key(value)
-    exact = [(kind != "preferred", uri) for uri, kind, text in session.execute(
-        select(Concept.uri, Label.kind, Label.text).join(Label, Label.concept_id == Concept.id)
-        .where(Concept.type == ctype, Label.kind.in_(["preferred", "alternative"])))
-        if uri and wanted in {_name_key(part) for part in text.split("/")}]
-    if exact:
-        return min(exact)[1]
+    names = _names(session, ctype)
+    if (exact := names.get(_name_key(value))) is not None:
+        return exact
     hits = taxonomy.search(session.get_bind(), session, value, types=[ctype], limit=1)  # type: ignore[arg-type]
     if not hits:
         raise InvalidQuery(f"no ESCO {ctype} named like {value!r}")
@@ -58,6 +54,28 @@ def resolve_concept(session: Session, value: str, ctype: str) -> str:
 
 def _name_key(text: str) -> str:
     return " ".join(fold(text).split())
+
+
+_name_cache: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _names(session: Session, ctype: str) -> dict[str, str]:
+    """Folded names (each gender form of ESCO's "saldatore/saldatrice") -> URI, preferred labels first;
+    loaded once per database and concept type."""
+    key = (session.get_bind().url.render_as_string(hide_password=False), ctype)
+    if key not in _name_cache:
+        ranked: dict[str, tuple[bool, str]] = {}
+        for uri, kind, text in session.execute(
+                select(Concept.uri, Label.kind, Label.text).join(Label, Label.concept_id == Concept.id)
+                .where(Concept.type == ctype, Label.kind.in_(["preferred", "alternative"]))):
+            if not uri:
+                continue
+            for part in text.split("/"):
+                name, rank = _name_key(part), (kind != "preferred", uri)
+                if name and (name not in ranked or rank < ranked[name]):
+                    ranked[name] = rank
+        _name_cache[key] = {name: uri for name, (_, uri) in ranked.items()}
+    return _name_cache[key]
 
 
 def search(engine: Engine, query: Query, *, page: int = 1, size: int = 20, facets: bool = True) -> Results:
