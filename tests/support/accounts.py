@@ -64,6 +64,7 @@ class World:
     token_ids: dict[str, int] = field(default_factory=dict)
     memberships: dict[str, int] = field(default_factory=dict)
     proposals: dict[str, int] = field(default_factory=dict)
+    courses: dict[str, int] = field(default_factory=dict)
 
     def bearer(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role in self.tokens else {}
@@ -103,6 +104,19 @@ def build_world(engine: Engine, settings: AuthSettings | None = None) -> World:
         world.proposals["submitted_a"] = pacts.submit(session, actor=actor, id=submitted.id).id
         assert session.get(Membership, world.memberships["partnership_editor"]) is not None
     return world
+
+
+def publish_course(engine: Engine, *, vat: str) -> int:
+    """One online course of the provider with this VAT number, in the shared catalogue."""
+    from regia.catalog import service as catalog
+
+    row = {"provider_name": ORGS["provider"][0], "provider_vat": vat, "course_code": "PROVA-1",
+           "title": "Corso di prova online", "description": "Un corso per i test", "hours": "40",
+           "modality": "online", "comune": "", "start_date": "2027-01-11", "end_date": "2027-02-12", "seats": "15",
+           "cost_eur": "0", "funding": "fse", "targets": "occupati", "eqf_level": "4", "certification": ""}
+    report = catalog.publish(engine, [row], source="test", tagger=None, provider_vat=vat)
+    assert report.course_ids, [str(r) for r in report.rejections]
+    return report.course_ids[0]
 
 
 class WorldTemplates:
