@@ -33,6 +33,7 @@ from regia.auth.schemas import (
     TokenRequest,
     UserIn,
     UserOut,
+    document_problems,
 )
 from regia.db import request_session
 
@@ -241,3 +242,6 @@ def audit_export(request: Request, _: Annotated[Principal, Depends(require(READ,
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(rows(), media_type=media, headers={
         "Content-Disposition": f'attachment; filename="regia-audit.{format}"'})
+
+
+document_problems(router)

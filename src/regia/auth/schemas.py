@@ -150,3 +150,24 @@ class AuditVerification(BaseModel):
     head: str = Field(description="Hash of the newest entry: keep it elsewhere to detect truncation")
     first_bad_id: int | None = None
     problem: str | None = None
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem", "type": "object", "description": "Problem details (RFC 9457)",
+    "required": ["title", "status"],
+    "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                   "detail": {"type": "string"}, "instance": {"type": "string"},
+                   "errors": {"type": "array", "items": {"type": "object"}}},
+}
+
+
+def document_problems(router: Any) -> None:
+    """Give every documented error response of ``router``'s routes the problem-details body, so that the
+    OpenAPI description says what clients get (call once, after the routes are defined)."""
+    for route in router.routes:
+        responses = getattr(route, "responses", None)
+        if not isinstance(responses, dict):
+            continue
+        for status, spec in list(responses.items()):
+            if str(status).isdigit() and int(status) >= 400 and "content" not in spec:
+                responses[status] = {**spec, "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}}}

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from regia.auth.policy import READ, WRITE, Resource, require
 from regia.auth.principal import Principal
-from regia.auth.schemas import Page
+from regia.auth.schemas import Page, document_problems
 from regia.db import request_session
 from regia.pacts import service
 from regia.pacts.schemas import ProposalIn, ProposalOut, ProposalUpdate
@@ -65,3 +65,6 @@ def submit_proposal(proposal_id: Id, session: SessionDep, principal: Writer) -> 
     proposal = service.submit(session, actor=principal, id=proposal_id)
     session.commit()
     return ProposalOut.model_validate(proposal)
+
+
+document_problems(router)
