@@ -116,6 +116,12 @@ def _clause(f: Filters, *, skills_table: bool, alias: str = "") -> tuple[str, li
     return (" AND ".join(conds) if conds else "TRUE"), params
 
 
+def arrow_table(relation: Any) -> Any:
+    """A DuckDB relation (``con.sql(...)``) as an Arrow table (``to_arrow_table`` in DuckDB 2, ``arrow`` before)."""
+    fetch = getattr(relation, "to_arrow_table", None) or relation.arrow
+    return fetch()
+
+
 def bh(pvalues: Sequence[float]) -> list[float]:
     """Benjamini-Hochberg adjusted p-values (q-values)."""
     if not pvalues:
@@ -175,9 +181,17 @@ class Needs:
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
         cur = self.con()
-        result = cur.execute(sql, list(params))
-        cols = [d[0] for d in result.description]
-        return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
+        try:
+            result = cur.execute(sql, list(params))
+            cols = [d[0] for d in result.description]
+            return [dict(zip(cols, row, strict=True)) for row in result.fetchall()]
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def skill_labels(self, uris: Iterable[str], lang: str = "it") -> dict[str, str]:
         uris = [u for u in dict.fromkeys(uris) if u]
@@ -274,9 +288,8 @@ class Needs:
             out[f"{k}_mention_share"] = row[f"{k}_mentions"] / row["mentions"] if row["mentions"] else 0.0
         return out
 
-    def cube(self, f: Filters, dims: Sequence[str], *, limit: int | None = None) -> list[dict[str, Any]]:
-        """Postings (distinct groups) and ads by the given dimensions. Over skills (``skill`` among ``dims``,
-        or a skill filter) the rows are posting-skill facts; otherwise postings."""
+    def _cube_sql(self, f: Filters, dims: Sequence[str], *, limit: int | None, ordered: bool
+                  ) -> tuple[str, list[Any]]:
         unknown = [d for d in dims if d not in DIMENSIONS]
         if unknown:
             raise FilterError("dims", f"unknown dimension(s) {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
@@ -286,10 +299,29 @@ class Needs:
         select = ", ".join([*cols, "count(DISTINCT group_id) AS postings", "count(DISTINCT posting_id) AS ads"])
         sql = f"SELECT {select} FROM {'posting_skills' if over_skills else 'postings'} WHERE {where}"
         if dims:
-            sql += " GROUP BY ALL ORDER BY postings DESC, " + ", ".join(dims)
+            sql += " GROUP BY ALL"
+            if ordered or limit:
+                sql += " ORDER BY postings DESC, " + ", ".join(dims)
         if limit:
             sql += f" LIMIT {int(limit)}"
+        return sql, params
+
+    def cube(self, f: Filters, dims: Sequence[str], *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Postings (distinct groups) and ads by the given dimensions, largest first. Over skills (``skill``
+        among ``dims``) the rows are posting-skill facts (an ad asking a skill twice, from the feed and from
+        the classifier, counts once); otherwise postings."""
+        sql, params = self._cube_sql(f, dims, limit=limit, ordered=True)
         return self._rows(sql, params)
+
+    def cube_table(self, f: Filters, dims: Sequence[str], *, limit: int | None = None) -> Any:
+        """The same cube as an Arrow table (columnar, no Python objects per row): for large results, e.g. the
+        full province x sector x occupation x skill x month cube. Unordered unless ``limit`` is given."""
+        sql, params = self._cube_sql(f, dims, limit=limit, ordered=False)
+        cur = self.con()
+        try:
+            return arrow_table(cur.sql(sql, params=params))
+        finally:
+            cur.close()
 
     def by_province(self, f: Filters) -> list[dict[str, Any]]:
         """Postings per province for the selection's other filters (every province of the selection's region
