@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sqlalchemy import Engine
 
 from regia.classify import boilerplate, dense, language, lexicon
@@ -52,6 +53,7 @@ class Params:
     desc_weight: float = 0.7  # TF-IDF similarity to the English description
     char_weight: float = 0.35  # character 3-grams, occupations, short texts only
     char_max_terms: int = 14  # a text this short is treated as a title
+    char_max_grams: int = 40  # at most this many (the rarest) 3-grams of a title are looked up
     repeat_bonus: float = 0.05  # per further segment where the concept is found
     prior_weight: float = 0.25  # skills of the best occupations
     prior_min: float = 0.6  # ... when the best occupation scores at least this (a title, a named job)
@@ -113,8 +115,9 @@ class _Evidence:
     score: float = 0.0
     positions: tuple[int, ...] = ()
     segments: int = 0
-    label: int = -1  # label row whose terms filter ``positions`` (-1: a phrase, keep them all)
+    label: int = -1  # label row whose terms filter ``positions`` (-1: keep them all)
     lang: str = ""
+    phrase: bool = False  # ``positions`` are one contiguous phrase: one span, stopwords inside included
 
 
 class Classifier:
@@ -298,6 +301,7 @@ class Classifier:
                 ev.positions = label_where[label]
                 # a phrase's tokens are its evidence; a covered label keeps the tokens of its own terms
                 ev.label = -1 if label in phrase_hits else label
+                ev.phrase = label in phrase_hits
                 ev.lang = lang
         for c, ev in evidence.items():
             bonus = p.repeat_bonus * max(ev.segments - 1, 0)
@@ -339,8 +343,8 @@ class Classifier:
         cols = np.fromiter(counts, dtype=np.int64)
         q = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32))) * index.desc_idf[cols]
         q /= float(np.linalg.norm(q)) or 1.0
-        sim = index.desc[:, cols] @ q
-        scores += p.desc_weight * sim.astype(np.float32)
+        rows, values = _gather(index.desc, cols, q)
+        np.add.at(scores, rows, p.desc_weight * values)
 
     @staticmethod
     def _segment_spans(tokens: list[_Token]) -> list[tuple[int, int]]:
@@ -416,7 +420,11 @@ class Classifier:
         cols = np.fromiter(counts, dtype=np.int64)
         q = np.fromiter(counts.values(), dtype=np.float32) * index.gram_idf[cols]
         q /= float(np.linalg.norm(q)) or 1.0
-        sim = index.grams[:, cols] @ q
+        if cols.size > p.char_max_grams:  # the rarest grams carry the similarity; common ones cost the most
+            keep = np.argpartition(-index.gram_idf[cols], p.char_max_grams - 1)[: p.char_max_grams]
+            cols, q = cols[keep], q[keep]
+        rows, values = _gather(index.grams, cols, q)
+        sim = np.bincount(rows, weights=values, minlength=index.grams.shape[0])
         concept = index.gram_concept
         starts = np.flatnonzero(np.r_[True, concept[1:] != concept[:-1]])
         scores[concept[starts]] += p.char_weight * np.maximum.reduceat(sim.astype(np.float32), starts)
@@ -453,11 +461,23 @@ class Classifier:
         rounded = np.round(1.0 - 0.5 ** (raw / threshold), 4).tolist()
         for c, score, selected in zip(order.tolist(), rounded, (raw >= threshold).tolist(), strict=True):
             ev = evidence.get(c)
-            spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens, token_cols)]
-                           ) if ev else []
+            if ev is None or not ev.positions:
+                spans = []
+            elif ev.phrase:
+                spans = [(tokens[min(ev.positions)].start, tokens[max(ev.positions)].end)]
+            else:
+                spans = _merge([(tokens[i].start, tokens[i].end) for i in self._evidence(ev, tokens, token_cols)])
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
             out.append(Match(index.uris[c], score, bool(selected), spans, label))
         return out
+
+
+def _gather(matrix: sparse.csc_matrix, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and weighted values of the given columns of a CSC matrix (``matrix[:, cols] @ weights`` unsummed)."""
+    starts, ends = matrix.indptr[cols], matrix.indptr[cols + 1]
+    rows = np.concatenate([matrix.indices[a:b] for a, b in zip(starts, ends, strict=True)])
+    values = np.concatenate([matrix.data[a:b] * w for a, b, w in zip(starts, ends, weights, strict=True)])
+    return rows, values
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -60,6 +60,7 @@ class BenchResult:
     texts_per_second: float
     peak_memory_mb: float
     notes: list[str] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # CPU time of this process (all threads) while classifying
 
 
 def read_skill_set(bench_dir: Path, name: str, split: str = "test") -> Dataset:
@@ -164,6 +165,7 @@ def run(
         lang = "en" if dataset.task == "skills" else "it"
     include_isco = dataset.task == "occupations"
     results: list[Result] = []
+    cpu = time.process_time()
     start = time.perf_counter()
     for q in dataset.queries:
         results.append(classifier.classify(q.text, top_k=top_k, lang=lang, include_isco=include_isco,
@@ -171,11 +173,12 @@ def run(
         if advance:
             advance()
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     rankings = rankings_for(dataset, results)
     golds = [q.gold for q in dataset.queries]
     metrics = skill_metrics(rankings, golds) if dataset.task == "skills" else occupation_metrics(rankings, golds)
     return BenchResult(dataset.name, dataset.split, len(dataset.queries), metrics, seconds,
-                       len(dataset.queries) / seconds if seconds else 0.0, peak_memory_mb())
+                       len(dataset.queries) / seconds if seconds else 0.0, peak_memory_mb(), cpu_seconds=cpu)
 
 
 def withheld_taxonomy(reference_dir: Path, work_dir: Path) -> tuple[str, list[str]]:
