@@ -50,6 +50,7 @@ SKILLS_SCHEMA = pa.schema([
 ])
 
 SCHEMAS = {POSTINGS: POSTINGS_SCHEMA, SKILLS: SKILLS_SCHEMA}
+_SQL_TYPES = {"int64": "BIGINT", "string": "VARCHAR", "bool": "BOOLEAN", "date32[day]": "DATE", "float": "FLOAT"}
 _BATCH_FILE = re.compile(r"^f(\d+)-b(\d+)\.parquet$")
 
 
@@ -124,6 +125,6 @@ def attach(con: Any, root: Path) -> None:
         if paths:
             con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM read_parquet({_sql_list(paths)}, "
                         "union_by_name = true)")
-        else:
-            con.register(f"_{table}_empty", pa.Table.from_pylist([], schema=schema))
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM _{table}_empty")
+        else:  # no facts yet: an empty view with the right columns (a view of the catalogue, seen by cursors)
+            cols = ", ".join(f"CAST(NULL AS {_SQL_TYPES[str(f.type)]}) AS {f.name}" for f in schema)
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT {cols} WHERE FALSE")
