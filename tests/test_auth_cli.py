@@ -58,6 +58,16 @@ def test_create_admin_org_add_and_users(regia: tuple[CliRunner, Engine], monkeyp
     token = runner.invoke(app, ["users", "token", "--email", "fondo@example.org"])
     assert token.exit_code == 0 and token.stdout.strip().startswith("rga_")
 
+    monkeypatch.setenv("REGIA_NEW_PASSWORD", "a-new-password-22")
+    assert runner.invoke(app, ["users", "set-password", "--email", "fondo@example.org"]).exit_code == 0
+    assert runner.invoke(app, ["users", "disable", "fondo@example.org"]).exit_code == 0
+    with session_factory(engine)() as session:
+        user = service.find_user(session, "fondo@example.org")
+        assert user is not None and not user.is_active
+        assert passwords.verify_password(user.password_hash, "a-new-password-22")
+    last_admin = runner.invoke(app, ["users", "disable", "admin@regione.example"])
+    assert last_admin.exit_code == 1 and "last Region administrator" in last_admin.output
+
 
 def test_demo_accounts_and_audit_commands(regia: tuple[CliRunner, Engine], tmp_path: Path) -> None:
     runner, engine = regia

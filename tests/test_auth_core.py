@@ -240,6 +240,25 @@ def test_org_admin_cannot_grant_roles_elsewhere(client: TestClient, world: World
 
 
 @both_engines
+def test_disabling_a_user_stops_their_tokens_and_sessions(client: TestClient, world: World) -> None:
+    editor = world.users["partnership_editor"]
+    assert client.get("/api/auth/me", headers=world.bearer("partnership_editor")).status_code == 200
+    refused = client.patch(f"/api/users/{editor}", json={"is_active": False}, headers=world.bearer("fund_editor"))
+    assert refused.status_code == 403
+    done = client.patch(f"/api/users/{editor}", json={"is_active": False}, headers=world.bearer("partnership_admin"))
+    assert done.status_code == 200 and done.json()["is_active"] is False
+    assert client.get("/api/auth/me", headers=world.bearer("partnership_editor")).status_code == 401
+    assert client.post("/api/auth/tokens", json={"email": world.emails["partnership_editor"],
+                                                 "password": PASSWORD}).status_code == 401
+    own = client.patch(f"/api/users/{world.users['region_admin']}", json={"is_active": False},
+                       headers=world.bearer("region_admin"))
+    assert own.status_code == 409  # nobody disables themself (nor the last Region administrator)
+    assert client.patch(f"/api/users/{editor}", json={"is_active": True},
+                        headers=world.bearer("region_admin")).json()["is_active"] is True
+    assert client.get("/api/auth/me", headers=world.bearer("partnership_editor")).status_code == 200
+
+
+@both_engines
 def test_edit_conflicts_and_submitted_proposals_are_frozen(client: TestClient, world: World) -> None:
     url = f"/api/pacts/proposals/{world.proposals['draft_a']}"
     editor = world.bearer("partnership_editor")

@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/users"): AUTHENTICATED,  # administrators their members, everyone else themself
     ("POST", "/api/users"): ORG_A_ADMINS,
     ("GET", "/api/users/{user_id}"): ORG_A_ADMINS | {"partnership_editor"},  # and the user themself
+    ("PATCH", "/api/users/{user_id}"): ORG_A_ADMINS,
     ("PUT", "/api/users/{user_id}/memberships/{organisation_id}"): ORG_A_ADMINS,
     ("DELETE", "/api/users/{user_id}/memberships/{membership_id}"): ORG_A_ADMINS,
     ("GET", "/api/audit"): REGION_ADMIN,
@@ -153,6 +154,8 @@ def _request_kwargs(method: str, path: str, world: World, role: str, csrf: str |
     if path == "/api/users" and method == "POST":
         return {"json": {"email": f"new.{role}@example.org", "display_name": "Nuovo", "password": PASSWORD,
                          "memberships": [{"organisation_id": a, "role": "viewer"}]}}
+    if path.startswith("/api/users/") and method == "PATCH":
+        return {"json": {"display_name": "Redattore rinominato"}}
     if "/memberships/" in path and method == "PUT":
         return {"json": {"organisation_id": a, "role": "viewer"}}
     if path == "/api/pacts/proposals" and method == "POST":

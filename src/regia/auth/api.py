@@ -33,6 +33,7 @@ from regia.auth.schemas import (
     TokenRequest,
     UserIn,
     UserOut,
+    UserPatch,
     document_problems,
 )
 from regia.db import request_session
@@ -176,6 +177,18 @@ def add_user(body: UserIn, session: SessionDep,
 def get_user(user_id: Id, session: SessionDep,
              principal: Annotated[Principal, Depends(require(READ, Resource.USER))]) -> UserOut:
     return user_out(service.get_user(session, principal=principal, id=user_id))
+
+
+@router.patch("/users/{user_id}", response_model=UserOut, tags=["users"],
+              summary="Rename, disable or re-enable a user (their administrators)",
+              responses={404: {"description": "No such user"},
+                         409: {"description": "Disabling yourself or the last Region administrator"}})
+def edit_user(user_id: Id, body: UserPatch, session: SessionDep,
+              principal: Annotated[Principal, Depends(require(WRITE, Resource.USER))]) -> UserOut:
+    user = service.update_user(session, actor=principal, id=user_id, display_name=body.display_name,
+                               is_active=body.is_active)
+    session.commit()
+    return user_out(user)
 
 
 @router.put("/users/{user_id}/memberships/{organisation_id}", response_model=MembershipOut, tags=["users"],

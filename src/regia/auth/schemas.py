@@ -90,6 +90,14 @@ class UserIn(BaseModel):
     memberships: Annotated[list[MembershipIn], Field(max_length=50)] = []
 
 
+class UserPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: Name | None = None
+    is_active: bool | None = Field(default=None, description="false disables the account: its sessions end "
+                                                             "and its tokens stop working")
+
+
 class TokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -282,6 +282,32 @@ def remove_membership(session: Session, *, actor: Principal, user_id: int, membe
                  organisation_id=before["organisation_id"], before=before)
 
 
+def update_user(session: Session, *, actor: Principal, id: int, display_name: str | None = None,
+                is_active: bool | None = None) -> User:
+    """Rename, disable or re-enable an account. Disabling ends its sessions and stops its tokens; nobody
+    disables themself, nor the last active Region administrator."""
+    user = get_user(session, principal=actor, id=id)
+    if not can(actor, WRITE, Resource.USER, _view(user)):
+        raise Forbidden("not a member of an organisation you administer")
+    before = user_snapshot(user)
+    if display_name is not None:
+        user.display_name = " ".join(display_name.split()) or user.display_name
+    if is_active is not None and is_active != user.is_active:
+        if not is_active:
+            if actor.user_id == user.id:
+                raise Conflict("you cannot disable your own account", field="is_active")
+            for membership in user.memberships:
+                _guard_last_region_admin(session, membership, None)
+            user.session_epoch += 1
+        user.is_active = is_active
+    session.flush()
+    after = user_snapshot(user)
+    if after != before:
+        audit.record(session, actor=actor, action="update", resource_type="user", resource_id=user.id,
+                     before=before, after=after)
+    return user
+
+
 def set_password(session: Session, *, actor: Principal, user: User, password: str) -> None:
     try:
         user.password_hash = passwords.hash_password(password)

@@ -102,6 +102,45 @@ def list_users(as_json: bool = typer.Option(False, "--json")) -> None:
     console.print(table)
 
 
+def _set_active(email: str, active: bool) -> None:
+    try:
+        with session_scope(engine()) as session:
+            user = service.find_user(session, email)
+            if user is None:
+                raise fail(f"no user {email!r}")
+            service.update_user(session, actor=ACTOR, id=user.id, is_active=active)
+            console.print(f"user {user.email} {'enabled' if active else 'disabled'}")
+    except DomainError as exc:
+        raise fail(exc.detail) from None
+
+
+@app.command("disable")
+def disable(email: str = typer.Argument(..., help="Login of the account")) -> None:
+    """Disable an account: its sessions end and its API tokens stop working."""
+    _set_active(email, False)
+
+
+@app.command("enable")
+def enable(email: str = typer.Argument(..., help="Login of the account")) -> None:
+    """Re-enable a disabled account."""
+    _set_active(email, True)
+
+
+@app.command("set-password")
+def set_password(email: str = typer.Option(..., "--email")) -> None:
+    """Set a new password (asked for, or REGIA_NEW_PASSWORD); every session of the account ends."""
+    password = _password(None) or ""
+    try:
+        with session_scope(engine()) as session:
+            user = service.find_user(session, email)
+            if user is None:
+                raise fail(f"no user {email!r}")
+            service.set_password(session, actor=ACTOR, user=user, password=password)
+            console.print(f"password of {user.email} changed")
+    except DomainError as exc:
+        raise fail(exc.detail) from None
+
+
 @app.command("token")
 def token(
     email: str = typer.Option(..., "--email"),
