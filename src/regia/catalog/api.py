@@ -14,29 +14,29 @@ import os
 import threading
 from collections import OrderedDict
 from datetime import date
-from typing import Annotated, Any, Literal
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from regia.auth.models import OrgType, Role
-from regia.auth.policy import READ, WRITE, Resource, public, require
+from regia.auth.policy import POLICY_ATTR, READ, WRITE, Resource, public, require
 from regia.auth.principal import Principal
 from regia.catalog import orientation, service
 from regia.catalog.schemas import CourseOut, PublishIn, PublishOut, SearchOut, SkillsIn
 from regia.catalog.search import BadQuery
 from regia.catalog.search import Query as SearchQuery
 from regia.catalog.search import index_for as search_index_for
+from regia.catalog.search import ready as search_ready
 from regia.db import request_session
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(public(READ, "the catalogue is public"))]
 Writer = Annotated[Principal, Depends(require(WRITE, Resource.ACCOUNT))]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Target = Literal["disoccupati", "occupati", "sospesi", "studenti", "apprendisti", "stranieri"]
-Modality = Literal["presenza", "online", "blended"]
-Channel = Literal["regione", "fse+", "fondo", "impresa"]
 EDITORS = (Role.ADMIN, Role.EDITOR)
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"])
@@ -71,42 +71,138 @@ def _remember(key: tuple[int, str], body: bytes) -> None:
             _answers.popitem(last=False)
 
 
+TARGETS = ("disoccupati", "occupati", "sospesi", "studenti", "apprendisti", "stranieri")
+MODALITIES = ("presenza", "online", "blended")
+CHANNELS = ("regione", "fse+", "fondo", "impresa")
+
+
+def _param(name: str, schema: dict[str, Any], description: str = "", *, many: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": {"type": "array", "items": schema} if many else schema}
+
+
+SEARCH_PARAMETERS = [
+    _param("q", {"type": "string", "maxLength": 200}, "Words, Italian or English"),
+    _param("province", {"type": "string"}, "Sigla (BS) or NUTS3 (ITC47), repeatable", many=True),
+    _param("target", {"type": "string", "enum": list(TARGETS)}, "", many=True),
+    _param("modality", {"type": "string", "enum": list(MODALITIES)}, "", many=True),
+    _param("funding", {"type": "string", "enum": list(CHANNELS)}, "", many=True),
+    _param("fund", {"type": "string"}, "A Fund's name (funding fondo:NAME)", many=True),
+    _param("digital", {"type": "boolean"}), _param("green", {"type": "boolean"}),
+    _param("hours_min", {"type": "number", "minimum": 0}), _param("hours_max", {"type": "number", "minimum": 0}),
+    _param("start_from", {"type": "string", "format": "date"}, "An edition starting on or after"),
+    _param("start_to", {"type": "string", "format": "date"}, "An edition starting on or before"),
+    _param("skill", {"type": "string"}, "ESCO skill URI taught, repeatable", many=True),
+    _param("occupation", {"type": "string", "maxLength": 300},
+           "ESCO occupation URI or name: courses teaching its essential skills"),
+    _param("page", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1}),
+    _param("size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+    _param("facets", {"type": "boolean", "default": True}),
+]
+_BOOLS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+
+
+class _Invalid(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _parse_search(params: Any) -> tuple[SearchQuery, int, int, bool]:
+    """The search's query parameters, validated here rather than by FastAPI: this route is the hot path, and
+    declaring 17 parameters costs more than the search itself when the answer is cached."""
+    known = {p["name"] for p in SEARCH_PARAMETERS}
+    for name in params:
+        if name not in known and name != "lang":
+            raise _Invalid(name, f"unknown parameter {name!r}")
+
+    def one(name: str) -> str | None:
+        values = params.getlist(name)
+        if len(values) > 1:
+            raise _Invalid(name, "give this parameter once")
+        return values[0] if values else None
+
+    def number(name: str, kind: type, lo: float, hi: float | None = None) -> Any:
+        raw = one(name)
+        if raw is None:
+            return None
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise _Invalid(name, f"not a {kind.__name__}: {raw!r}") from None
+        if value < lo or (hi is not None and value > hi) or value != value:
+            raise _Invalid(name, f"out of range: {raw!r}")
+        return value
+
+    def boolean(name: str) -> bool | None:
+        raw = one(name)
+        if raw is None:
+            return None
+        if raw.lower() not in _BOOLS:
+            raise _Invalid(name, f"not a boolean: {raw!r}")
+        return _BOOLS[raw.lower()]
+
+    def day(name: str) -> date | None:
+        raw = one(name)
+        try:
+            return date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise _Invalid(name, f"not a date YYYY-MM-DD: {raw!r}") from None
+
+    def choices(name: str, allowed: tuple[str, ...]) -> list[str]:
+        values = params.getlist(name)
+        for v in values:
+            if v not in allowed:
+                raise _Invalid(name, f"{v!r} is not one of {', '.join(allowed)}")
+        return values
+
+    q = one("q") or ""
+    occupation = one("occupation")
+    if len(q) > 200 or (occupation and len(occupation) > 300):
+        raise _Invalid("q" if len(q) > 200 else "occupation", "too long")
+    query = SearchQuery(text=q, provinces=params.getlist("province"), targets=choices("target", TARGETS),
+                        modalities=choices("modality", MODALITIES), funding=choices("funding", CHANNELS),
+                        funds=params.getlist("fund"), digital=boolean("digital"), green=boolean("green"),
+                        hours_min=number("hours_min", float, 0), hours_max=number("hours_max", float, 0),
+                        start_from=day("start_from"), start_to=day("start_to"), skills=params.getlist("skill"),
+                        occupation=occupation or None)
+    page = number("page", int, 1, 10_000) or 1
+    size = number("size", int, 1, 100) or 20
+    facets = boolean("facets")
+    return query, page, size, True if facets is None else facets
+
+
+def _public_async() -> Any:
+    """``public(READ)`` as a coroutine: the same declaration and principal, without a trip to the thread pool
+    on the hot path (resolving an anonymous principal does no I/O)."""
+    sync = public(READ, "the catalogue is public")
+
+    async def dependency(request: Request) -> Principal:
+        return sync(request)  # type: ignore[no-any-return]
+
+    setattr(dependency, POLICY_ATTR, getattr(sync, POLICY_ATTR))
+    dependency.__name__ = "public_read_catalogue"
+    return dependency
+
+
 @router.get("/courses", response_model=SearchOut, summary="Search the catalogue",
-            responses={200: {"model": SearchOut}})
-def search_courses(
-    request: Request,
-    _: Reader,
-    q: Annotated[str, Query(max_length=200, description="Words, Italian or English")] = "",
-    province: Annotated[list[str] | None, Query(description="Sigla (BS) or NUTS3 (ITC47), repeatable")] = None,
-    target: Annotated[list[Target] | None, Query()] = None,
-    modality: Annotated[list[Modality] | None, Query()] = None,
-    funding: Annotated[list[Channel] | None, Query()] = None,
-    fund: Annotated[list[str] | None, Query(description="A Fund's name (funding fondo:NAME)")] = None,
-    digital: bool | None = None,
-    green: bool | None = None,
-    hours_min: Annotated[float | None, Query(ge=0)] = None,
-    hours_max: Annotated[float | None, Query(ge=0)] = None,
-    start_from: date | None = None,
-    start_to: date | None = None,
-    skill: Annotated[list[str] | None, Query(description="ESCO skill URI taught, repeatable")] = None,
-    occupation: Annotated[str | None, Query(max_length=300, description="ESCO occupation URI or name: courses "
-                                            "teaching its essential skills")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
-    facets: bool = True,
-) -> Response:
+            responses={200: {"model": SearchOut}}, openapi_extra={"parameters": SEARCH_PARAMETERS})
+async def search_courses(request: Request, _: Annotated[Principal, Depends(_public_async())]) -> Response:
     """Full text (Italian stemming, accents, ESCO label synonyms), facets and search by skill or occupation,
-    best first; `facets` counts the matching courses per value."""
+    best first; `facets` counts the matching courses per value. Answers of recent searches are kept per index
+    build (`REGIA_CATALOG_SEARCH_CACHE`)."""
     engine = request.app.state.engine
-    key = (search_index_for(engine).serial, "&".join(sorted(request.url.query.split("&"))))
+    index = search_index_for(engine) if search_ready(engine) else await run_in_threadpool(search_index_for, engine)
+    key = (index.serial, "&".join(sorted(request.url.query.split("&"))))
     if (body := _cached(key)) is not None:
         return Response(body, media_type="application/json")
-    query = SearchQuery(text=q, provinces=province or [], targets=list(target or []),
-                        modalities=list(modality or []), funding=list(funding or []), funds=fund or [],
-                        digital=digital, green=green, hours_min=hours_min, hours_max=hours_max,
-                        start_from=start_from, start_to=start_to, skills=skill or [], occupation=occupation)
     try:
-        results = service.search(engine, query, page=page, size=size, facets=facets)
+        query, page, size, facets = _parse_search(request.query_params)
+    except _Invalid as exc:
+        raise HTTPException(422, detail=f"{exc.name}: {exc}") from None
+    run = partial(service.search, engine, query, page=page, size=size, facets=facets)
+    try:  # what needs the database (names of occupations, skill URIs) goes to the thread pool
+        results = await run_in_threadpool(run) if (query.occupation or query.skills) else run()
     except (BadQuery, service.InvalidQuery) as exc:
         raise HTTPException(422, detail=str(exc)) from None
     body = json.dumps(results.as_dict(), ensure_ascii=False, default=str).encode()

@@ -698,6 +698,12 @@ def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
         return index
 
 
+def ready(engine: Engine) -> bool:
+    """Whether ``index_for`` would answer at once (an index is held and was checked recently)."""
+    cached = _indexes.get(engine.url.render_as_string(hide_password=False))
+    return cached is not None and time.monotonic() - cached[2] < CHECK_SECONDS
+
+
 def invalidate(engine: Engine) -> None:
     """Make the next search rebuild the index if the catalogue changed (call after writing courses)."""
     key = engine.url.render_as_string(hide_password=False)
