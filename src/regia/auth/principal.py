@@ -143,3 +143,12 @@ def resolve(request: Request) -> Principal:
             principal = ANONYMOUS
     request.state.principal = principal
     return principal
+
+
+def peek(request: Request) -> Principal:
+    """The request's principal for display (e.g. a "log in" / account link in the page header): never raises,
+    a bad token counts as anonymous. Access decisions use the route's declared policy, not this."""
+    try:
+        return resolve(request)
+    except InvalidCredentials:
+        return ANONYMOUS
