@@ -64,6 +64,7 @@ class Params:
     secondary_weight: float = 0.9  # phrases of the other language
     dense_weight: float = 0.8  # static-embedding similarity of English text to skill labels (dense.py)
     dense_candidates: int = 500  # only the best lexical candidates are re-scored
+    dense_max_segments: int = 4  # texts of more segments (whole postings) are scored without embeddings
     glossary_weight: float = 0.6  # Italian text read word by word in English (glossary), onto English skill labels
     # Decision thresholds on the raw score; the reported score is 1 - 0.5 ** (raw / threshold), so a
     # concept is ``selected`` exactly when its score is 0.5 or more. English skills: best F1 on the
@@ -215,8 +216,9 @@ class Classifier:
         self._labels(index.langs[other], other, oseq, owhere, tokens, scores, evidence, primary=False)
         if lang == "en":  # descriptions are English: Italian words stemmed as English would only add noise
             self._descriptions(seq, scores)
-            if skills:
-                self._dense([text[a:b] for a, b in self._segment_spans(tokens)], scores)
+            spans = self._segment_spans(tokens)
+            if skills and len(spans) <= p.dense_max_segments:
+                self._dense([text[a:b] for a, b in spans], scores)
         elif skills and p.glossary_weight > 0:
             self._glossary(tokens, scores, evidence)
         n_terms = sum(1 for t in seq if t != SEPARATOR)
@@ -368,8 +370,9 @@ class Classifier:
         vectors = index.dense[cand]
         if len(segments) <= 2:
             sims = vectors @ self._encoder.encode([" ".join(segments)])[0]
-        else:  # several segments: the best one counts
-            sims = (vectors @ self._encoder.encode(segments).T).max(axis=1)
+        else:  # several segments: the best one counts (matrix-vector products: a threaded BLAS matrix
+            # product of this size is slower on a busy machine than a loop of single-threaded ones)
+            sims = np.max([vectors @ q for q in self._encoder.encode(segments)], axis=0)
         scores[index.dense_rows[cand]] += weight * p.dense_weight * np.maximum(sims, 0.0)
 
     def _glossary(self, tokens: list[_Token], scores: np.ndarray, evidence: dict[int, _Evidence]) -> None:
@@ -397,14 +400,19 @@ class Classifier:
         local_scores = np.zeros_like(scores)
         local_evidence: dict[int, _Evidence] = {}
         self._labels(self.index.langs["en"], "en", seq, where, english, local_scores, local_evidence, primary=True)
-        self._dense([" ".join(ws) for ws in segments.values()], local_scores)
+        if len(segments) <= p.dense_max_segments:  # long texts: their labels and phrases say enough
+            self._dense([" ".join(ws) for ws in segments.values()], local_scores)
         local_scores *= p.glossary_weight * self._kind_mask[K_SKILL]
         better = np.flatnonzero(local_scores > scores)
         scores[better] = local_scores[better]
+        token_cols: dict[str, list[int]] = {}
         for c in better.tolist():
             ev = local_evidence.get(c)
-            positions = tuple(origin[i] for i in self._evidence(ev, english)) if ev else ()
-            evidence[c] = _Evidence(float(scores[c]), positions, ev.segments if ev else 0)
+            if ev is not None:  # evidence positions index ``english``: map them back to ``tokens``
+                positions = tuple(origin[i] for i in self._evidence(ev, english, token_cols))
+                evidence[c] = _Evidence(float(scores[c]), positions, ev.segments)
+            else:
+                evidence.pop(c, None)
 
     def _char_grams(self, text: str, scores: np.ndarray) -> None:
         index, p = self.index, self.params

@@ -68,6 +68,9 @@ def _fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """``fold(text)`` and, for each folded character, the offset of the original character it came from."""
     if text.isascii():
         return text.lower(), list(range(len(text)))
+    if all(len(fold(ch)) == 1 for ch in {ch for ch in text if not ch.isascii()}):
+        # every non-ASCII character folds to exactly one character ("à" -> "a"): positions are kept
+        return fold(text), list(range(len(text)))
     out: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
