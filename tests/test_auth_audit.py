@@ -3,6 +3,7 @@ a removed or a forged row — is detected. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -50,7 +51,7 @@ def test_changes_are_recorded_with_before_and_after(empty_engine: Engine) -> Non
         assert entries[4].before["role"] == "editor" and entries[4].after["role"] == "admin"
         assert all("password" not in json.dumps(e.after) for e in entries if e.after)  # no secrets
         assert entries[0].prev_hash == "0" * 64
-        assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(entries))
         result = audit.verify(session)
         assert result.ok and result.checked == 5 and result.head == entries[-1].hash
 
