@@ -40,6 +40,7 @@ from scipy import sparse
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from regia.catalog.facets import Facet
 from regia.catalog.models import (
     MODALITIES,
     ORIGIN_CLASSIFIER,
@@ -157,59 +158,6 @@ class BadQuery(ValueError):
 
 
 # ------------------------------------------------------------------------------------------------ index
-class _Facet:
-    """A facet as (course position, value code) pairs: counts are one gather and one bincount."""
-
-    def __init__(self, pairs: Iterable[tuple[int, str]], order: Sequence[str] | None = None) -> None:
-        courses: list[int] = []
-        values: list[str] = []
-        for pos, value in pairs:
-            courses.append(pos)
-            values.append(value)
-        self.values = list(order) if order else sorted(set(values))
-        for v in sorted(set(values) - set(self.values)):
-            self.values.append(v)
-        code = {v: i for i, v in enumerate(self.values)}
-        self.course = np.asarray(courses, dtype=np.int32)
-        self.code = np.asarray([code[v] for v in values], dtype=np.int32)
-        # the same pairs grouped by course (CSR), for counting over few matching courses
-        order = np.argsort(self.course, kind="stable")
-        self.by_course = self.code[order]
-        self.indptr = np.zeros(0, dtype=np.int64)
-        self._sorted_course = self.course[order]
-
-    def prepare(self, n: int) -> None:
-        self.indptr = np.searchsorted(self._sorted_course, np.arange(n + 1)).astype(np.int64)
-        # one boolean mask per value (filters), and the same packed in bits (counts over many courses)
-        self.value_masks = np.zeros((len(self.values), n), dtype=bool)
-        self.value_masks[self.code, self.course] = True
-        self.value_bits = np.packbits(self.value_masks, axis=1)
-
-    def counts(self, mask: np.ndarray, matched: np.ndarray | None = None,
-               packed_mask: np.ndarray | None = None) -> dict[str, int]:
-        """Value -> matching courses. With ``matched`` (the matching positions, when few) only their pairs are
-        read; otherwise one pass over all pairs."""
-        if matched is not None and len(self.indptr):
-            starts = self.indptr[matched]
-            lens = self.indptr[matched + 1] - starts
-            total = int(lens.sum())
-            gather = np.arange(total, dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-            counts = np.bincount(self.by_course[gather], minlength=len(self.values))
-        else:
-            packed = packed_mask if packed_mask is not None else np.packbits(mask)
-            counts = np.bitwise_count(self.value_bits & packed).sum(axis=1, dtype=np.int64)
-        return {v: int(c) for v, c in zip(self.values, counts, strict=True) if c}
-
-    def mask(self, n: int, wanted: Iterable[str]) -> np.ndarray:
-        want = set(wanted)
-        codes = [i for i, v in enumerate(self.values) if v in want]
-        if not codes:
-            return np.zeros(n, dtype=bool)
-        if len(codes) == 1:
-            return self.value_masks[codes[0]]
-        return np.logical_or.reduce(self.value_masks[codes], axis=0)
-
-
 _SERIAL = itertools.count(1)
 
 
@@ -277,18 +225,18 @@ class CatalogIndex:
         def dedup(pairs: Iterable[tuple[int, str]]) -> list[tuple[int, str]]:
             return list(dict.fromkeys(pairs))
 
-        self.facets: dict[str, _Facet] = {
-            "province": _Facet(dedup(province_pairs)),
-            "target": _Facet(((p, t) for p, ts in enumerate(targets) for t in ts), TARGETS),
-            "modality": _Facet(((p, m) for p, m in enumerate(self.modality)), MODALITIES),
-            "funding": _Facet(dedup((p, f.split(":")[0]) for p, fs in enumerate(funding) for f in fs),
+        self.facets: dict[str, Facet] = {
+            "province": Facet(dedup(province_pairs)),
+            "target": Facet(((p, t) for p, ts in enumerate(targets) for t in ts), TARGETS),
+            "modality": Facet(((p, m) for p, m in enumerate(self.modality)), MODALITIES),
+            "funding": Facet(dedup((p, f.split(":")[0]) for p, fs in enumerate(funding) for f in fs),
                               ("regione", "fse+", "fondo", "impresa")),
-            "fund": _Facet(dedup(fund_pairs)),
-            "hours": _Facet(((p, _hours_bucket(float(h))) for p, h in enumerate(self.hours)),
+            "fund": Facet(dedup(fund_pairs)),
+            "hours": Facet(((p, _hours_bucket(float(h))) for p, h in enumerate(self.hours)),
                             [b[2] for b in HOURS_BUCKETS]),
-            "start_month": _Facet(dedup(month_pairs)),
-            "digital": _Facet((p, "true") for p in np.flatnonzero(self.digital)),
-            "green": _Facet((p, "true") for p in np.flatnonzero(self.green)),
+            "start_month": Facet(dedup(month_pairs)),
+            "digital": Facet((p, "true") for p in np.flatnonzero(self.digital)),
+            "green": Facet((p, "true") for p in np.flatnonzero(self.green)),
         }
         for facet in self.facets.values():
             facet.prepare(n)
