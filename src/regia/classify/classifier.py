@@ -74,6 +74,8 @@ class Params:
     select_skill_it: float = 0.85
     select_occupation: float = 1.0  # titles (char_max_terms terms or fewer)
     select_occupation_text: float = 0.6  # longer texts: no character n-grams add to the raw score
+    select_leader: float = 0.75  # ... and the best occupation is selected from this share of the threshold up
+    leader_margin: float = 1.5  # when it scores this many times the second one
 
 
 @dataclass(slots=True)
@@ -167,6 +169,13 @@ class Classifier:
             title = sum(1 for t in tokens if t.word not in stop) <= p.char_max_terms
             threshold = p.select_occupation if title else p.select_occupation_text
             occupations = self._top(scores, evidence, tokens, mask, top_k, threshold, lang)
+            if len(occupations) > 0 and not occupations[0].selected:
+                first = 1.0 - occupations[0].score  # = 0.5 ** (raw / threshold)
+                second = 1.0 - occupations[1].score if len(occupations) > 1 else 1.0
+                raw1 = -np.log2(max(first, 1e-12))
+                raw2 = -np.log2(max(second, 1e-12))
+                if raw1 >= p.select_leader and raw1 >= p.leader_margin * raw2:
+                    occupations[0].selected = True
         if "skills" in want:
             threshold = p.select_skill if lang == "en" else p.select_skill_it
             skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang)
