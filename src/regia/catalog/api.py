@@ -29,8 +29,8 @@ from regia.catalog import orientation, service
 from regia.catalog.schemas import CourseOut, PublishIn, PublishOut, SearchOut, SkillsIn
 from regia.catalog.search import BadQuery
 from regia.catalog.search import Query as SearchQuery
+from regia.catalog.search import current as search_current
 from regia.catalog.search import index_for as search_index_for
-from regia.catalog.search import ready as search_ready
 from regia.db import request_session
 
 SessionDep = Annotated[Session, Depends(request_session)]
@@ -192,7 +192,7 @@ async def search_courses(request: Request, _: Annotated[Principal, Depends(_publ
     best first; `facets` counts the matching courses per value. Answers of recent searches are kept per index
     build (`REGIA_CATALOG_SEARCH_CACHE`)."""
     engine = request.app.state.engine
-    index = search_index_for(engine) if search_ready(engine) else await run_in_threadpool(search_index_for, engine)
+    index = search_current(engine) or await run_in_threadpool(search_index_for, engine)
     key = (index.serial, "&".join(sorted(request.url.query.split("&"))))
     if (body := _cached(key)) is not None:
         return Response(body, media_type="application/json")

@@ -652,9 +652,33 @@ def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
 
 
 def ready(engine: Engine) -> bool:
-    """Whether ``index_for`` would answer at once (an index is held and was checked recently)."""
+    """Whether ``current`` would answer (an index is held and no write in this process made it stale)."""
     cached = _indexes.get(engine.url.render_as_string(hide_password=False))
-    return cached is not None and time.monotonic() - cached[2] < CHECK_SECONDS
+    return cached is not None and cached[2] >= 0
+
+
+_checking: set[str] = set()
+
+
+def _check(engine: Engine, key: str) -> None:
+    try:
+        index_for(engine)
+    finally:
+        _checking.discard(key)
+
+
+def current(engine: Engine) -> CatalogIndex | None:
+    """The index held for this database without waiting: when its periodic check is due, the check runs in
+    a background thread (and a rebuild after it, if the catalogue changed). None when no index is held yet
+    or a write in this process invalidated it: then call ``index_for``."""
+    key = engine.url.render_as_string(hide_password=False)
+    cached = _indexes.get(key)
+    if cached is None or cached[2] < 0:
+        return None
+    if time.monotonic() - cached[2] >= CHECK_SECONDS and key not in _checking:
+        _checking.add(key)
+        threading.Thread(target=_check, args=(engine, key), daemon=True, name="catalog-index-check").start()
+    return cached[1]
 
 
 def invalidate(engine: Engine) -> None:

@@ -83,7 +83,7 @@ def search(engine: Engine, query: Query, *, page: int = 1, size: int = 20, facet
         if query.occupation:
             query.occupation = resolve_concept(session, query.occupation, OCCUPATION)
         query.skills = [resolve_concept(session, s, SKILL) for s in query.skills]
-        index = search_mod.index_for(engine, session)
+        index = search_mod.current(engine) or search_mod.index_for(engine, session)
         return index.search(query, page=page, size=size, session=session, facets=facets)
 
 
