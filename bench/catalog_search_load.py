@@ -10,6 +10,27 @@ asyncio HTTP/1.1 reader (a general-purpose client would cost more CPU than the s
 
 ``--serve DB_URL`` starts ``uvicorn regia.web.app:create_app`` on the URL's port first (``--workers``), waits
 for the search index to be warm, and stops it at the end. Results are printed as JSON.
+
+Measured (2026-11, this project's 2-core development machine, shared with other jobs: load average 2-10;
+100,000-course demo catalogue from `regia demo-data courses --courses 100000`; 2 uvicorn workers with
+httptools/uvloop; 2,000 distinct queries; 20-30 s per run):
+
+=========== =========== ====== ======= ======= ======= ==========================================
+engine      concurrency rps    p50 ms  p95 ms  p99 ms  note
+=========== =========== ====== ======= ======= ======= ==========================================
+SQLite      1           801    0.8     3.2     6.9     service time of one request
+SQLite      10          1,348  4.8     18.2    39.8
+SQLite      100         1,286  52.0    211.5   316.5   load average 2.3
+SQLite      100         948    21.4    363.8   444.1   load average 4.1
+PostgreSQL  100         997    63.0    428.3   941.7   before the GC freeze, load average 2.6
+PostgreSQL  100         757    106.2   304.5   396.6   load average 4.2
+=========== =========== ====== ======= ======= ======= ==========================================
+
+In process, one search over the 100,000 courses (text, facets, ranking, JSON) takes 1.3-1.6 ms on either
+engine (the index is in memory); building the index takes 8-11 s (idle) to 22 s (loaded). The 50 ms p95 at
+100 concurrent requests is met at 10 concurrent requests, not at 100 on this machine: 100 requests in
+flight at ~1,300 requests/s queue for ~75 ms on average whatever the search costs; the framework's own
+cost per request (routing, middlewares) is about 0.6 ms of the 0.8 ms served from the answer cache.
 """
 
 from __future__ import annotations
