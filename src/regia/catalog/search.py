@@ -160,6 +160,19 @@ class BadQuery(ValueError):
 
 # ------------------------------------------------------------------------------------------------ index
 _SERIAL = itertools.count(1)
+_unfreeze_at_exit: list[bool] = []
+
+
+def _freeze() -> None:
+    """Move every live object to the collector's permanent generation; at exit they are handed back, so
+    that extension modules see their objects freed."""
+    gc.collect()
+    gc.freeze()
+    if not _unfreeze_at_exit:
+        import atexit
+
+        atexit.register(gc.unfreeze)
+        _unfreeze_at_exit.append(True)
 
 
 class CatalogIndex:
@@ -293,8 +306,7 @@ class CatalogIndex:
         self.built_in = time.perf_counter() - started
         # The index holds millions of small Python objects that live as long as it does: keep the cyclic
         # garbage collector from walking them again and again (full collections of ~100 ms, under load).
-        gc.collect()
-        gc.freeze()
+        _freeze()
 
     # -- text
     def _build_text(self, rows: Sequence[Any], course_skills: list[list[str]], course_occ: list[list[str]],
