@@ -148,17 +148,22 @@ def _lang(request: Request) -> str:
 def _filters(request: Request, needs: Needs) -> tuple[Filters, str | None]:
     """Filters from the query; a bad value is dropped (the page says so) rather than refused."""
     q = request.query_params
-    values = {"territory": q.get("territory") or None, "sector": q.get("sector") or None,
-              "occupation": q.get("occupation") or None, "start": q.get("from") or None,
-              "end": q.get("to") or None}
+    values: dict[str, str | None] = {
+        "territory": q.get("territory") or None, "sector": q.get("sector") or None,
+        "occupation": q.get("occupation") or None, "start": q.get("from") or None, "end": q.get("to") or None}
     if values["territory"] == LOMBARDY:
         values["territory"] = None
+
+    def build() -> Filters:
+        return needs.filters(territory=values["territory"], sector=values["sector"],
+                             occupation=values["occupation"], start=values["start"], end=values["end"])
+
     try:
-        return needs.filters(**values), None
+        return build(), None
     except FilterError as exc:
         values[{"from": "start", "to": "end"}.get(exc.field, exc.field)] = None
         try:
-            return needs.filters(**values), str(exc)
+            return build(), str(exc)
         except FilterError:
             return Filters(), str(exc)
 

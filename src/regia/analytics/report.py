@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import regia
 from regia.analytics.needs import Filters, Needs
@@ -118,7 +118,7 @@ def map_data(needs: Needs, report: dict[str, Any], region: str = "ITC4") -> dict
     with session_factory(needs.engine)() as session:
         features = taxonomy_service.province_features(session, region=region)
     values = {r["province"]: r["postings"] for r in report["by_province"] if r["province"]}
-    for feature in features["features"]:  # type: ignore[union-attr]
+    for feature in cast(list[dict[str, Any]], features["features"]):
         feature["properties"]["postings"] = values.get(feature["properties"]["nuts3"], 0)
     return features
 

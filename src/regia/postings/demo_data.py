@@ -206,11 +206,11 @@ class Generator:
             capoluogo = [c for c in codes if self.v.ref.comuni[c].name == self.v.ref.provinces[p].name.split()[0]]
             rest = [c for c in codes if c not in capoluogo]
             rng.shuffle(rest)
-            order = capoluogo + rest
-            weights = [1 / (i + 1) ** 0.9 for i in range(len(order))]
+            places = capoluogo + rest
+            weights = [1 / (i + 1) ** 0.9 for i in range(len(places))]
             if capoluogo:
                 weights[0] = sum(weights[1:]) * 0.55
-            self.comune_weights[p] = (order, weights)
+            self.comune_weights[p] = (places, weights)
         self.trend_skills = rng.sample(self.v.flag_skills, min(8, len(self.v.flag_skills)))
         self.employers: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.used_names: set[str] = set()
@@ -281,8 +281,8 @@ class Generator:
         t = month_index / (MONTHS - 1)
         occ = self._occupation(t)
         province = rng.choices(list(POPULATION), weights=list(POPULATION.values()))[0]
-        order, weights = self.comune_weights[province]
-        comune = rng.choices(order, weights=weights)[0]
+        places, weights = self.comune_weights[province]
+        comune = rng.choices(places, weights=weights)[0]
         division = rng.choice(ISCO2[occ.isco[:2]][1])
         contract = _weighted(rng, CONTRACTS)
         agency = contract == "Somministrazione" and rng.random() < 0.8
@@ -503,6 +503,7 @@ def _plant_bad(files: _Files, ad: Ad, kind: int) -> dict[str, Any]:
     """Write ``ad`` broken in one of several ways; returns what the quarantine must show."""
     fmt = ad.fmt
     ref = files.ref
+    fld: str | None
     if fmt == "oja":
         values = files.oja_values(ad)
         col = OJA_COLUMNS.index

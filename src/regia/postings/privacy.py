@@ -33,10 +33,9 @@ _MAILTO = re.compile(r"mailto:\S+", re.IGNORECASE)
 # a run of digits with the separators phone numbers use; checked by _is_phone
 _DIGITS = re.compile(r"(?<![\w.,/-])(?:\+|00)?\d[\d \t.\-/()]{5,}\d(?![\w/])")
 _PHONE_WORD = re.compile(
-    r"(?:tel|telefono|telefonare|cell|cellulare|mobile|whatsapp|fax|chiamare|chiama|contattare|numero|"
+    r"\b(?:tel|telefono|telefonare|cell|cellulare|mobile|whatsapp|fax|chiamare|chiama|contattare|numero|"
     r"phone|call|recapito|n)\.?\s*[:.]?\s*$", re.IGNORECASE)
 _MONEY = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?(?:\s*[-–/]\s*\d{1,3}(?:\.\d{3})+(?:,\d+)?)?$")
-_CURRENCY = re.compile(r"(?:€|eur|euro|ral|lordi|netti|retribuzione|stipendio)\s*[:.]?\s*$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}(?:\s*[-–]\s*\d{1,2}[./-]\d{1,2}[./-]\d{2,4})?$|"
                    r"^\d{4}-\d{2}-\d{2}$")
 _CODICE_FISCALE = re.compile(r"\b[A-Z]{6}\d{2}[A-EHLMPRST]\d{2}[A-Z]\d{3}[A-Z]\b", re.IGNORECASE)
@@ -65,9 +64,9 @@ def _is_phone(value: str, before: str) -> bool:
     compact = value.replace(" ", "")
     if _DATE.match(compact):
         return False
-    if (_MONEY.match(compact) or _MONEY.match(value)) and (
-            _CURRENCY.search(before) or max(len(re.sub(r"\D", "", part)) for part in re.split(r"[-–/]", compact)) <= 7):
-        return False  # an amount: 25.000, 1.500-1.700 (a number grouped like money with 8+ digits is a phone)
+    if (_MONEY.match(compact) or _MONEY.match(value)) and max(
+            len(re.sub(r"\D", "", part)) for part in re.split(r"[-–/]", compact)) <= 7:
+        return False  # an amount: 25.000, 1.500-1.700 (grouped like money but 8+ digits: a phone, if it looks one)
     if _PHONE_WORD.search(before):
         return True
     if value.startswith(("+", "00")):

@@ -207,8 +207,8 @@ class Validator:
                 else:
                     bad("sector_code", f"unknown ATECO code {sector_code!r}")
         elif f.get("sector"):
-            code = self.ateco_by_label.get(fold(str(f["sector"])).strip())
-            if code and (path := self.ref.ateco_path(code)):
+            by_label = self.ateco_by_label.get(fold(str(f["sector"])).strip())
+            if by_label and (path := self.ref.ateco_path(by_label)):
                 ateco = ("ateco2007", *path)
         if problems:
             return problems

@@ -60,9 +60,10 @@ def plan(paths: list[Path], fmt: str = "auto") -> list[Input]:
     for skills in skills_files:
         candidates = [i for i in inputs if i.format == "csv" and i.companion is None]
         same_dir = [i for i in candidates if i.path.parent == skills.parent]
-        target = (same_dir or candidates or [None])[0]
-        if target is None:
+        pool = same_dir or candidates
+        if not pool:
             raise UnknownFormat(f"{skills} is an OJA skills file: give it together with its postings file")
+        target = pool[0]
         inputs[inputs.index(target)] = Input(target.path, target.format, skills)
     return inputs
 

@@ -244,8 +244,8 @@ class JsonLdReader:
             try:
                 value, nxt = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
-                m = _NEXT_OBJECT.search(text, exc.pos if exc.pos > pos else pos + 1)
-                resume = m.end() if m else end
+                nxt_obj = _NEXT_OBJECT.search(text, exc.pos if exc.pos > pos else pos + 1)
+                resume = nxt_obj.end() if nxt_obj else end
                 yield ReadError(name, line, ordinal, f"invalid JSON object: {exc.msg}", text[pos:resume][:2000])
                 ordinal += 1
                 pos = resume
