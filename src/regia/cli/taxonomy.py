@@ -18,7 +18,6 @@ from regia.taxonomy.download import (
     DEFAULT_ESCO_VERSION,
     DownloadError,
     DownloadReport,
-    RichDownloadProgress,
     download_reference,
     install_esco_zip,
     install_provinces,
@@ -108,7 +107,7 @@ def download(
             if geo_from_file is not None:
                 report.items.append(install_provinces(geo_from_file, root))
         else:
-            with RichDownloadProgress(err, enabled=not quiet and not as_json) as progress:
+            with RichProgress(err, enabled=not quiet and not as_json, unit="bytes") as progress:
                 report = download_reference(settings, dest=root, esco_version=version, langs=langs,
                                             force=force, progress=progress, geo=geo, sha256=sha256)
     except DownloadError as exc:

@@ -48,24 +48,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from regia.config import Settings
 from regia.importing.csvfile import BadRow, read_rows
+from regia.progress import NoProgress, Progress, RichProgress
 from regia.taxonomy.loaders import esco, territories
 
 DEFAULT_ESCO_VERSION = "1.2.0"
@@ -146,48 +137,6 @@ class DownloadReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"dest": str(self.dest), "items": [i.as_dict() for i in self.items]}
-
-
-# -------------------------------------------------------------------------------------------------- progress
-
-
-class ByteProgress(Protocol):
-    def start(self, name: str, total: int | None) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-
-
-class NoByteProgress:
-    def start(self, name: str, total: int | None) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
-
-
-class RichDownloadProgress:
-    """One Rich bar per file, counting bytes; a context manager."""
-
-    def __init__(self, console: Console | None = None, *, enabled: bool = True) -> None:
-        self._progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-            TimeRemainingColumn(), console=console or Console(stderr=True), disable=not enabled,
-        )
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> RichDownloadProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._progress.stop()
-
-    def start(self, name: str, total: int | None) -> None:
-        self._task = self._progress.add_task(name[-60:], total=total)
-
-    def advance(self, n: int = 1) -> None:
-        if self._task is not None:
-            self._progress.advance(self._task, n)
 
 
 # ------------------------------------------------------------------------------------------------- naming
@@ -310,7 +259,7 @@ class _Fetched:
     media_type: str
 
 
-def fetch(client: httpx.Client, url: str, part: Path, *, allowed_types: set[str], progress: ByteProgress,
+def fetch(client: httpx.Client, url: str, part: Path, *, allowed_types: set[str], progress: Progress,
           label: str, timeout: float) -> _Fetched:
     """Stream ``url`` into ``part``, resuming a partial file with HTTP Range when the server allows.
 
@@ -624,7 +573,7 @@ def install_provinces(
 
 
 def _download_esco(client: httpx.Client, settings: Settings, dest: Path, version: str, lang: str, *,
-                   force: bool, sha256: str | None, progress: ByteProgress) -> Installed:
+                   force: bool, sha256: str | None, progress: Progress) -> Installed:
     target = dest / "esco" / version / lang
     url = esco_url(settings.esco_download_url, version, lang)
     present = verified_manifest(target)
@@ -652,7 +601,7 @@ def _download_esco(client: httpx.Client, settings: Settings, dest: Path, version
 
 
 def _download_geo(client: httpx.Client, settings: Settings, dest: Path, *, force: bool,
-                  progress: ByteProgress) -> Installed:
+                  progress: Progress) -> Installed:
     geo = dest / "geo"
     present = verified_manifest(geo, [GEO_TARGET])
     if present and not force:
@@ -677,7 +626,7 @@ def _download_geo(client: httpx.Client, settings: Settings, dest: Path, *, force
 
 def download_reference(
     settings: Settings, *, dest: Path, esco_version: str = DEFAULT_ESCO_VERSION,
-    langs: Sequence[str] = DEFAULT_LANGS, force: bool = False, progress: ByteProgress | None = None,
+    langs: Sequence[str] = DEFAULT_LANGS, force: bool = False, progress: Progress | None = None,
     geo: bool = True, sha256: str | None = None,
 ) -> DownloadReport:
     """Fetch the ESCO classification package of each language and the province boundaries into ``dest``.
@@ -696,8 +645,8 @@ def download_reference(
     with contextlib.ExitStack() as stack:
         if progress is None:
             console = Console(stderr=True)
-            progress = stack.enter_context(RichDownloadProgress(console)) if console.is_terminal \
-                else NoByteProgress()
+            progress = stack.enter_context(RichProgress(console, unit="bytes")) if console.is_terminal \
+                else NoProgress()
         client = stack.enter_context(_client(settings))
         try:
             for lang in langs:

@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 from regia.db import migrate, session_factory
 from regia.importing import quarantine
 from regia.importing.report import ImportReport
+from regia.progress import NoProgress, Progress
 from regia.taxonomy.loaders import ateco, esco, occupations_it, territories
-from regia.taxonomy.loaders.context import Context, NoProgress, Progress
+from regia.taxonomy.loaders.context import Context
 
 DATA_SUFFIXES = (".csv", ".gz", ".geojson", ".json", ".zip", ".tsv", ".xlsx")
 # Convenience extracts that the ISTAT list of comuni already covers.

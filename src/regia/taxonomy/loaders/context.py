@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -14,20 +13,8 @@ from regia.importing.csvfile import BadRow, Row, read_rows
 from regia.importing.ledger import Ledger
 from regia.importing.quarantine import Rejection
 from regia.importing.report import FileReport, ImportReport
+from regia.progress import NoProgress, Progress
 from regia.taxonomy.store import ConceptRecord, ConceptStore
-
-
-class Progress(Protocol):
-    def start(self, name: str, total: int) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-
-
-class NoProgress:
-    def start(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
 
 
 @dataclass
