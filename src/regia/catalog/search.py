@@ -540,9 +540,9 @@ class CatalogIndex:
         if q.green is not None:
             mask &= self.green == q.green
         if q.hours_min is not None:
-            mask &= self.hours >= q.hours_min
+            mask &= self.hours >= min(q.hours_min, 1e9)  # (float32 hours: keep the bound representable)
         if q.hours_max is not None:
-            mask &= self.hours <= q.hours_max
+            mask &= self.hours <= min(q.hours_max, 1e9)
         if q.start_from or q.start_to:
             lo = day(q.start_from) if q.start_from else -NO_DATE
             hi = day(q.start_to) if q.start_to else NO_DATE - 1
