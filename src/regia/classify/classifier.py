@@ -15,6 +15,9 @@ How a text is scored (every step offline, CPU only):
    occupation labels.
 6. the best occupations lend their essential (and, less, optional) skills a prior, which is how Italian
    titles reach skills that carry English labels only.
+7. a posting's job title (a short first line, the words after "Cercasi" / "Ricerchiamo" / "We are looking
+   for", or the words a posting of several sentences opens with) is scored again as a title and added to
+   the occupations it names, so the named job outranks those its duties describe; its skills get a prior.
 """
 
 from __future__ import annotations
@@ -38,6 +41,19 @@ from regia.taxonomy.normalize import STOPWORDS, stem, token_spans
 
 # Segment boundaries: line breaks, sentence ends, bullets, semicolons.
 _BOUNDARY = re.compile(r"\n|[.;!?](?=\s)|[•·▪●◦|]|\s[-–*]\s|\t")
+# The job title of a posting: after a recruiting verb ("Cercasi saldatore", "We are looking for a Python
+# developer"), a short first line ("Cuoco - Rimini"), or the words a posting opens with ("Magazziniere con ...").
+_TITLE_CUE = re.compile(
+    r"\b(?:cercasi|ricercasi|ricerchiamo|cerchiamo|ricerca|cerca|selezioniamo|seleziona|assumiamo"
+    r"|assume|looking for|hiring|seeking|searching for|recruiting|wanted)\b"
+    r"(?:\s+(?:un|una|uno|un'|a|an|the|per|la|il|lo|nostro|nostra|our|new|nuovo|nuova|un/a|una/un|\d+))*\s+",
+    re.IGNORECASE,
+)
+_TITLE_END_WORDS = frozenset({"con", "per", "che", "da", "in", "presso", "offriamo",
+                              "with", "for", "to", "who", "at", "from", "based", "wanted"})
+_TITLE_END_TEXT = re.compile(r"[,.;:()\n\[\]!?]|\s[-–|]\s")
+_TITLE_TERMS = 5  # a title window holds at most this many words
+_TITLE_HEAD = 200  # characters of the text where a recruiting verb counts
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,10 @@ class Params:
     select_occupation_text: float = 0.6  # longer texts: no character n-grams add to the raw score
     select_leader: float = 0.75  # ... and the best occupation is selected from this share of the threshold up
     leader_margin: float = 1.5  # when it scores this many times the second one
+    title_weight: float = 1.0  # occupations named in a posting's title window (``_title``), added to their score
+    title_min: float = 0.5  # ... when it scores at least this there (a label, not a stray word of one)
+    title_prior: float = 0.3  # the skills of the occupation the title names best (essential 1, optional 0.5)
+    title_char: bool = False  # ... with character 3-grams of the window (after a cue or on a heading line)
 
 
 @dataclass(slots=True)
@@ -233,8 +253,13 @@ class Classifier:
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
+        titled = self._title(text, tokens, scores) if p.title_weight > 0 else None
         if skills:
             self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
+            if titled is not None and p.title_prior > 0:  # the named job's own skills ("saldatore": welding)
+                req = self.index.requires
+                a, b = req.indptr[titled], req.indptr[titled + 1]
+                scores[req.indices[a:b]] += p.title_prior * req.data[a:b]
         return scores, evidence, tokens
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
@@ -317,6 +342,85 @@ class Classifier:
         for c, ev in evidence.items():
             bonus = p.repeat_bonus * max(ev.segments - 1, 0)
             scores[c] = max(scores[c], ev.score + min(bonus, 3 * p.repeat_bonus))
+
+    @staticmethod
+    def _title_window(text: str, tokens: list[_Token]) -> tuple[int, int, bool] | None:
+        """Token range ``[first, last)`` of the job title a posting names, and whether it was found only as
+        the words a text of several sentences opens with (then a label must start there). None for a
+        text that is all title."""
+        if len(tokens) < 2:
+            return None
+        first = None
+        newline = text.find("\n", tokens[0].start)
+        if newline >= 0:  # a short first line is a heading: "Cuoco - Rimini", "Web developer"
+            head = [i for i, t in enumerate(tokens) if t.end <= newline]
+            if 0 < len(head) <= 8 and len(head) < len(tokens):
+                return head[0], head[-1] + 1, False
+        cue = _TITLE_CUE.search(text, 0, min(len(text), tokens[0].start + _TITLE_HEAD))
+        if cue is not None:
+            first = bisect.bisect_left([t.start for t in tokens], cue.end())
+            opening = False
+        elif tokens[-1].segment != tokens[0].segment:  # a posting of several sentences opens with its job
+            first, opening = 0, True
+        else:  # one sentence or a title: scored as a whole already
+            return None
+        if first >= len(tokens):
+            return None
+        last = first
+        while last < len(tokens) and last - first < _TITLE_TERMS:
+            if last > first and (tokens[last].word in _TITLE_END_WORDS
+                                 or _TITLE_END_TEXT.search(text, tokens[last - 1].end, tokens[last].start)):
+                break
+            last += 1
+        if opening and last >= len(tokens):
+            return None  # the whole text: already scored as a title
+        return first, last, opening
+
+    def _title(self, text: str, tokens: list[_Token], scores: np.ndarray) -> int | None:
+        """Occupations named in the posting's title window score it as a title would, weighted by
+        ``title_weight``: the named job outranks the occupations its duties describe ("Cercasi saldatore ...
+        lettura del disegno tecnico": welder, not draughtsman). A window after a recruiting verb or on a
+        heading line is read with the labels of both languages (and character 3-grams when
+        ``title_char``); the opening words of a text only count for a label found there as a phrase.
+        Returns the occupation the title names best after scoring (None when it names none)."""
+        window = self._title_window(text, tokens)
+        if window is None:
+            return None
+        first, last, opening = window
+        p = self.params
+        sub = tokens[first:last]
+        local = np.zeros_like(scores)
+        for lang in ("it", "en"):
+            li = self.index.langs[lang]
+            seq, where = self._sequence(sub, lang)
+            if not seq:
+                continue
+            if opening:
+                rows = self._label_rows[lang]
+                for start, end, ids in li.phrases.find(seq):
+                    if start != 0:
+                        continue
+                    cols = {li.vocab.get(seq[k], -1) for k in range(start, end + 1)}
+                    for c in {int(li.concept[label]) for label in ids}:
+                        # the concept's best label made of exactly these terms: "magazziniere/magazziniera"
+                        # (preferred, its gender forms fold to one term) outranks another concept's
+                        # alternative "magazziniere"
+                        lo, hi = np.searchsorted(li.concept, [c, c + 1])
+                        w = max((float(li.weight[r]) for r in range(lo, hi)
+                                 if set(rows.indices[rows.indptr[r] : rows.indptr[r + 1]].tolist()) == cols),
+                                default=0.0)
+                        v = w * (p.single_term_penalty if len(cols) == 1 else 1.0) + p.phrase_bonus
+                        local[c] = max(local[c], v)
+            else:
+                self._labels(li, lang, seq, where, sub, local, {}, primary=True)
+        if not opening and p.title_char:
+            self._char_grams(" ".join(t.original for t in sub), local)
+        local *= self._kind_mask[K_OCCUPATION]
+        if local.max(initial=0.0) < p.title_min:
+            return None
+        scores += p.title_weight * local
+        occupations = np.flatnonzero(local >= p.title_min)
+        return int(occupations[np.argmax(scores[occupations])])
 
     def _evidence(self, ev: _Evidence, tokens: list[_Token],
                   token_cols: dict[str, list[int]] | None = None) -> tuple[int, ...]:

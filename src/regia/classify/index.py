@@ -40,7 +40,7 @@ from regia.taxonomy.normalize import fold, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = 7  # bump when the index layout or the build changes
+FORMAT = 8  # bump when the index layout or the build changes
 LANGS = ("it", "en")
 KEEP_CACHED = 3  # index files kept in the cache folder
 KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 1.0}  # lexicon: curated
@@ -212,6 +212,10 @@ def build(session: Session, fp: str | None = None) -> Index:
         if row is not None:
             add(row, entry.lang, "lexicon", entry.term)
             n_lexicon += 1
+    for entry in lexicon.occupation_entries():
+        row = rows_by_uri.get(entry.uri)
+        if row is not None:
+            add(row, entry.lang, "lexicon", entry.term)
 
     langs = {}
     for lang in LANGS:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 DATA = Path(str(resources.files("regia.classify") / "data"))
 LEXICON_FILES = ("lexicon_it.csv",)
+OCCUPATION_FILE = "lexicon_occupations.csv"  # job titles of postings that ESCO lacks ("Python developer")
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,25 @@ def entries() -> tuple[Entry, ...]:
 
 def digest() -> str:
     h = hashlib.sha256()
-    for path in _paths():
-        h.update(path.read_bytes())
+    for path in [*_paths(), DATA / OCCUPATION_FILE]:
+        if path.is_file():
+            h.update(path.read_bytes())
     return h.hexdigest()
+
+
+@lru_cache
+def occupation_entries() -> tuple[Entry, ...]:
+    """Job titles (``data/lexicon_occupations.csv``) pointing at ESCO occupations, indexed like the skill lexicon."""
+    path = DATA / OCCUPATION_FILE
+    out: list[Entry] = []
+    if path.is_file():
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+                term, uri = (row.get("term") or "").strip(), (row.get("uri") or "").strip()
+                if term and uri:
+                    out.append(Entry(term, (row.get("lang") or "it").strip(), uri,
+                                     (row.get("esco_label") or "").strip()))
+    return tuple(out)
 
 
 GLOSSARY_FILE = "glossary_it_en.csv"
