@@ -21,13 +21,11 @@ from regia.db import make_engine, migrate, session_factory
 from regia.pacts.models import DRAFT, Proposal
 from regia.web.app import create_app
 from support.accounts import make_settings
+from support.browser import launched, require_chromium
 from support.servers import live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(os.environ.get("REGIA_SCREENSHOTS", "")) if os.environ.get("REGIA_SCREENSHOTS") else None
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -36,12 +34,7 @@ expect = playwright_api.expect
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.is_file():
-        message = f"chromium not found at {CHROMIUM}: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (required under CI)")
-        pytest.skip(message)
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +55,10 @@ def server(chromium: Path, demo_engine: Engine) -> Iterator[str]:
 
 @pytest.fixture
 def page(chromium: Path) -> Iterator[Any]:
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+    with launched(chromium) as browser:
         context = browser.new_context(locale="it-IT")
         context.set_default_timeout(20_000)
         yield context.new_page()
-        browser.close()
 
 
 def _drafts(engine: Engine) -> dict[str, int]:

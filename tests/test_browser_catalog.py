@@ -5,19 +5,16 @@ browser come from the taxonomy's browser tests."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from regia.postings import facts
 from regia.web.app import create_app
+from support.servers import live_server
 from test_browser_taxonomy import (  # noqa: F401  (fixtures: chromium, browser, page)
-    _free_port,
     _require_assets,
     browser,
     chromium,
@@ -41,20 +38,8 @@ def server(world: tuple[Engine, Path, list[str]]) -> Iterator[str]:
     engine, root, _ = world
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(facts, "default_dir", lambda: root)
-        port = _free_port()
-        config = uvicorn.Config(create_app(engine=engine), host="127.0.0.1", port=port, log_level="warning",
-                                lifespan="on")
-        srv = uvicorn.Server(config)
-        thread = threading.Thread(target=srv.run, name="uvicorn-catalog-test", daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 30
-        while not srv.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the web server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        srv.should_exit = True
-        thread.join(timeout=10)
+        with live_server(create_app(engine=engine)) as url:
+            yield url
 
 
 def test_search_with_facets(server: str, page: playwright_api.Page) -> None:  # noqa: F811

@@ -4,7 +4,6 @@ pick Bergamo, see the map and the top skills change - and the page show the API'
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,37 +18,22 @@ from regia.config import Settings
 from regia.db import make_engine, migrate, session_scope
 from regia.postings import demo_data, privacy, service
 from regia.web.app import create_app
-from regia.web.templating import STATIC_DIR
+from support.browser import launched, require_assets, require_chromium, visitor_page
 from support.servers import live_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VENDOR = STATIC_DIR / "vendor"
 EMAIL, PASSWORD = "analista@fondo.example.org", "needs-test-password-1234"
-TIMEOUT_MS = 20_000
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} (required under CI)")
-    pytest.skip(what)
-
-
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    if not CHROMIUM.is_file():
-        _missing(f"chromium not found at {CHROMIUM}: apt-get install chromium")
-    absent = [f for f in ("htmx/htmx.min.js", "leaflet/leaflet.js", "vega-embed/vega-embed.min.js")
-              if not (VENDOR / f).is_file()]
-    if absent:
-        _missing(f"front-end assets missing ({', '.join(absent)}): run scripts/install-assets.sh")
-    return CHROMIUM
+    path = require_chromium()
+    require_assets("htmx/htmx.min.js", "leaflet/leaflet.js", "vega-embed/vega-embed.min.js")
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -81,23 +65,14 @@ def site(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[playwright_api.Browser]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+    with launched(chromium) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
-    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
-    context.close()
+    with visitor_page(browser, height=1000, failed_requests=False) as page:
+        yield page
 
 
 def _sign_in(page: playwright_api.Page, site: str) -> None:

@@ -8,102 +8,55 @@ either fails under CI, skips elsewhere.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from regia.web.app import create_app
-from regia.web.templating import STATIC_DIR
+from support.browser import launched, missing, require_assets, require_chromium, visitor_page
+from support.servers import live_server as serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-VENDOR = STATIC_DIR / "vendor"
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"  # npm devDependency
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 WELDER = "http://data.europa.eu/esco/occupation/7aedaa07-3884-4c5b-88f9-80997b2aa54b"
-TIMEOUT_MS = 20_000
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 
-def _missing(what: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} (required under CI)")
-    pytest.skip(what)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+_missing = missing
+_require_assets = require_assets
 
 
 @pytest.fixture(scope="session")  # session scope: checked before the (session) taxonomy import
 def chromium() -> Path:
-    if not CHROMIUM.is_file():
-        _missing(f"chromium not found at {CHROMIUM}: apt-get install chromium")
-    return CHROMIUM
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
 def live_server(chromium: Path, sqlite_taxonomy: Engine) -> Iterator[str]:
-    """The real application served by uvicorn in a background thread (checked after chromium: no browser, no
+    """The real application served by uvicorn on a free loopback port (checked after chromium: no browser, no
     need to import the reference data)."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(engine=sqlite_taxonomy), host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the web server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(engine=sqlite_taxonomy)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[playwright_api.Browser]:
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+    with launched(chromium) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
     """An Italian-speaking visitor; console errors and failed requests are collected in ``page.problems``."""
-    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    page.problems = problems  # type: ignore[attr-defined]
-    yield page
-    context.close()
-
-
-def _require_assets(*files: str) -> None:
-    absent = [f for f in files if not (VENDOR / f).is_file()]
-    if absent:
-        _missing(f"front-end assets missing ({', '.join(absent)}): run scripts/install-assets.sh")
+    with visitor_page(browser) as page:
+        yield page
 
 
 def test_search_while_typing_then_open_the_welder(live_server: str, page: playwright_api.Page) -> None:

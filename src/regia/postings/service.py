@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -33,23 +33,11 @@ from regia.postings.formats import READERS, Input, RawPosting, ReadError, plan
 from regia.postings.models import DONE, LEAD, NEAR, REVISION, RUNNING, IngestFile, IngestRun, Posting
 from regia.postings.reference import Reference
 from regia.postings.validate import PostingRecord, Problem, Validator
+from regia.progress import NoProgress, Progress
 
 DOMAIN = "postings"
 BATCH_SIZE = 1000
 SYNTHETIC_HOST = ".invalid"  # demo data's URLs (RFC 2606 reserved names) mark postings as synthetic
-
-
-class Progress(Protocol):
-    def start(self, name: str, total: int) -> None: ...
-    def advance(self, n: int = 1) -> None: ...
-
-
-class _NoProgress:
-    def start(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, n: int = 1) -> None:
-        pass
 
 
 @dataclass
@@ -427,7 +415,7 @@ def ingest(
     without one, postings are stored with the source's codes only."""
     inputs = plan(list(paths), fmt)
     facts_dir = facts_dir or facts.default_dir()
-    progress = progress or _NoProgress()
+    progress = progress or NoProgress()
     with session_factory(engine)() as session:
         run, files, resumed = _open_run(session, source, inputs)
         facts.clean_uncommitted(facts_dir, _committed_batches(session))

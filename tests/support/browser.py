@@ -1,0 +1,73 @@
+"""Shared plumbing of the browser tests: Debian's chromium driven by Playwright (never `playwright install`).
+
+A missing browser or missing front-end assets fail under CI and skip elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from regia.web.templating import STATIC_DIR
+
+CHROMIUM = Path(os.environ.get("REGIA_CHROMIUM", "/usr/bin/chromium"))
+# Without the background-networking flags chromium keeps trying to reach the internet, which is closed here.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VENDOR = STATIC_DIR / "vendor"
+TIMEOUT_MS = 20_000
+
+
+def missing(what: str) -> None:
+    """Fail under CI, skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (required under CI)")
+    pytest.skip(what)
+
+
+def require_chromium() -> Path:
+    if not CHROMIUM.is_file():
+        missing(f"chromium not found at {CHROMIUM}: apt-get install chromium")
+    return CHROMIUM
+
+
+def require_assets(*files: str) -> None:
+    absent = [f for f in files if not (VENDOR / f).is_file()]
+    if absent:
+        missing(f"front-end assets missing ({', '.join(absent)}): run scripts/install-assets.sh")
+
+
+@contextmanager
+def launched(chromium: Path) -> Iterator[Any]:
+    """A headless chromium browser (Playwright ``Browser``), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def visitor_page(browser: Any, *, height: int = 900, failed_requests: bool = True) -> Iterator[Any]:
+    """An Italian-speaking visitor's page; console errors (and failed requests) collected in ``page.problems``."""
+    context = browser.new_context(locale="it-IT", viewport={"width": 1280, "height": height})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    if failed_requests:
+        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.problems = problems
+    try:
+        yield page
+    finally:
+        context.close()
