@@ -189,10 +189,6 @@ def report_mismatch(
         console.print(t)
 
 
-report_app = typer.Typer(no_args_is_help=True, help="Reports: the mismatch of skill demand and training supply.")
-report_app.command("mismatch")(report_mismatch)
-
-
 DEMO_COURSES = 1500
 
 

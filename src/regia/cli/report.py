@@ -12,6 +12,8 @@ from rich.table import Table
 
 from regia.cli.common import console, engine, err, fail, print_json
 
+app = typer.Typer(no_args_is_help=True, help="Reports: skill needs, and the mismatch of demand and training supply.")
+
 
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
