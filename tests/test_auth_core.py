@@ -179,7 +179,7 @@ def test_login_form_needs_its_csrf_token(client: TestClient, world: World) -> No
 
 
 def test_login_page_refuses_wrong_password_and_open_redirects(client: TestClient, world: World) -> None:
-    page = client.get("/login", headers={"Accept-Language": "en"})
+    page = client.get("/login", params={"lang": "en"})
     assert "Log in" in page.text
     csrf = client.cookies.get(sessions.LOGIN_CSRF_COOKIE)
     wrong = client.post("/login", data={"email": world.emails["citizen"], "password": "nope-nope-nope",

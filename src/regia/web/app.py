@@ -176,11 +176,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def choose_language(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         asked = request.query_params.get("lang")
         request.state.lang = i18n.negotiate(query=asked, cookie=request.cookies.get(i18n.COOKIE),
-                                            accept_language=request.headers.get("accept-language"),
                                             default=default_lang)
         response = await call_next(request)
         if response.headers.get("content-type", "").startswith("text/html"):
-            response.headers.append("Vary", "Accept-Language, Cookie")
+            response.headers.append("Vary", "Cookie")
             if asked and asked.lower() in i18n.SUPPORTED and request.cookies.get(i18n.COOKIE) != asked.lower():
                 response.set_cookie(i18n.COOKIE, asked.lower(), max_age=365 * 24 * 3600, samesite="lax",
                                     httponly=True)

@@ -1,8 +1,10 @@
 """Interface language: a message catalogue in Italian and English, and the choice of language per request.
 
-The language is chosen by ``?lang=`` first (and then remembered in a cookie), then the cookie, then the
-browser's ``Accept-Language``, then the configured default (Italian). Domains bring their own messages
-(``MESSAGES`` in their ``pages`` module); the app merges them into one :class:`Catalog` at start.
+The interface speaks Italian unless the person chooses English: the language is ``?lang=`` (then remembered
+in a cookie), else the cookie, else the configured default (Italian). The browser's ``Accept-Language`` is
+not consulted: Regia's users are Lombardy's offices and citizens, and English is an explicit choice.
+Domains bring their own messages (``MESSAGES`` in their ``pages`` module); the app merges them into one
+:class:`Catalog` at start.
 
 In templates ``t("key", name=value)`` returns the message in the page's language, formatted with
 ``str.format``; a key missing in that language falls back to Italian, then to the key itself.
@@ -156,36 +158,9 @@ class Catalog:
         return {lang: every - set(m) for lang, m in self.messages.items() if every - set(m)}
 
 
-def parse_accept_language(header: str | None) -> list[str]:
-    """Primary language tags of an ``Accept-Language`` header, best first (``it-IT,en;q=0.5`` -> it, en)."""
-    if not header:
-        return []
-    weighted: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        tag = tag.strip().lower().split("-")[0]
-        if tag and quality > 0:
-            weighted.append((-quality, position, tag))
-    return [tag for _, _, tag in sorted(weighted)]
-
-
-def negotiate(*, query: str | None, cookie: str | None, accept_language: str | None,
-              default: str = DEFAULT) -> str:
-    """The page language: ``?lang=``, else the cookie, else ``Accept-Language``, else ``default``."""
+def negotiate(*, query: str | None, cookie: str | None, default: str = DEFAULT) -> str:
+    """The page language: ``?lang=``, else the cookie, else ``default``."""
     for candidate in (query, cookie):
         if candidate and candidate.lower() in SUPPORTED:
             return candidate.lower()
-    for tag in parse_accept_language(accept_language):
-        if tag in SUPPORTED:
-            return tag
-        if tag == "*":
-            break
     return default if default in SUPPORTED else DEFAULT
