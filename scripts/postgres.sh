@@ -22,7 +22,7 @@ if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/postgresql postgres
 fi
 mkdir -p "$PGTEST_DIR"
-[ "$(id -u)" = 0 ] && chown postgres "$PGTEST_DIR"
+if [ "$(id -u)" = 0 ]; then chown postgres "$PGTEST_DIR"; fi
 if [ ! -f "$PGTEST_DIR/data/PG_VERSION" ]; then
   run_as "$bindir/initdb -D '$PGTEST_DIR/data' -U regia --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
 fi
