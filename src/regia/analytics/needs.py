@@ -26,12 +26,12 @@ from sqlalchemy import Engine
 from regia.db import session_factory
 from regia.postings import facts, reference
 from regia.postings.location import Gazetteer
+from regia.taxonomy.codes import CP2011_CODE
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DIVISION = re.compile(r"^\d{2}$")
 _SECTION = re.compile(r"^[A-Ua-u]$")
 _ISCO = re.compile(r"^\d{1,4}$")
-_CP = re.compile(r"^\d(?:\.\d+){1,4}$")
 _ESCO_OCC = re.compile(r"^https?://data\.europa\.eu/esco/occupation/")
 ORIGINS = ("all", "source", "regia")
 FLAGS = ("digital", "green", "transversal")
@@ -92,7 +92,7 @@ def _clause(f: Filters, *, skills_table: bool, alias: str = "") -> tuple[str, li
         if _ESCO_OCC.match(o):
             conds.append(f"{a}occupation = ?")
             params.append(o)
-        elif _CP.match(o):
+        elif CP2011_CODE.match(o):
             conds.append(f"({a}cp = ? OR {a}cp LIKE ?)")
             params += [o, o + ".%"]
         else:
@@ -224,7 +224,7 @@ class Needs:
             out = replace(out, sector=s.upper() if s.isalpha() else s)
         if occupation:
             o = occupation.strip()
-            if not (_ISCO.match(o) or _CP.match(o) or _ESCO_OCC.match(o)):
+            if not (_ISCO.match(o) or CP2011_CODE.match(o) or _ESCO_OCC.match(o)):
                 raise FilterError("occupation", f"occupation must be an ISCO-08 code, a CP2011 code or an ESCO "
                                                 f"occupation URI: {o!r}")
             out = replace(out, occupation=o)

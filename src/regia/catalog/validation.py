@@ -19,6 +19,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.it import codicefiscale, iva
 
 from regia.catalog.models import MODALITIES, TARGETS
+from regia.taxonomy.codes import ESCO_OCCUPATION_URI, ESCO_SKILL_URI
 from regia.taxonomy.normalize import fold
 
 COLUMNS = ("provider_name", "provider_vat", "course_code", "title", "description", "hours", "modality", "comune",
@@ -51,8 +52,6 @@ FUNDING_ALIASES = {
     "impresa": "impresa", "azienda": "impresa", "firm": "impresa", "privato": "impresa",
 }
 _SPLIT = re.compile(r"\s*[;|]\s*")
-_SKILL_URI = re.compile(r"^https?://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
-_OCC_URI = re.compile(r"^https?://data\.europa\.eu/esco/occupation/[0-9a-f-]{36}$")
 
 
 class Invalid(ValueError):
@@ -278,9 +277,9 @@ def validate_record(values: dict[str, object], places: Places) -> CourseRecord:
     eqf = int(_number(text("eqf_level"), "eqf_level", integer=True, minimum=1, maximum=8)) if text("eqf_level") \
         else None
     raw_skills = values.get("skills")
-    skills = parse_uris(raw_skills if isinstance(raw_skills, list) else text("skills"), _SKILL_URI, "skills")
+    skills = parse_uris(raw_skills if isinstance(raw_skills, list) else text("skills"), ESCO_SKILL_URI, "skills")
     raw_occ = values.get("occupations")
-    occupations = parse_uris(raw_occ if isinstance(raw_occ, list) else text("occupations"), _OCC_URI,
+    occupations = parse_uris(raw_occ if isinstance(raw_occ, list) else text("occupations"), ESCO_OCCUPATION_URI,
                              "occupations")
     return CourseRecord(
         provider_name=name, provider_vat=vat, course_code=text("course_code"), title=title,

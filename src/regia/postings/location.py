@@ -17,6 +17,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from regia.postings.reference import Comune, Reference
+from regia.taxonomy.codes import ISTAT_COMUNE
 from regia.taxonomy.normalize import fold
 
 HOME_REGION = "ITC4"  # Lombardy: preferred when a name is ambiguous across regions
@@ -26,7 +27,6 @@ _SIGLA_TAIL = re.compile(r"(?:,|\s-|\s)\s*([A-Z]{2})\s*$")
 _PAREN = re.compile(r"\(([^()]{2,40})\)")
 _CAP = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 _NUTS = re.compile(r"^IT[A-Z0-9]{1,3}$")
-_ISTAT = re.compile(r"^\d{6}$")
 _PROVINCE_WORDS = re.compile(
     r"^(?:provincia|prov|citta metropolitana|area metropolitana|hinterland|zona|area|comune)\s+(?:di\s+|del\s+)?")
 _NOISE = re.compile(r"\b(?:e provincia|e prov|e hinterland|centro|italia|italy|it)\b")
@@ -84,7 +84,7 @@ def cap_table() -> dict[str, tuple[str, ...]]:
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[1:]:
         code, _, cap = line.partition(";")
         code, cap = code.strip(), cap.strip()
-        if _ISTAT.match(code) and len(cap) == 5:
+        if ISTAT_COMUNE.match(code) and len(cap) == 5:
             table[cap].append(code)
     return {k: tuple(v) for k, v in table.items()}
 
@@ -144,7 +144,7 @@ class Gazetteer:
     def by_code(self, code: str) -> Location | None:
         """An ISTAT comune code or a NUTS 2/3 code; None if unknown."""
         code = code.strip()
-        if _ISTAT.match(code.zfill(6)) and code.isdigit():
+        if ISTAT_COMUNE.match(code.zfill(6)) and code.isdigit():
             c = self.ref.comuni.get(code.zfill(6))
             return self._at(c, "code") if c else None
         code = code.upper()
@@ -185,7 +185,7 @@ class Gazetteer:
         nuts3 = self.province_of(province) if province else None
         names = [n for n in (comune, text) if n and n.strip()]
         for name in names:  # a code written where a name was expected
-            if (_NUTS.match(name.strip().upper()) or _ISTAT.match(name.strip())) and (
+            if (_NUTS.match(name.strip().upper()) or ISTAT_COMUNE.match(name.strip())) and (
                     loc := self.by_code(name)):
                 return loc
         cap = (postal_code or "").strip()

@@ -16,14 +16,11 @@ from regia.postings import privacy
 from regia.postings.formats.base import RawPosting, SourceSkill
 from regia.postings.location import Gazetteer, Location
 from regia.postings.reference import ATECO_SCHEMES, Reference
+from regia.taxonomy.codes import CP2011_CODE, ESCO_OCCUPATION_URI, ISCO_UNIT_GROUP, ISTAT_COMUNE
 from regia.taxonomy.normalize import fold
 
 MAX_TITLE = 500
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d")
-_ESCO_OCC = re.compile(r"^https?://data\.europa\.eu/esco/occupation/[0-9a-f-]{36}$")
-_ISCO = re.compile(r"^\d{4}$")
-_CP = re.compile(r"^\d(?:\.\d+){1,4}$")
-_ISTAT = re.compile(r"^\d{6}$")
 _NUTS3 = re.compile(r"^IT[A-Z0-9]{3}$")
 _NUTS2 = re.compile(r"^IT[A-Z0-9]{2}$")
 _ATECO = re.compile(r"^(?:[A-U]|\d{2}(?:\.\d{1,2}){0,3})$")
@@ -167,7 +164,7 @@ class Validator:
         comune_code = _clean(f.get("comune_code"), 20)
         if comune_code:
             code = comune_code.zfill(6) if comune_code.isdigit() else comune_code
-            if not _ISTAT.match(code):
+            if not ISTAT_COMUNE.match(code):
                 bad("comune_code", f"not an ISTAT comune code: {comune_code!r}")
             elif code not in self.ref.comuni:
                 bad("comune_code", f"unknown ISTAT comune code {code!r}")
@@ -182,16 +179,16 @@ class Validator:
         isco = _clean(f.get("isco"), 20)
         if isco:
             isco = isco.zfill(4) if isco.isdigit() else isco
-            if not _ISCO.match(isco) or isco not in self.ref.isco:
+            if not ISCO_UNIT_GROUP.match(isco) or isco not in self.ref.isco:
                 bad("isco", f"unknown ISCO-08 unit group {isco!r}")
         occupation = _clean(f.get("occupation"), 300)
-        if occupation and not _ESCO_OCC.match(occupation):
-            if _ISCO.match(occupation):
+        if occupation and not ESCO_OCCUPATION_URI.match(occupation):
+            if ISCO_UNIT_GROUP.match(occupation):
                 isco, occupation = isco or occupation, None
             else:
                 bad("occupation", f"not an ESCO occupation URI: {occupation[:100]!r}")
         cp = _clean(f.get("cp"), 20)
-        if cp and not _CP.match(cp):
+        if cp and not CP2011_CODE.match(cp):
             bad("cp", f"not a CP2011 code: {cp!r}")
         ateco = None
         sector_code = _clean(f.get("sector_code"), 20)

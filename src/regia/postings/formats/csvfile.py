@@ -12,8 +12,8 @@ from pathlib import Path
 from regia.importing.csvfile import BadRow, read_rows, read_text
 from regia.postings.formats import table
 from regia.postings.formats.base import Input, RawPosting, ReadError, SourceSkill
+from regia.taxonomy.codes import ESCO_SKILL_URI
 
-_URI = re.compile(r"^https?://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
 _YN = {"y": True, "yes": True, "s": True, "si": True, "1": True, "true": True,
        "n": False, "no": False, "0": False, "false": False, "": None}
 
@@ -100,7 +100,7 @@ class CsvReader:
             problem = field = None
             if not rid:
                 problem, field = "empty posting id", "general_id"
-            elif not _URI.match(uri):
+            elif not ESCO_SKILL_URI.match(uri):
                 problem, field = f"not an ESCO skill URI: {uri[:120]!r}", "esco_skill_uri"
             else:
                 for flag in ("digital", "green"):

@@ -13,15 +13,12 @@ from urllib.parse import urlparse
 from regia.importing.csvfile import read_text
 from regia.postings.formats import table
 from regia.postings.formats.base import Input, RawPosting, ReadError, SourceSkill
+from regia.taxonomy.codes import CP2011_CODE, ESCO_OCCUPATION_URI, ESCO_SKILL_URI, ISCO_UNIT_GROUP
 
 _SCRIPT = re.compile(r"<script[^>]*type\s*=\s*[\"']application/ld\+json[\"'][^>]*>(.*?)</script>",
                      re.IGNORECASE | re.DOTALL)
 _BLOCK_TAG = re.compile(r"<\s*(?:br|/p|/li|/div|/h\d|/tr|p|li|ul|ol)\b[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
-_ESCO_OCC = re.compile(r"^https?://data\.europa\.eu/esco/occupation/[0-9a-f-]{36}$")
-_ESCO_SKILL = re.compile(r"^https?://data\.europa\.eu/esco/skill/[0-9a-f-]{36}$")
-_ISCO = re.compile(r"^\d{4}$")
-_CP = re.compile(r"^\d(?:\.\d+){1,4}$")
 _JOBPOSTING_TYPE = re.compile(r'"@type"\s*:\s*"(?:https?://schema\.org/)?JobPosting"')
 _NEXT_OBJECT = re.compile(r",?\s*\n\s*(?=\{)")
 
@@ -84,11 +81,11 @@ def _occupation(value: Any, out: dict[str, Any]) -> None:
             name = _text(item.get("name"))
         else:
             code, name = _text(item), ""
-        if _ESCO_OCC.match(code):
+        if ESCO_OCCUPATION_URI.match(code):
             out.setdefault("occupation", code)
-        elif _ISCO.match(code):
+        elif ISCO_UNIT_GROUP.match(code):
             out.setdefault("isco", code)
-        elif _CP.match(code):
+        elif CP2011_CODE.match(code):
             out.setdefault("cp", code)
         elif code or name:
             out.setdefault("occupation_label", name or code)
@@ -101,12 +98,12 @@ def _skills(value: Any) -> tuple[str, list[SourceSkill]]:
         if isinstance(item, dict):
             uri = _text(item.get("url") or item.get("@id") or item.get("termCode"))
             name = _text(item.get("name"))
-            if _ESCO_SKILL.match(uri):
+            if ESCO_SKILL_URI.match(uri):
                 found.append(SourceSkill(uri, name))
             if name:
                 names.append(name)
         elif isinstance(item, str):
-            if _ESCO_SKILL.match(item.strip()):
+            if ESCO_SKILL_URI.match(item.strip()):
                 found.append(SourceSkill(item.strip()))
             else:
                 names.append(item.strip())

@@ -12,12 +12,12 @@ from regia.importing.csvfile import read_text
 from regia.importing.quarantine import Rejection
 from regia.importing.report import FileReport
 from regia.taxonomy import models as m
+from regia.taxonomy.codes import ISTAT_COMUNE
 from regia.taxonomy.loaders.context import Context
 from regia.taxonomy.store import ConceptRecord
 
 COMUNI_FILE = re.compile(r"^Elenco-comuni-italiani[^/]*\.csv$", re.IGNORECASE)
 GEOJSON_FILE = re.compile(r"^(?:it_provinces|[a-z_]*municipalities)[a-z_]*\.geojson$")
-ISTAT_CODE = re.compile(r"^\d{6}$")
 NUTS = re.compile(r"^IT[A-Z0-9]{1,3}$")
 RECORD_START = re.compile(r"^\d{2};")
 
@@ -53,7 +53,7 @@ def load_comuni(ctx: Context, path: Path) -> FileReport:
     for row in rows:
         v = {k: row.values[c].strip() for k, c in COLUMNS.items()}
         problem, field = None, None
-        if not ISTAT_CODE.match(v["code"]):
+        if not ISTAT_COMUNE.match(v["code"]):
             problem, field = f"not an ISTAT comune code: {v['code']!r}", COLUMNS["code"]
         elif not NUTS.match(v["nuts3"]) or not NUTS.match(v["nuts2"]):
             problem, field = f"bad NUTS code {v['nuts3']!r}/{v['nuts2']!r}", COLUMNS["nuts3"]
