@@ -24,6 +24,7 @@ from regia.auth import sessions
 from regia.auth.policy import declared_policy, iter_routes, undeclared_routes
 from regia.db import make_engine, migrate
 from regia.web.app import create_app
+from support import route_tables
 from support.accounts import ALL_ROLES, ORGS, PASSWORD, World, build_world, publish_course
 
 ALL = frozenset(ALL_ROLES)
@@ -128,6 +129,13 @@ VARIANTS: list[tuple[str, str, str, frozenset[str]]] = [
      OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor"}),
 ]
 
+TABLES = route_tables.modules()
+for _table in TABLES:
+    _rows = getattr(_table, "EXPECTED", {})
+    assert not set(_rows) & set(EXPECTED), f"{_table.__name__} repeats rows of the main table"
+    EXPECTED.update(_rows)
+    VARIANTS.extend(getattr(_table, "VARIANTS", []))
+
 HIDDEN_404 = {("DELETE", "/api/auth/tokens/{token_id}")}  # others' tokens are not even acknowledged
 
 
@@ -139,12 +147,19 @@ def _fill(path: str, world: World, proposal: str) -> str:
         "membership_id": str(world.memberships["partnership_editor"]),
         "proposal_id": str(world.proposals[proposal]), "course_id": str(world.courses["provider"]),
     }
+    for table in TABLES:
+        if hasattr(table, "params"):
+            values.update(table.params(world))
     path = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)
     return "/static/regia.css" if path == "/static" else path
 
 
 def _request_kwargs(method: str, path: str, world: World, role: str, csrf: str | None) -> dict[str, object]:
     a = world.orgs["partnership_a"]
+    for table in TABLES:
+        if hasattr(table, "request_kwargs") and (
+                kwargs := table.request_kwargs(method, path, world, role, csrf)) is not None:
+            return kwargs  # type: ignore[no-any-return]
     if path == "/api/auth/tokens" and method == "POST":
         return {"json": {"email": world.emails["partnership_editor"], "password": PASSWORD}}
     if path == "/api/orgs" and method == "POST":
@@ -199,6 +214,9 @@ def world_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, World]:
     migrate(engine)
     world = build_world(engine)
     world.courses["provider"] = publish_course(engine, vat=ORGS["provider"][3] or "")
+    for table in TABLES:
+        if hasattr(table, "seed"):
+            table.seed(engine, world)
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()

@@ -65,6 +65,7 @@ class World:
     memberships: dict[str, int] = field(default_factory=dict)
     proposals: dict[str, int] = field(default_factory=dict)
     courses: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, int] = field(default_factory=dict)  # rows seeded by route_tables modules
 
     def bearer(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"} if role in self.tokens else {}

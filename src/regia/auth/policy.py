@@ -21,8 +21,14 @@ organisation   region members all; others their own organisations   region admin
 user           region admin all; org admin the members of own org;  region admin; org admin within own org
                everyone themself
 audit          region admin                                          nobody (appended by services only)
-pact_proposal  region admin/editor/viewer all; own org's members;    editor/admin of the owner partnership, while
-               evaluators and Funds the submitted ones                the proposal is a draft
+pact_call      anyone (calls are public)                             region admin/editor
+pact_proposal  region admin/editor/viewer all; own org's members;    editor/admin of the owner partnership (what
+               evaluators and Funds every one past the draft          they may change in which state: the service
+                                                                      asks regia.pacts.states)
+pact_decision  region admin/editor/viewer                            region admin/editor (admissibility,
+                                                                      assignments, ranking, programme approval)
+pact_evaluation region staff; evaluators                             evaluators (their own assignments' sheets)
+pact_monitoring as pact_proposal, for proposals with a programme      the owner's editors (progress reports)
 ============== ===================================================== ============================================
 """
 
@@ -57,13 +63,18 @@ class Resource(enum.StrEnum):
     ORGANISATION = "organisation"
     USER = "user"
     AUDIT = "audit"
+    PACT_CALL = "pact_call"
     PACT_PROPOSAL = "pact_proposal"
+    PACT_DECISION = "pact_decision"
+    PACT_EVALUATION = "pact_evaluation"
+    PACT_MONITORING = "pact_monitoring"
 
 
 READ, WRITE = Action.READ, Action.WRITE
 EDITING = (Role.ADMIN, Role.EDITOR)
 REGION_READERS = (Role.ADMIN, Role.EDITOR, Role.VIEWER)  # not evaluators: they see submitted work only
-DRAFT, SUBMITTED = "draft", "submitted"
+REGION_STAFF = (Role.ADMIN, Role.EDITOR)
+DRAFT = "draft"  # the one proposal state nobody but the owner (and the Region) reads
 
 
 class Owned(Protocol):
@@ -110,10 +121,37 @@ def _pact_proposal(p: Principal, action: Action, obj: Any) -> bool:
                     or p.has(roles=(Role.EVALUATOR,)))
         if p.has(roles=REGION_READERS, types=(OrgType.REGION,)) or obj.organisation_id in p.org_ids():
             return True
-        return obj.status == SUBMITTED and (p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)))
-    if obj is None:  # create
+        return obj.status != DRAFT and (p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)))
+    if obj is None:  # create, or change one of the partnership's own proposals
         return p.has(roles=EDITING, types=(OrgType.PARTNERSHIP,))
-    return obj.status == DRAFT and obj.organisation_id in p.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,))
+    return obj.organisation_id in p.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,))
+
+
+def _region_staff(p: Principal, action: Action) -> bool:
+    return p.is_system or p.has(roles=REGION_READERS if action is READ else REGION_STAFF, types=(OrgType.REGION,))
+
+
+def _pact_evaluation(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: an assignment (with ``evaluator_id``) — evaluators act on their own only."""
+    if not p.authenticated:
+        return False
+    if obj is None:
+        return _region_staff(p, action) or p.has(roles=(Role.EVALUATOR,))
+    if action is READ and _region_staff(p, READ):
+        return True
+    return obj.evaluator_id == p.user_id and p.has(roles=(Role.EVALUATOR,))
+
+
+def _pact_monitoring(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: the proposal whose programme is monitored."""
+    if not p.authenticated:
+        return False
+    if action is READ:
+        if obj is None:
+            return _region_staff(p, READ) or p.has(types=(OrgType.FUND, OrgType.PARTNERSHIP))
+        return _pact_proposal(p, READ, obj)
+    return p.is_system or (p.has(roles=EDITING, types=(OrgType.PARTNERSHIP,)) if obj is None
+                           else obj.organisation_id in p.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,)))
 
 
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
@@ -123,7 +161,11 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.ORGANISATION: _organisation,
     Resource.USER: _user,
     Resource.AUDIT: lambda p, a, o: a is READ and p.is_region_admin,
+    Resource.PACT_CALL: lambda p, a, o: a is READ or (p.authenticated and _region_staff(p, WRITE)),
     Resource.PACT_PROPOSAL: _pact_proposal,
+    Resource.PACT_DECISION: lambda p, a, o: p.authenticated and _region_staff(p, a),
+    Resource.PACT_EVALUATION: _pact_evaluation,
+    Resource.PACT_MONITORING: _pact_monitoring,
 }
 
 
@@ -169,9 +211,9 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
         if own := p.org_ids():
             conditions.append(model.organisation_id.in_(own))
         if p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)):
-            conditions.append(model.status == SUBMITTED)
+            conditions.append(model.status != DRAFT)
         return or_(*conditions) if conditions else false()
-    if resource in (Resource.PUBLIC, Resource.TAXONOMY):
+    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):
         return true()
     return false()
 

@@ -16,6 +16,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
+from regia.pacts import states
 from regia.pacts.models import DRAFT, SUBMITTED, Proposal
 
 MAX_BODY_BYTES = 200_000
@@ -69,9 +70,9 @@ def update(session: Session, *, actor: Principal, id: int, title: str, body: dic
            version: int) -> Proposal:
     proposal = get(session, principal=actor, id=id)
     if not can(actor, WRITE, Resource.PACT_PROPOSAL, proposal):
-        if proposal.status != DRAFT:
-            raise Conflict("a submitted proposal can no longer be edited")
         raise Forbidden("only editors of the owner partnership edit this proposal")
+    if proposal.status not in states.OWNER_EDITS_MANIFESTATION:
+        raise Conflict("a submitted proposal can no longer be edited")
     if proposal.version != version:
         raise Conflict(f"the proposal changed since you read it (now version {proposal.version})",
                        field="version")
@@ -88,14 +89,6 @@ def update(session: Session, *, actor: Principal, id: int, title: str, body: dic
 def submit(session: Session, *, actor: Principal, id: int) -> Proposal:
     proposal = get(session, principal=actor, id=id)
     if not can(actor, WRITE, Resource.PACT_PROPOSAL, proposal):
-        if proposal.status != DRAFT:
-            raise Conflict("the proposal is already submitted")
         raise Forbidden("only editors of the owner partnership submit this proposal")
-    before = audit.snapshot(proposal)
-    now = datetime.now(UTC)
-    proposal.status, proposal.submitted_at, proposal.updated_at = SUBMITTED, now, now
-    proposal.version += 1
-    session.flush()
-    audit.record(session, actor=actor, action="submit", resource_type="pact_proposal", resource_id=proposal.id,
-                 organisation_id=proposal.organisation_id, before=before, after=audit.snapshot(proposal))
-    return proposal
+    proposal.submitted_at = datetime.now(UTC)
+    return states.move(session, actor=actor, proposal=proposal, target=SUBMITTED)
