@@ -193,20 +193,24 @@ class Assignment(Base):
 
 
 class ScoreSheet(Base):
-    """One evaluator's scores: ``scores`` = ``{criterion code: {"score": n, "comment": "..."}}``.
+    """Scores of a proposal: ``scores`` = ``{criterion code: {"score": n, "comment": "..."}}``. An
+    evaluator's own sheet has its ``assignment_id``; the panel's shared consensus sheet has none (one per
+    proposal, edited by several evaluators).
 
     ``version`` is SQLAlchemy's version counter: a save based on a stale read fails instead of overwriting."""
 
     __tablename__ = "pact_score_sheet"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    assignment_id: Mapped[int] = mapped_column(ForeignKey("pact_assignment.id", ondelete="CASCADE"), unique=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("pact_proposal.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("pact_assignment.id", ondelete="CASCADE"),
+                                                      unique=True)
     scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    assignment: Mapped[Assignment] = relationship(back_populates="sheet")
+    assignment: Mapped[Assignment | None] = relationship(back_populates="sheet")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 

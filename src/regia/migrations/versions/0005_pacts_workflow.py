@@ -167,15 +167,20 @@ def upgrade() -> None:
 
     op.create_table('pact_score_sheet',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('proposal_id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
     sa.Column('scores', sa.JSON(), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignment_id'], ['pact_assignment.id'], name=op.f('fk_pact_score_sheet_assignment_id_pact_assignment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['proposal_id'], ['pact_proposal.id'], name=op.f('fk_pact_score_sheet_proposal_id_pact_proposal'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pact_score_sheet')),
     sa.UniqueConstraint('assignment_id', name=op.f('uq_pact_score_sheet_assignment_id'))
     )
+    with op.batch_alter_table('pact_score_sheet', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pact_score_sheet_proposal_id'), ['proposal_id'], unique=False)
+
     with op.batch_alter_table('pact_proposal', schema=None) as batch_op:
         batch_op.add_column(sa.Column('call_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('evidence', sa.JSON(), nullable=True))
