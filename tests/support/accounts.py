@@ -7,6 +7,8 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,10 @@ from regia.auth.models import Membership, OrgType, Role
 from regia.auth.principal import cli_principal
 from regia.auth.settings import AuthSettings
 from regia.db import make_engine, migrate, session_scope
+from regia.pacts import calls as pact_calls
+from regia.pacts import documents as pact_documents
 from regia.pacts import service as pacts
+from regia.pacts.manifestation import sample as sample_manifestation
 
 PASSWORD = "test-password-1234"
 
@@ -64,6 +69,7 @@ class World:
     token_ids: dict[str, int] = field(default_factory=dict)
     memberships: dict[str, int] = field(default_factory=dict)
     proposals: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
     courses: dict[str, int] = field(default_factory=dict)
     extra: dict[str, int] = field(default_factory=dict)  # rows seeded by route_tables modules
 
@@ -96,15 +102,65 @@ def build_world(engine: Engine, settings: AuthSettings | None = None) -> World:
             token_row, raw = service.issue_token(session, user=user, name="tests", days=1, actor=actor)
             world.tokens[role], world.token_ids[role] = raw, token_row.id
         a, b = world.orgs["partnership_a"], world.orgs["partnership_b"]
+        call = pact_calls.create(session, actor=actor, **call_values())
+        world.calls["open"] = call.id
         world.proposals["draft_a"] = pacts.create(session, actor=actor, title="Bozza del Patto A",
-                                                  body={"summary": "A"}, organisation_id=a).id
+                                                  body={"summary": "A"}, organisation_id=a, call_id=call.id).id
         world.proposals["draft_b"] = pacts.create(session, actor=actor, title="Bozza del Patto B",
-                                                  body={"summary": "B"}, organisation_id=b).id
+                                                  body={"summary": "B"}, organisation_id=b, call_id=call.id).id
         submitted = pacts.create(session, actor=actor, title="Proposta presentata del Patto A",
-                                 body={"summary": "S"}, organisation_id=a)
+                                 body={"summary": "S"}, organisation_id=a, call_id=call.id)
+        complete_manifestation(session, proposal_id=submitted.id, lead=("Patto A", ORGS["partnership_a"][2] or "",
+                                                                        "partnership"))
         world.proposals["submitted_a"] = pacts.submit(session, actor=actor, id=submitted.id).id
         assert session.get(Membership, world.memberships["partnership_editor"]) is not None
     return world
+
+
+# Partners of the test manifestations: (name, codice fiscale, organisation type)
+PARTNERS: tuple[tuple[str, str, str], ...] = (
+    ("Camera di Commercio di Bergamo", "09100000018", "cciaa"),
+    ("Istituto Tecnico Superiore Meccatronico", "09100000026", "education"),
+    ("Confindustria di prova", "09100000034", "employers_association"),
+)
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def call_values(*, now: datetime | None = None, code: str = "PATTI-2027", **overrides: object) -> dict[str, object]:
+    """An open call: manifestations until 30 days from ``now``; three partners with a CCIAA and a school."""
+    now = now or datetime.now(UTC)
+    values: dict[str, object] = {
+        "code": code, "title": "Patti territoriali per le competenze e l'occupazione 2027",
+        "description": "Avviso di prova", "opens_at": now - timedelta(days=10),
+        "manifestation_deadline": now + timedelta(days=30), "evaluation_deadline": now + timedelta(days=60),
+        "programme_deadline": now + timedelta(days=90), "ends_on": (now + timedelta(days=800)).date(),
+        "territories": ["ITC46", "ITC47", "ITC4C"], "required_partner_types": ["cciaa", "education"],
+        "min_partners": 3, "targets": ["students", "unemployed", "suspended_workers"],
+        "grid": [{"code": "C1", "label": "Qualità del partenariato", "weight": 1, "max_score": 30, "threshold": 10},
+                 {"code": "C2", "label": "Coerenza con i fabbisogni", "weight": 2, "max_score": 35, "threshold": 12}],
+        "min_total": 50, "aggregation": "average", "max_spread": 5, "min_evaluators": 2,
+        "budget": {"regional": "1000000", "fse_plus": "2000000", "fund": "500000"},
+        "max_grant": Decimal("400000"), "min_cofinancing_share": Decimal("0.1"),
+    }
+    values.update(overrides)
+    assert isinstance(values["ends_on"], date)
+    return values
+
+
+def complete_manifestation(session: Any, *, proposal_id: int, lead: tuple[str, str, str],
+                           partners: tuple[tuple[str, str, str], ...] = PARTNERS, nuts3: str = "ITC46",
+                           actor: Any = None) -> dict[str, Any]:
+    """Upload a letter for each partner and write a complete manifestation into the draft (version bumps)."""
+    actor = actor or cli_principal("test")
+    letters = {}
+    for _, code, _ in (lead, *partners):
+        letters[code] = pact_documents.upload(session, actor=actor, proposal_id=proposal_id,
+                                              filename=f"lettera-{code}.pdf", data=PDF,
+                                              partner_tax_code=code).id
+    body = sample_manifestation(lead=lead, partners=partners, letters=letters, nuts3=nuts3)
+    proposal = pacts.get(session, principal=actor, id=proposal_id)
+    pacts.update(session, actor=actor, id=proposal_id, title=proposal.title, body=body, version=proposal.version)
+    return body
 
 
 def publish_course(engine: Engine, *, vat: str) -> int:

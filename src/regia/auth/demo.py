@@ -75,12 +75,68 @@ def seed_demo_accounts(engine: Engine, *, actor: Principal | None = None) -> lis
                 service.create_user(session, actor=actor, email=email, display_name=display, password=DEMO_PASSWORD,
                                     memberships=memberships)
         if session.scalar(select(Proposal.id).limit(1)) is None:
+            call_id = _demo_call(session, actor)
             for org_name, title, summary, submitted in DEMO_PROPOSALS:
+                org = orgs[org_name]
                 proposal = pacts.create(session, actor=actor, title=title, body={"summary": summary},
-                                        organisation_id=orgs[org_name].id)
+                                        organisation_id=org.id, call_id=call_id)
                 if submitted:
+                    _complete(session, actor, proposal, (org.name, org.tax_code or "", org.type.value), summary)
                     pacts.submit(session, actor=actor, id=proposal.id)
     return [DemoLogin(email, org, role.value if role else None) for email, _, org, role in DEMO_USERS]
+
+
+# Partners named in the demo manifestations (fictitious codici fiscali with valid check digits)
+DEMO_PARTNERS: tuple[tuple[str, str, str], ...] = (
+    ("Camera di Commercio di Monza e Brianza (demo)", "09100000018", "cciaa"),
+    ("ITS Academy Meccatronica (demo)", "09100000026", "education"),
+    ("Associazione imprese manifatturiere (demo)", "09100000034", "employers_association"),
+)
+DEMO_LETTER = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _demo_call(session: Session, actor: Principal) -> int:
+    """The demo's open call (manifestations until 60 days from today)."""
+    from datetime import UTC, datetime, timedelta
+
+    from regia.pacts import calls
+    from regia.pacts.models import Call
+
+    existing = session.scalar(select(Call.id).where(Call.code == "PATTI-DEMO"))
+    if existing is not None:
+        return existing
+    now = datetime.now(UTC).replace(microsecond=0)
+    return calls.create(
+        session, actor=actor, code="PATTI-DEMO", title="Patti territoriali per le competenze e l'occupazione (demo)",
+        description="Avviso dimostrativo: manifestazioni di interesse dei partenariati territoriali.",
+        opens_at=now - timedelta(days=7), manifestation_deadline=now + timedelta(days=60),
+        evaluation_deadline=now + timedelta(days=90), programme_deadline=now + timedelta(days=120),
+        ends_on=(now + timedelta(days=900)).date(), territories=[], required_partner_types=["cciaa", "education"],
+        min_partners=3, targets=["students", "unemployed", "suspended_workers"],
+        grid=[{"code": "C1", "label": "Qualità e ampiezza del partenariato", "weight": 1, "max_score": 30,
+               "threshold": 10},
+              {"code": "C2", "label": "Coerenza con i fabbisogni del territorio", "weight": 1, "max_score": 40,
+               "threshold": 15},
+              {"code": "C3", "label": "Impatti attesi e sostenibilità", "weight": 1, "max_score": 30,
+               "threshold": 10}],
+        min_total=60, budget={"regional": "2000000", "fse_plus": "3000000", "fund": "1000000"},
+        max_grant="500000", min_cofinancing_share="0.1").id
+
+
+def _complete(session: Session, actor: Principal, proposal: object, lead: tuple[str, str, str],
+              summary: str) -> None:
+    """Letters of commitment and a complete manifestation for a demo proposal that is submitted."""
+    from regia.pacts import documents
+    from regia.pacts import service as pacts
+    from regia.pacts.manifestation import sample
+
+    proposal_id = proposal.id  # type: ignore[attr-defined]
+    letters = {code: documents.upload(session, actor=actor, proposal_id=proposal_id, filename=f"lettera-{code}.pdf",
+                                      data=DEMO_LETTER, partner_tax_code=code).id
+               for _, code, _ in (lead, *DEMO_PARTNERS)}
+    body = {**sample(lead=lead, partners=DEMO_PARTNERS, letters=letters, nuts3="ITC4D"), "summary": summary}
+    pacts.update(session, actor=actor, id=proposal_id, title=proposal.title, body=body,  # type: ignore[attr-defined]
+                 version=proposal.version)  # type: ignore[attr-defined]
 
 
 def print_demo_logins(logins: list[DemoLogin], write: object = print) -> None:
