@@ -183,6 +183,8 @@ def can(principal: Principal, action: Action | str, resource: Resource | str, ob
 
 def _visible_condition(principal: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
     p = principal
+    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):  # read by anyone, signed in or not
+        return true()
     if not p.authenticated:
         return false()
     if p.is_system:
