@@ -277,8 +277,9 @@ def test_cofinancing_rule_matches_its_definition(regional: Decimal, fse: Decimal
     start = NOW.date() + timedelta(days=1)
     action = _Action([_Line("regional", regional, "P1"), _Line("fse_plus", fse, "P1"),
                       _Line("cofinancing", cofin, "P1")], start, start + timedelta(days=30))
-    issues = programme.programme_issues(call=call, actions=[action], indicators=INDICATORS[:0] + [  # type: ignore[list-item]
-        {"indicator": "x", "baseline": 0, "target": 1, "actions": ["A1"]}], partners=["P1"],
+    issues = programme.programme_issues(
+        call=call, actions=[action],  # type: ignore[list-item]
+        indicators=[{"indicator": "x", "baseline": 0, "target": 1, "actions": ["A1"]}], partners=["P1"],
         granted={"regional": granted_regional, "fse_plus": granted_fse})
     fields = {i.field for i in issues}
     total = regional + fse + cofin

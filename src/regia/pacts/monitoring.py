@@ -149,6 +149,9 @@ def report_progress(session: Session, *, actor: Principal, proposal_id: int, act
     today = today or datetime.now(UTC).date()
     if period > today:
         raise InvalidInput("a report cannot be for a future period", field="period")
+    if period < action.start_date:
+        raise InvalidInput(f"action {action.code} starts on {action.start_date.isoformat()}: no report before",
+                           field="period")
     values = {"enrolled": enrolled, "completed": completed, "certified": certified, "placed": placed}
     for name, value in values.items():
         if not 0 <= value < 10**8:

@@ -380,7 +380,7 @@ def cabina(session: SessionDep, principal: MonitorReader) -> CabinaOut:
                      provinces=[ProvinceOut(**vars(f)) for f in overview.provinces.values()])
 
 
-@router.get("/cabina.csv", summary="Cabina di regia as CSV (one row per pact)",
+@router.get("/cabina.csv", name="pact_cabina_csv", summary="Cabina di regia as CSV (one row per pact)",
             responses={200: {"content": {"text/csv": {}}}})
 def cabina_csv(session: SessionDep, principal: MonitorReader) -> Response:
     overview = monitoring.cabina(session, principal=principal)

@@ -137,6 +137,7 @@ REGION = frozenset({"region_admin"})
 # past the draft, evaluators and Funds read a proposal too
 PAST_DRAFT_READERS = OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor"}
 CABINA = frozenset({"region_admin", "fund_viewer", "fund_editor"})
+MONITOR_READERS = PAST_DRAFT_READERS - {"evaluator"}  # evaluators score proposals; they do not monitor pacts
 
 P = "/api/pacts/proposals/{proposal_id}"
 G = "/pacts/proposals/{proposal_id}"
@@ -175,15 +176,15 @@ VARIANTS: list[tuple[str, str, str, frozenset[str]]] = [
     ("POST", f"{P}/programme/approve", "prog_submitted_a", REGION),
     ("POST", f"{P}/start", "prog_approved_a", REGION),
     ("POST", f"{P}/close", "prog_running_a", REGION),
-    ("GET", f"{P}/progress", "prog_running_a", PAST_DRAFT_READERS),
+    ("GET", f"{P}/progress", "prog_running_a", MONITOR_READERS),
     ("POST", f"{P}/progress", "prog_running_a", OWNERS_A),
     ("POST", f"{P}/progress", "prog_approved_a", OWNERS_A),
-    ("GET", f"{P}/monitoring", "prog_running_a", PAST_DRAFT_READERS),
+    ("GET", f"{P}/monitoring", "prog_running_a", MONITOR_READERS),
     ("GET", f"{G}/programme", "prog_selected_a", PAST_DRAFT_READERS),
     ("POST", f"{G}/programme", "prog_selected_a", OWNERS_A),
     ("POST", f"{G}/programme/submit", "prog_selected_a", OWNERS_A),
     ("POST", f"{G}/programme/decision", "prog_submitted_a", REGION),
-    ("GET", f"{G}/monitoring", "prog_running_a", PAST_DRAFT_READERS),
+    ("GET", f"{G}/monitoring", "prog_running_a", MONITOR_READERS),
     ("POST", f"{G}/monitoring", "prog_running_a", OWNERS_A),
 ]
 
