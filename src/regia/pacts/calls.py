@@ -106,10 +106,10 @@ def check(session: Session, values: dict[str, Any]) -> dict[str, Any]:
         if group not in TARGET_GROUPS:
             raise InvalidInput(f"{group!r} is not a target group", field="targets")
     v["targets"] = [g for g in TARGET_GROUPS if g in set(v.get("targets") or [])]
-    v["min_partners"] = int(v.get("min_partners") or 1)
+    v["min_partners"] = int(v["min_partners"] if v.get("min_partners") is not None else 3)
     if v["min_partners"] < 1:
         raise InvalidInput("min_partners must be at least 1", field="min_partners")
-    v["min_evaluators"] = int(v.get("min_evaluators") or 1)
+    v["min_evaluators"] = int(v["min_evaluators"] if v.get("min_evaluators") is not None else 2)
     if v["min_evaluators"] < 1:
         raise InvalidInput("min_evaluators must be at least 1", field="min_evaluators")
 
