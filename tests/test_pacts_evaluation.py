@@ -66,10 +66,17 @@ def make_call(session: Session, *, code: str = "PT-2027", deadline: datetime | N
     return call
 
 
-def manifestation(*, nuts3: tuple[str, ...] = ("ITC4C",), types: tuple[str, ...] = PARTNER_TYPES) -> dict[str, Any]:
-    partners = [{"name": f"Partner {i + 1}", "tax_code": TAX_CODES[i], "org_type": t,
+def manifestation(*, nuts3: tuple[str, ...] = ("ITC4C",), types: tuple[str, ...] = PARTNER_TYPES,
+                  legacy: bool = False) -> dict[str, Any]:
+    """A manifestation in the shape of :mod:`regia.pacts.manifestation` (``lead`` + ``partners`` with
+    ``type``), or with ``legacy`` the older flat shape (``partners`` with ``org_type``)."""
+    key = "org_type" if legacy else "type"
+    partners = [{"name": f"Partner {i + 1}", "tax_code": TAX_CODES[i], key: t,
                  "role": "lead" if i == 0 else "partner"} for i, t in enumerate(types)]
-    return {"summary": "Competenze per la manifattura", "partners": partners, "territory": {"nuts3": list(nuts3)}}
+    body: dict[str, Any] = {"summary": "Competenze per la manifattura", "territory": {"nuts3": list(nuts3)}}
+    if legacy:
+        return {**body, "partners": partners}
+    return {**body, "lead": partners[0], "partners": partners[1:]}
 
 
 def submitted_proposal(session: Session, *, call: Call, organisation_id: int, title: str = "Patto",
@@ -84,7 +91,7 @@ def submitted_proposal(session: Session, *, call: Call, organisation_id: int, ti
                         version=1, requested=requested or {"regional": "100000"})
     session.add(proposal)
     session.flush()
-    partners = body.get("partners", [])
+    partners = ([body["lead"]] if body.get("lead") else []) + body.get("partners", [])
     for partner in partners[:letters_for if letters_for is not None else len(partners)]:
         data = f"lettera di {partner['name']}".encode()
         session.add(Document(proposal_id=proposal.id, kind="commitment_letter", partner_tax_code=partner["tax_code"],
@@ -170,13 +177,42 @@ def test_admissibility_checks_read_the_frozen_version(panel: Panel) -> None:
         assert all(c["passed"] for c in evaluation.check_admissibility(session, proposal=good))
 
         bad = submitted_proposal(session, call=call, organisation_id=panel.partnerships[1], letters_for=1,
-                                 body=manifestation(nuts3=("ITC4C", "ITC41"), types=("cciaa", "bank_foundation")),
+                                 body=manifestation(nuts3=("ITC4C", "ITC41"), types=("cciaa", "bank_foundation"),
+                                                   legacy=True),
                                  submitted_at=call.manifestation_deadline + timedelta(minutes=1))
         checks = {c["check"]: c for c in evaluation.check_admissibility(session, proposal=bad)}
         assert not checks["deadline"]["passed"]
         assert not checks["min_partners"]["passed"] and "2 partner" in checks["min_partners"]["note"]
         assert not checks["partner_types"]["passed"] and "education" in checks["partner_types"]["note"]
         assert not checks["commitment_letters"]["passed"] and "Partner 2" in checks["commitment_letters"]["note"]
+        assert not checks["territory"]["passed"] and "ITC41" in checks["territory"]["note"]
+
+
+def test_territory_from_provinces_and_comuni_and_letters_by_document_id(panel: Panel) -> None:
+    with session_scope(panel.engine) as session:
+        call = make_call(session)
+        body = manifestation()
+        body["territory"] = {"provinces": ["bg"], "comuni": ["015146"], "nuts3": []}  # Bergamo, Milano
+        inside = submitted_proposal(session, call=call, organisation_id=panel.partnerships[0], body=body,
+                                    letters_for=0)
+        for partner in [body["lead"], *body["partners"]]:  # letters linked by id, not by codice fiscale
+            doc = Document(proposal_id=inside.id, kind="commitment_letter", partner_tax_code=None,
+                           filename="l.pdf", content_type="application/pdf", size=1, sha256="0" * 64, data=b"x",
+                           uploaded_by="test")
+            session.add(doc)
+            session.flush()
+            partner["letter_document_id"] = doc.id
+        version = evaluation.latest_version(session, inside)
+        assert version is not None
+        version.body = {**body}
+        session.flush()
+        checks = {c["check"]: c for c in evaluation.check_admissibility(session, proposal=inside)}
+        assert checks["territory"]["passed"] and checks["territory"]["note"] == "ITC46, ITC4C"
+        assert checks["commitment_letters"]["passed"]
+        body2 = manifestation()
+        body2["territory"] = {"comuni": ["012026"]}  # a comune of Varese: outside the call
+        outside = submitted_proposal(session, call=call, organisation_id=panel.partnerships[1], body=body2)
+        checks = {c["check"]: c for c in evaluation.check_admissibility(session, proposal=outside)}
         assert not checks["territory"]["passed"] and "ITC41" in checks["territory"]["note"]
 
 

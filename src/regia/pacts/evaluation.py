@@ -102,25 +102,51 @@ def latest_version(session: Session, proposal: Proposal) -> ProposalVersion | No
 
 
 def _partners(body: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The partners of a manifestation, the lead partner included, read defensively (``partners`` is a list
-    of ``{"name", "tax_code", "org_type", "role", "document_id"}``; a separate ``lead_partner`` is added)."""
+    """The partners of a manifestation, the lead partner first, read defensively: the manifestation's own
+    shape (``lead`` and ``partners`` of ``{"name", "tax_code", "type", "role", "letter_document_id"}``, see
+    :mod:`regia.pacts.manifestation`) and the older ``org_type`` / ``document_id`` / ``lead_partner`` names."""
     found: list[dict[str, Any]] = []
-    lead = body.get("lead_partner")
-    if isinstance(lead, dict):
-        found.append({**lead, "role": lead.get("role") or "lead"})
-    for partner in body.get("partners") or []:
-        if isinstance(partner, dict) and not any(
-                partner.get("tax_code") and partner.get("tax_code") == p.get("tax_code") for p in found):
+    lead = body.get("lead") or body.get("lead_partner")
+    candidates = [lead, *(body.get("partners") or [])] if isinstance(lead, dict) else list(body.get("partners") or [])
+    for raw in candidates:
+        if not isinstance(raw, dict) or not (raw.get("name") or raw.get("tax_code")):
+            continue
+        partner = {"name": raw.get("name") or "", "tax_code": str(raw.get("tax_code") or "").strip().upper(),
+                   "org_type": str(raw.get("type") or raw.get("org_type") or ""),
+                   "document_id": raw.get("letter_document_id") or raw.get("document_id")}
+        if not any(partner["tax_code"] and partner["tax_code"] == p["tax_code"] for p in found):
             found.append(partner)
     return found
 
 
+# Lombardy's provinces: sigla and ISTAT province code (the first three digits of a comune's code) → NUTS3
+PROVINCE_NUTS3 = {"VA": "ITC41", "CO": "ITC42", "LC": "ITC43", "SO": "ITC44", "MI": "ITC4C", "BG": "ITC46",
+                  "BS": "ITC47", "PV": "ITC48", "LO": "ITC49", "CR": "ITC4A", "MN": "ITC4B", "MB": "ITC4D"}
+ISTAT_PROVINCE_NUTS3 = {"012": "ITC41", "013": "ITC42", "097": "ITC43", "014": "ITC44", "015": "ITC4C",
+                        "016": "ITC46", "017": "ITC47", "018": "ITC48", "098": "ITC49", "019": "ITC4A",
+                        "020": "ITC4B", "108": "ITC4D"}
+
+
 def _territory(body: Mapping[str, Any]) -> list[str]:
+    """The NUTS3 codes of the manifestation's territory: its ``nuts3`` list, and the provinces of its
+    ``provinces`` (sigle) and ``comuni`` (ISTAT codes); a code that maps to nothing is kept as given."""
     territory = body.get("territory") or {}
-    if isinstance(territory, dict):
-        codes = territory.get("nuts3") or []
-        return [str(c) for c in codes] if isinstance(codes, list) else []
-    return []
+    if not isinstance(territory, dict):
+        return []
+    codes: list[str] = []
+
+    def add(code: str) -> None:
+        if code and code not in codes:
+            codes.append(code)
+
+    for code in territory.get("nuts3") or []:
+        add(str(code).strip().upper())
+    for sigla in territory.get("provinces") or []:
+        add(PROVINCE_NUTS3.get(str(sigla).strip().upper(), str(sigla).strip().upper()))
+    for comune in territory.get("comuni") or []:
+        text = str(comune).strip()
+        add(ISTAT_PROVINCE_NUTS3.get(text.zfill(6)[:3], text))
+    return codes
 
 
 def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[str, Any]]:
@@ -145,7 +171,7 @@ def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[st
     partners = _partners(body)
     add("min_partners", len(partners) >= call.min_partners,
         f"{len(partners)} partner, almeno {call.min_partners} richiesti")
-    present = {str(p.get("org_type") or "") for p in partners}
+    present = {p["org_type"] for p in partners}
     missing_types = [t for t in (call.required_partner_types or []) if t not in present]
     add("partner_types", not missing_types,
         "mancano: " + ", ".join(missing_types) if missing_types else "tutte le tipologie richieste presenti")
@@ -153,8 +179,8 @@ def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[st
                                                      Document.kind == COMMITMENT_LETTER)).all()
     by_tax_code = {d.partner_tax_code for d in letters if d.partner_tax_code}
     by_id = {d.id for d in letters}
-    without = [str(p.get("name") or p.get("tax_code") or "?") for p in partners
-               if not ((p.get("tax_code") and p.get("tax_code") in by_tax_code) or p.get("document_id") in by_id)]
+    without = [str(p["name"] or p["tax_code"] or "?") for p in partners
+               if not ((p["tax_code"] and p["tax_code"] in by_tax_code) or p["document_id"] in by_id)]
     add("commitment_letters", bool(partners) and not without,
         "senza lettera di impegno: " + ", ".join(without) if without
         else ("nessun partner" if not partners else "una lettera di impegno per ogni partner"))
@@ -208,7 +234,7 @@ def _partner_org_ids(session: Session, proposal: Proposal) -> set[int]:
     """The proposing partnership and the registered organisations among its partners (by codice fiscale)."""
     version = latest_version(session, proposal)
     body = version.body if version is not None else (proposal.body or {})
-    codes = {str(p.get("tax_code")) for p in _partners(body) if p.get("tax_code")}
+    codes = {p["tax_code"] for p in _partners(body) if p["tax_code"]}
     ids = {proposal.organisation_id}
     if codes:
         ids |= set(session.scalars(select(Organisation.id).where(Organisation.tax_code.in_(codes))))
