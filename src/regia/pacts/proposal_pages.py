@@ -214,7 +214,7 @@ def body_from_form(form: FormData, previous: dict[str, Any]) -> dict[str, Any]:
             requested[source] = amount
     nuts3 = [v for v in form.getlist("territory-nuts3") if isinstance(v, str) and v]
     return {
-        **{k: v for k, v in previous.items() if k == "summary"},
+        "summary": _text(form, "summary") if "summary" in form else str(previous.get("summary", "")),
         "lead": _partner(lead),
         "partners": [_partner(r) for r in _rows(form, "partners", ("name", "tax_code", "type", "role", "letter"))],
         "territory": {"nuts3": sorted(set(nuts3 + [c.upper() for c in _codes(_text(form, "territory-nuts3-other"))])),
@@ -452,7 +452,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pacts.section.actions": "Azioni previste",
         "pacts.action.code": "Codice",
         "pacts.action.kind": "Tipo",
-        "pacts.action.title": "Titolo",
+        "pacts.action.title": "Nome dell'azione",
         "pacts.action.course": "Corso del catalogo (numero)",
         "pacts.action.new_course": "Nuovo corso",
         "pacts.action.skills": "Competenze ESCO (URI)",
@@ -583,7 +583,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pacts.section.actions": "Planned actions",
         "pacts.action.code": "Code",
         "pacts.action.kind": "Kind",
-        "pacts.action.title": "Title",
+        "pacts.action.title": "Action name",
         "pacts.action.course": "Catalogue course (number)",
         "pacts.action.new_course": "New course",
         "pacts.action.skills": "ESCO skills (URIs)",
