@@ -9,6 +9,7 @@ Needs /usr/bin/chromium: missing, it fails under CI and skips elsewhere.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
+SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
 SCORES = {0: {"C1": "9", "C2": "8", "C3": "8"}, 1: {"C1": "8", "C2": "7", "C3": "7"}}
 SECOND = {0: {"C1": "7", "C2": "6", "C3": "6"}, 1: {"C1": "7", "C2": "7", "C3": "6"}}
 
@@ -77,6 +79,12 @@ def _login(browser: Any, server: str, email: str) -> Any:
     return page
 
 
+def _shot(page: Any, name: str) -> None:
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"evaluation-{name}.png"), full_page=True)
+
+
 def _fill(page: Any, scores: dict[str, str]) -> None:
     for code, value in scores.items():
         page.locator(f"#score-{code}").fill(value)
@@ -93,6 +101,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
         checks = region.locator("#admissibility-checks tbody tr")
         expect(checks).to_have_count(5)
         expect(region.locator("#admissibility-checks tr.table-danger")).to_have_count(0)
+        _shot(region, "admissibility")
         region.locator("#decide-admissibility").click()
         expect(region.locator("#done")).to_have_text("Decisione sull'ammissibilità registrata.")
         expect(region.locator("#proposal-status")).to_have_text("Ammissibile")
@@ -128,18 +137,23 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
                     other.locator("#save-scores").click()
                 assert answer.value.status == 409
                 expect(other.locator("#sheet-conflict")).to_contain_text("modificati da qualcun altro")
+                expect(other.locator("#unsaved")).to_contain_text("C1 = 2 (scarso)")  # what was typed
+                expect(other.locator("#score-C1")).to_have_value("6")  # the sheet as saved meanwhile
+                _shot(other, "stale-save")
                 other.close()
                 page.reload()
                 expect(page.locator("#score-C1")).to_have_value("6")
             # under the threshold without a comment: refused with the reason
             _fill(page, {"C1": "3"})
             page.locator("#submit-scores").click()
-            expect(page.locator("#sheet-error")).to_contain_text("comment")
+            expect(page.locator("#sheet-error")).to_contain_text("Criterio C1")
+            expect(page.locator("#score-C1")).to_have_value("3")  # what was typed stays in the form
             _fill(page, scores)
             page.locator("#submit-scores").click()
             expect(page.locator("#done")).to_have_text("Valutazione inviata.")
             expect(page.locator("#sheet-readonly")).to_be_visible()
             expect(page.locator("#score-C1")).to_be_disabled()
+            _shot(page, f"sheet-{who}-{key}")
         page.context.close()
 
     # the Region closes the evaluations and publishes the ranking
@@ -164,6 +178,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
     expect(region.locator(f"#rank-row-{ids['second']} .outcome")).to_have_text("Idonea non finanziata")
     expect(region.locator("#remaining-table tr[data-source=regional] .remaining")).to_have_text("50.000,00 €")
     expect(region.locator("#publish-ranking")).to_have_count(0)
+    _shot(region, "ranking")
     letter = region.request.get(server + region.locator(f"#letter-{ids['first']}").get_attribute("href"))
     assert letter.status == 200 and letter.body().startswith(b"%PDF")
     region.context.close()

@@ -48,6 +48,11 @@ def _org_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
+def _criterion_of(field: str | None) -> str | None:
+    """``scores.C2`` → ``C2`` (the criterion an error is about)."""
+    return field.split(".", 1)[1] if field and field.startswith("scores.") else None
+
+
 def _form_scores(form: Any, codes: list[str], *, only_changed: bool = False) -> dict[str, dict[str, str]]:
     """``score-<code>`` / ``comment-<code>`` fields; with ``only_changed``, those differing from the
     ``base-<code>`` / ``basecomment-<code>`` values the page was rendered with."""
@@ -85,7 +90,7 @@ def evaluation_home(request: Request, session: SessionDep, principal: EvalReader
 
 def _assignment_page(request: Request, session: Session, principal: Principal, assignment_id: int, *,
                      error: str | None = None, detail: str | None = None, form: dict[str, Any] | None = None,
-                     status_code: int = 200) -> Response:
+                     unsaved: dict[str, dict[str, str]] | None = None, status_code: int = 200) -> Response:
     assignment = evaluation.get_assignment(session, principal=principal, assignment_id=assignment_id)
     proposal = session.get(Proposal, assignment.proposal_id)
     assert proposal is not None
@@ -101,6 +106,7 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
         "sheet": sheet, "own": own, "editable": own and sheet is not None and sheet.submitted_at is None
         and proposal.status == ADMISSIBLE, "csrf_token": principal.csrf or "", "error": error, "detail": detail,
         "form": form or {}, "done": request.query_params.get("done"), "needs_consensus": needs_consensus,
+        "unsaved": unsaved or {}, "error_code": _criterion_of(detail),
         "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
     }, status_code)
 
@@ -146,12 +152,16 @@ async def save_sheet(request: Request, assignment_id: int, session: SessionDep, 
             evaluation.save_sheet(session, actor=principal, assignment_id=assignment_id, scores=scores,
                                   version=version)
             done = "saved"
-    except (Conflict, InvalidInput, ValueError) as exc:
+    except Conflict as exc:
+        # somebody else's save (or the sheet's state) wins: show the sheet as it is now, and what was typed
         session.rollback()
-        if isinstance(exc, ValueError):
-            exc = InvalidInput("version", field="version")
         return _assignment_page(request, session, principal, assignment_id, error=_error_key(exc),
-                                detail=exc.detail, form=dict(form), status_code=exc.status)
+                                unsaved=scores, status_code=exc.status)
+    except (InvalidInput, ValueError) as exc:
+        session.rollback()
+        problem = exc if isinstance(exc, InvalidInput) else InvalidInput("version", field="version")
+        return _assignment_page(request, session, principal, assignment_id, error=_error_key(problem),
+                                detail=problem.field, form=dict(form), status_code=problem.status)
     session.commit()
     return _redirect(request, "pact_eval_assignment", done, assignment_id=assignment_id)
 
@@ -356,6 +366,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "frattempo oppure la proposta non è nello stato richiesto. Ricarica la pagina.",
         "eval.error.invalid": "Dati non validi: correggi e riprova.",
         "eval.error.choose": "Scegli una delle opzioni.",
+        "eval.error.criterion": "Criterio {code}: il punteggio va da 0 al massimo del criterio; sotto la soglia "
+                                "il commento è obbligatorio; per inviare servono tutti i criteri.",
+        "eval.error.unsaved": "Valori non salvati che avevi inserito:",
         "eval.manifestation": "Manifestazione di interesse",
         "eval.partners": "Partner",
         "eval.territory": "Territorio",
@@ -472,6 +485,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "not in the required state. Reload the page.",
         "eval.error.invalid": "Invalid data: correct it and try again.",
         "eval.error.choose": "Choose one of the options.",
+        "eval.error.criterion": "Criterion {code}: the score goes from 0 to the criterion's maximum; below the "
+                                "threshold a comment is required; submitting needs every criterion.",
+        "eval.error.unsaved": "Unsaved values you had typed:",
         "eval.manifestation": "Manifestation of interest",
         "eval.partners": "Partners",
         "eval.territory": "Territory",
