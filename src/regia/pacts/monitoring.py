@@ -175,10 +175,10 @@ def report_progress(session: Session, *, actor: Principal, proposal_id: int, act
     earlier = [r for p, r in reports.items() if p < period]
     later = [r for p, r in reports.items() if p > period]
     current = {**values, "spent": amount}
-    for name, value in current.items():
-        if earlier and value < max(getattr(r, name) for r in earlier):
+    for name, figure in current.items():
+        if earlier and figure < max(getattr(r, name) for r in earlier):
             raise InvalidInput(f"{name} is cumulative: lower than in an earlier period", field=name)
-        if later and value > min(getattr(r, name) for r in later):
+        if later and figure > min(getattr(r, name) for r in later):
             raise InvalidInput(f"{name} is cumulative: higher than in a later period", field=name)
     row = reports.get(period)
     before = _report_view(row) if row is not None else None

@@ -477,16 +477,16 @@ def save_programme(session: Session, *, actor: Principal, proposal_id: int, acti
     session.flush()
     for p in parsed:
         lines = p.pop("budget")
-        action = existing.get(p["code"])
-        if action is None:
-            action = ProgrammeAction(proposal_id=proposal.id, **p)
-            session.add(action)
+        row = existing.get(p["code"])
+        if row is None:
+            row = ProgrammeAction(proposal_id=proposal.id, **p)
+            session.add(row)
         else:
             for key, value in p.items():
-                setattr(action, key, value)
-            action.budget_lines.clear()
+                setattr(row, key, value)
+            row.budget_lines.clear()
         session.flush()
-        action.budget_lines.extend(BudgetLine(**line) for line in lines)
+        row.budget_lines.extend(BudgetLine(**line) for line in lines)
     proposal.programme = audit.jsonable({"indicators": parsed_indicators, "notes": notes})
     proposal.version += 1
     proposal.updated_at = datetime.now(UTC)
@@ -519,8 +519,9 @@ def prefill(session: Session, *, actor: Principal, proposal_id: int) -> Programm
         kind = item.get("kind") if item.get("kind") in ACTION_KINDS else "training"
         group = item.get("target_group") if item.get("target_group") in TARGET_GROUPS else TARGET_GROUPS[0]
         participants = _decimal_or_none(item.get("participants"))
+        raw_skills = item.get("skills")
         skills = [s.get("uri") or s.get("id") if isinstance(s, Mapping) else s
-                  for s in (item.get("skills") if isinstance(item.get("skills"), list) else [])[:100]]
+                  for s in (raw_skills if isinstance(raw_skills, list) else [])[:100]]
         course = item.get("course_id")
         rows.append({"code": str(item.get("code") or f"A{i + 1}")[:20], "kind": kind,
                      "title": str(item.get("title") or "")[:300],

@@ -251,7 +251,9 @@ async def monitoring_report(request: Request, proposal_id: int, session: Session
         spent = programme._money(form.get("spent") or "0", "spent")
         monitoring.report_progress(session, actor=principal, proposal_id=proposal_id,
                                    action_code=form.get("action_code", ""), period=period, spent=spent,
-                                   note=form.get("note", ""), **counts)
+                                   note=form.get("note", ""), enrolled=counts["enrolled"],
+                                   completed=counts["completed"], certified=counts["certified"],
+                                   placed=counts["placed"])
     except DomainError as exc:
         session.rollback()
         return _monitoring_page(request, session, principal, proposal_id, form=form,
