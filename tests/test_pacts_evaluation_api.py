@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from regia.auth import service as accounts
+from regia.auth import sessions
 from regia.auth.models import User
-from regia.db import session_scope
+from regia.db import make_engine, migrate, session_scope
 from regia.web.app import create_app
 from support.accounts import make_settings
-from test_pacts_evaluation import Panel, build_panel, make_call, submitted_proposal
+from test_pacts_evaluation import Panel, admitted, build_panel, make_call, open_sheet, submitted_proposal
 
 
 def _tokens(panel: Panel) -> dict[str, dict[str, str]]:
@@ -124,3 +127,46 @@ def test_evaluation_api_flow(empty_engine: Engine) -> None:
     assert "SELEZIONATA" in text and "100.000,00" in text
     assert api.get(f"/api/pacts/proposals/{p2}/letter.pdf", headers=h["owner"]).status_code == 403
     assert api.get(f"/api/pacts/proposals/{p2}/letter.pdf", headers=h["staff"]).status_code == 200
+
+
+def test_consensus_page_merges_only_what_each_evaluator_changed(tmp_path: Path) -> None:
+    """Two evaluators render the consensus page at the same version; each posts the whole form with only one
+    criterion changed: both changes survive (the page sends the base values, the service merges). A third
+    post that changes a criterion changed meanwhile gets 409 and the conflict message."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'pages.db'}")
+    migrate(engine)
+    panel = build_panel(engine)
+    with session_scope(engine) as session:
+        call = make_call(session, aggregation="consensus")
+        proposal = submitted_proposal(session, call=call, organisation_id=panel.partnerships[0])
+        admitted(session, proposal)
+        for who in (0, 1):
+            open_sheet(session, panel, proposal.id, who)
+        pid = proposal.id
+    settings = make_settings()
+    app = create_app(engine=engine)
+    app.state.auth_settings = settings
+
+    def browser_of(who: int) -> tuple[TestClient, str]:
+        client = TestClient(app, follow_redirects=False)
+        value, data = sessions.make_session(panel.evaluators[who].user_id or 0, 0, settings)
+        client.cookies.set(sessions.SESSION_COOKIE, value)
+        return client, data.csrf
+
+    def form_of(html: str) -> dict[str, str]:
+        fields = dict(re.findall(r'name="((?:base|basecomment)-C\d|version)" value="([^"]*)"', html))
+        for code in ("C1", "C2", "C3"):
+            fields[f"score-{code}"] = fields[f"base-{code}"]
+            fields[f"comment-{code}"] = fields[f"basecomment-{code}"]
+        return fields
+
+    (a, csrf_a), (b, csrf_b) = browser_of(0), browser_of(1)
+    url = f"/pacts/evaluation/proposals/{pid}/consensus"
+    page_a, page_b = form_of(a.get(url).text), form_of(b.get(url).text)
+    assert page_a["version"] == page_b["version"]
+    assert a.post(url, data={**page_a, "score-C1": "7", "csrf_token": csrf_a}).status_code == 303
+    assert b.post(url, data={**page_b, "score-C2": "6", "csrf_token": csrf_b}).status_code == 303
+    clash = b.post(url, data={**page_b, "score-C1": "3", "comment-C1": "debole", "csrf_token": csrf_b})
+    assert clash.status_code == 409 and 'id="consensus-conflict"' in clash.text
+    now = form_of(a.get(url).text)
+    assert (now["base-C1"], now["base-C2"]) == ("7", "6")

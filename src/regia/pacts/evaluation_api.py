@@ -30,9 +30,10 @@ EvalWriter = Annotated[Principal, Depends(require(WRITE, Resource.PACT_EVALUATIO
 ProposalReader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
 
 router = APIRouter()
-NOT_FOUND = {404: {"description": "No such row"}}
-CONFLICT = {409: {"description": "Not in this state, or changed since you read it (version)"}}
-INVALID = {422: {"description": "Invalid input (the field is named)"}}
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: {"description": "No such row"}}
+CONFLICT: Responses = {409: {"description": "Not in this state, or changed since you read it (version)"}}
+INVALID: Responses = {422: {"description": "Invalid input (the field is named)"}}
 
 
 class Check(BaseModel):
