@@ -10,6 +10,7 @@ Stable element ids used by the browser tests: ``#manifestation-form``, ``#save-p
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -303,7 +304,7 @@ async def document_upload(request: Request, proposal_id: int, session: SessionDe
                                     filename=file.filename or "documento", data=data,
                                     partner_tax_code=partner_tax_code or None)
         proposal = service.get(session, principal=principal, id=proposal_id)
-        body = dict(proposal.body)
+        body = copy.deepcopy(proposal.body)  # a new object: SQLAlchemy sees the change of a JSON column
         linked = False
         for key in ("lead", "partners"):
             items = body.get(key)
