@@ -24,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from regia.auth.models import OrgType, Role
 from regia.auth.policy import POLICY_ATTR, READ, WRITE, Resource, public, require
-from regia.auth.principal import Principal
+from regia.auth.principal import ANONYMOUS, Principal
+from regia.auth.sessions import SESSION_COOKIE
 from regia.catalog import orientation, service
 from regia.catalog.schemas import CourseOut, PublishIn, PublishOut, SearchOut, SkillsIn
 from regia.catalog.search import BadQuery
@@ -178,6 +179,9 @@ def _public_async() -> Any:
     sync = public(READ, "the catalogue is public")
 
     async def dependency(request: Request) -> Principal:
+        headers = request.headers
+        if "authorization" not in headers and SESSION_COOKIE not in headers.get("cookie", ""):
+            return ANONYMOUS  # what resolve() answers without credentials, without opening a DB session
         return sync(request)  # type: ignore[no-any-return]
 
     setattr(dependency, POLICY_ATTR, getattr(sync, POLICY_ATTR))
@@ -193,7 +197,7 @@ async def search_courses(request: Request, _: Annotated[Principal, Depends(_publ
     build (`REGIA_CATALOG_SEARCH_CACHE`)."""
     engine = request.app.state.engine
     index = search_current(engine) or await run_in_threadpool(search_index_for, engine)
-    key = (index.serial, "&".join(sorted(request.url.query.split("&"))))
+    key = (index.serial, "&".join(sorted(request.scope["query_string"].decode("latin-1").split("&"))))
     if (body := _cached(key)) is not None:
         return Response(body, media_type="application/json")
     try:

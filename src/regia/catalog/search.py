@@ -391,16 +391,17 @@ class CatalogIndex:
         return self.text.indices[a:b], self.text.data[a:b], float(self.idf[t])
 
     def text_scores(self, text: str) -> np.ndarray | None:
-        """Scores in [0, 1] per course (0: no match); None for a query without words. Computed on the matching
-        courses only (sparse), then spread into one dense array."""
+        """Scores in [0, 1] per course (0: no match); None for a query without words. Few postings are merged
+        sparse (sorted); many (common words: tens of thousands of courses) are added into dense per-course
+        arrays, which costs a few passes over the catalogue instead of sorting them. Both give the same scores."""
         words = [t for t in dict.fromkeys(tokens(text)) if t not in STOPWORDS["it"] and _WORD.match(t)]
         if not words:
             return None
-        parts_idx: list[np.ndarray] = []
-        parts_val: list[np.ndarray] = []
+        per_word: list[list[tuple[np.ndarray, np.ndarray]]] = []
         best_possible = 0.0
+        postings = 0
         for word in words:
-            idxs, vals = [], []
+            rows = []
             idf_max = 0.0
             for term in dict.fromkeys(word_terms(word)):
                 row = self._term_row(term)
@@ -408,14 +409,33 @@ class CatalogIndex:
                     continue
                 idx, w, idf = row
                 idf_max = max(idf_max, idf)
-                idxs.append(idx)
-                vals.append(w * idf)
+                rows.append((idx, w * idf))
+                postings += len(idx)
             best_possible += FIELD_WEIGHTS["title"] * 1.3 * (idf_max or 1.0)
-            if not idxs:
+            per_word.append(rows)
+        n = self.n
+        scores = np.zeros(n, dtype=np.float32)
+        if postings * 8 < n:
+            courses, total, matched = self._merge_sparse(per_word)
+        else:
+            courses, total, matched = self._merge_dense(per_word)
+        if not len(courses):
+            return scores
+        share = matched.astype(np.float32) / len(words)
+        scores[courses] = np.minimum(total.astype(np.float32) * share * share / max(best_possible, 1e-9), 1.0)
+        return scores
+
+    @staticmethod
+    def _merge_sparse(per_word: list[list[tuple[np.ndarray, np.ndarray]]]) -> tuple[np.ndarray, ...]:
+        """(courses, summed weight, words matched) from each word's best form per course, by sorting."""
+        parts_idx: list[np.ndarray] = []
+        parts_val: list[np.ndarray] = []
+        for rows in per_word:
+            if not rows:
                 continue
-            idx = np.concatenate(idxs)
-            val = np.concatenate(vals)
-            if len(idxs) > 1:  # a course matched by several forms of the word keeps its best
+            idx = np.concatenate([r[0] for r in rows])
+            val = np.concatenate([r[1] for r in rows])
+            if len(rows) > 1:  # a course matched by several forms of the word keeps its best
                 order = np.lexsort((-val, idx))
                 idx, val = idx[order], val[order]
                 first = np.ones(len(idx), dtype=bool)
@@ -423,14 +443,31 @@ class CatalogIndex:
                 idx, val = idx[first], val[first]
             parts_idx.append(idx)
             parts_val.append(val)
-        scores = np.zeros(self.n, dtype=np.float32)
         if not parts_idx:
-            return scores
+            return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
         courses, inverse = np.unique(np.concatenate(parts_idx), return_inverse=True)
-        total = np.bincount(inverse, weights=np.concatenate(parts_val)).astype(np.float32)
-        share = np.bincount(inverse).astype(np.float32) / len(words)
-        scores[courses] = np.minimum(total * share * share / max(best_possible, 1e-9), 1.0)
-        return scores
+        return courses, np.bincount(inverse, weights=np.concatenate(parts_val)), np.bincount(inverse)
+
+    def _merge_dense(self, per_word: list[list[tuple[np.ndarray, np.ndarray]]]) -> tuple[np.ndarray, ...]:
+        """The same as :meth:`_merge_sparse` through dense per-course arrays."""
+        n = self.n
+        total = np.zeros(n, dtype=np.float64)
+        matched = np.zeros(n, dtype=np.int32)
+        for rows in per_word:
+            if len(rows) == 1:  # (a term's postings name each course once)
+                idx, val = rows[0]
+                total[idx] += val
+                matched[idx] += 1
+            elif rows:  # a course matched by several forms of the word keeps its best
+                best = np.zeros(n, dtype=np.float32)
+                hit = np.zeros(n, dtype=bool)
+                for idx, val in rows:
+                    best[idx] = np.maximum(best[idx], val)
+                    hit[idx] = True
+                total += best
+                matched += hit
+        courses = np.flatnonzero(matched)
+        return courses, total[courses], matched[courses]
 
     # -- skills and occupations
     def essential_skills(self, session: Session | None, occupation: str) -> list[str]:

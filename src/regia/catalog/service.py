@@ -79,6 +79,9 @@ def _names(session: Session, ctype: str) -> dict[str, str]:
 
 
 def search(engine: Engine, query: Query, *, page: int = 1, size: int = 20, facets: bool = True) -> Results:
+    index = search_mod.current(engine)
+    if index is not None and not query.occupation and not query.skills:  # served by the index alone
+        return index.search(query, page=page, size=size, facets=facets)
     with Session(engine) as session:
         if query.occupation:
             query.occupation = resolve_concept(session, query.occupation, OCCUPATION)
