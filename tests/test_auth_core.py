@@ -262,10 +262,17 @@ def test_disabling_a_user_stops_their_tokens_and_sessions(client: TestClient, wo
 def test_edit_conflicts_and_submitted_proposals_are_frozen(client: TestClient, world: World) -> None:
     url = f"/api/pacts/proposals/{world.proposals['draft_a']}"
     editor = world.bearer("partnership_editor")
-    ok = client.put(url, json={"title": "Nuovo titolo", "body": {"s": 1}, "version": 1}, headers=editor)
+    ok = client.put(url, json={"title": "Nuovo titolo", "body": {"summary": "1"}, "version": 1}, headers=editor)
     assert ok.status_code == 200 and ok.json()["version"] == 2
     stale = client.put(url, json={"title": "Altro", "body": {}, "version": 1}, headers=editor)
     assert stale.status_code == 409
+    assert client.post(f"{url}/submit", headers=editor).status_code == 422  # an incomplete manifestation
+    from regia.db import session_scope
+    from support.accounts import ORGS, complete_manifestation
+
+    with session_scope(world.engine) as session:
+        complete_manifestation(session, proposal_id=world.proposals["draft_a"],
+                               lead=("Patto A", ORGS["partnership_a"][2] or "", "partnership"))
     assert client.post(f"{url}/submit", headers=editor).json()["status"] == "submitted"
     frozen = client.put(url, json={"title": "Tardi", "body": {}, "version": 3}, headers=editor)
     assert frozen.status_code == 409
