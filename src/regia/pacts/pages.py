@@ -18,7 +18,8 @@ for _part in PARTS:
 
 
 def _merge() -> dict[str, dict[str, str]]:
-    merged: dict[str, dict[str, str]] = {"it": {}, "en": {}}
+    merged: dict[str, dict[str, str]] = {"it": {"nav.pacts": "Patti territoriali"},
+                                         "en": {"nav.pacts": "Territorial pacts"}}
     for part in PARTS:
         for lang, messages in part.MESSAGES.items():
             repeated = merged.setdefault(lang, {}).keys() & messages.keys()
