@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -239,10 +241,32 @@ def test_decide_admissibility(panel: Panel) -> None:
         assert bad.admissibility[-1] == {"check": "decision", "passed": False, "note": "manca una lettera"}
         with pytest.raises(Conflict):  # decided once
             evaluation.decide_admissibility(session, actor=panel.staff, proposal_id=good.id, admissible=True)
+        recorded = session.scalars(select(AuditEntry.after).where(AuditEntry.action == "record_admissibility",
+                                                                   AuditEntry.resource_id == str(bad.id))).one()
+        assert recorded["admissibility"] == bad.admissibility
         moves = session.scalars(select(AuditEntry.action).where(AuditEntry.resource_type == "pact_proposal",
                                                                 AuditEntry.resource_id.in_([str(good.id),
                                                                                             str(bad.id)]))).all()
         assert {"admit", "declare_inadmissible"} <= set(moves)
+
+
+@settings(max_examples=300, deadline=None)
+@given(code=st.sampled_from([c["code"] for c in GRID]),
+       score=st.decimals(min_value=-5, max_value=15, places=2, allow_nan=False, allow_infinity=False),
+       comment=st.sampled_from(["", "motivazione"]))
+def test_score_validation_property(code: str, score: Decimal, comment: str) -> None:
+    """A score is accepted iff 0 ≤ score ≤ max and (score ≥ threshold or a comment is given); a refusal names
+    the criterion's field."""
+    call = Call(grid=GRID)
+    criterion = next(c for c in GRID if c["code"] == code)
+    threshold = criterion["threshold"]
+    ok = 0 <= score <= criterion["max_score"] and (threshold is None or score >= threshold or bool(comment))
+    try:
+        cleaned = evaluation.validate_scores(call, {code: {"score": str(score), "comment": comment}}, complete=False)
+    except InvalidInput as exc:
+        assert not ok and exc.field == f"scores.{code}"
+    else:
+        assert ok and Decimal(cleaned[code]["score"]) == score and cleaned[code]["comment"] == comment
 
 
 # --- assignments and conflicts of interest ----------------------------------------------------------------

@@ -217,6 +217,9 @@ def decide_admissibility(session: Session, *, actor: Principal, proposal_id: int
     if not admissible and not failed and not note:
         raise InvalidInput("say why a proposal that passes every check is inadmissible", field="note")
     proposal.admissibility = [*checks, {"check": "decision", "passed": admissible, "note": note}]
+    audit.record(session, actor=actor, action="record_admissibility", resource_type="pact_proposal",
+                 resource_id=proposal.id, organisation_id=proposal.organisation_id,
+                 after={"admissibility": proposal.admissibility})
     return states.move(session, actor=actor, proposal=proposal, target=ADMISSIBLE if admissible else INADMISSIBLE,
                        note=note or None)
 
@@ -343,7 +346,9 @@ def _validate_entry(criterion: Mapping[str, Any], value: Any, *, field: str) -> 
     return {"score": str(score.normalize() if score == score.to_integral() else score), "comment": comment}
 
 
-def _clean_scores(call: Call, scores: Mapping[str, Any], *, complete: bool) -> dict[str, dict[str, Any]]:
+def validate_scores(call: Call, scores: Mapping[str, Any], *, complete: bool) -> dict[str, dict[str, Any]]:
+    """``{code: {"score", "comment"}}`` checked against the call's grid (unknown criteria, range, comment under
+    the threshold; with ``complete``, every criterion present); returns the cleaned scores."""
     grid = {c["code"]: c for c in grid_of(call)}
     unknown = [code for code in scores if code not in grid]
     if unknown:
@@ -398,7 +403,7 @@ def save_sheet(session: Session, *, actor: Principal, assignment_id: int, scores
         raise Conflict(f"the score sheet changed since you read it (now version {sheet.version})", field="version")
     call = _call_of(session, proposal)
     before = {"scores": sheet.scores, "version": sheet.version}
-    sheet.scores = _clean_scores(call, scores, complete=False)
+    sheet.scores = validate_scores(call, scores, complete=False)
     _flush_versioned(session, "score sheet")
     audit.record(session, actor=actor, action="save_scores", resource_type="pact_score_sheet", resource_id=sheet.id,
                  organisation_id=proposal.organisation_id, before=before,
@@ -419,7 +424,7 @@ def submit_sheet(session: Session, *, actor: Principal, assignment_id: int, vers
         raise Conflict("the score sheet has been submitted already", field="submitted_at")
     if sheet.version != version:
         raise Conflict(f"the score sheet changed since you read it (now version {sheet.version})", field="version")
-    _clean_scores(_call_of(session, proposal), sheet.scores, complete=True)
+    validate_scores(_call_of(session, proposal), sheet.scores, complete=True)
     sheet.submitted_at = _now()
     _flush_versioned(session, "score sheet")
     audit.record(session, actor=actor, action="submit_scores", resource_type="pact_score_sheet",
@@ -458,7 +463,7 @@ def save_consensus(session: Session, *, actor: Principal, proposal_id: int, chan
     _panel_member(session, actor, proposal)
     if proposal.status != ADMISSIBLE:
         raise Conflict(f"the evaluation of this proposal is closed ({proposal.status})", field="status")
-    cleaned = _clean_scores(_call_of(session, proposal), changes, complete=False)
+    cleaned = validate_scores(_call_of(session, proposal), changes, complete=False)
     if not cleaned:
         raise InvalidInput("no criterion changed", field="scores")
     for _attempt in range(MERGE_RETRIES):
