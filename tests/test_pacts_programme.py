@@ -351,3 +351,50 @@ def test_approve_needs_a_presented_programme(people: People) -> None:
     with pytest.raises(Conflict), session_scope(people.engine) as session:
         programme.start(session, actor=people["region"], proposal_id=pid)
     assert _status(people, pid) == SELECTED
+
+
+# --- two editors at once -------------------------------------------------------------------------------------
+
+def test_two_editors_saving_the_same_version_at_once_one_gets_409(people: People) -> None:
+    """Both read version v and save together: exactly one save lands, the other is refused (no lost update)."""
+    if people.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL (SQLite serialises whole transactions)")
+    import threading
+
+    from regia.db import session_factory
+
+    pid = people.selected()
+    owner = people["owner"]
+    with session_scope(people.engine) as session:
+        version = session.get(Proposal, pid).version  # type: ignore[union-attr]
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+    titles = {"first": "Prima versione", "second": "Seconda versione"}
+
+    def save(name: str) -> None:
+        actions = people.actions()
+        actions[0]["title"] = titles[name]
+        with session_factory(people.engine)() as session:
+            session.get(Proposal, pid)  # both read the same version
+            barrier.wait()
+            try:
+                programme.save_programme(session, actor=owner, proposal_id=pid, actions=actions,
+                                         indicators=INDICATORS, version=version)
+                session.commit()
+                outcomes[name] = "saved"
+            except Conflict:
+                session.rollback()
+                outcomes[name] = "conflict"
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in titles]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes.values()) == ["conflict", "saved"], outcomes
+    winner = next(n for n, o in outcomes.items() if o == "saved")
+    with session_scope(people.engine) as session:
+        assert session.get(Proposal, pid).version == version + 1  # type: ignore[union-attr]
+        titles_now = session.scalars(select(ProgrammeAction.title).where(ProgrammeAction.proposal_id == pid,
+                                                                         ProgrammeAction.code == "A1")).all()
+        assert titles_now == [titles[winner]]

@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from regia.auth import audit
@@ -471,6 +471,15 @@ def save_programme(session: Session, *, actor: Principal, proposal_id: int, acti
     existing = {a.code: a for a in actions_of(session, proposal.id)}
     before = {"actions": [_action_view(a) for a in existing.values()], "programme": proposal.programme,
               "version": proposal.version}
+    # Claim the version in one statement: of two editors saving the same version at once, one gets 409 (the
+    # second UPDATE waits for the first on PostgreSQL, then matches no row).
+    claimed = session.execute(
+        update(Proposal).where(Proposal.id == proposal.id, Proposal.version == version,
+                               Proposal.status.in_(sorted(states.OWNER_EDITS_PROGRAMME)))
+        .values(version=version + 1, updated_at=datetime.now(UTC)).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("the proposal changed since you read it", field="version")
+    session.refresh(proposal)
     for code, action in existing.items():
         if code not in seen:
             session.delete(action)
@@ -488,8 +497,6 @@ def save_programme(session: Session, *, actor: Principal, proposal_id: int, acti
         session.flush()
         row.budget_lines.extend(BudgetLine(**line) for line in lines)
     proposal.programme = audit.jsonable({"indicators": parsed_indicators, "notes": notes})
-    proposal.version += 1
-    proposal.updated_at = datetime.now(UTC)
     session.flush()
     after_actions = actions_of(session, proposal.id)
     for a in after_actions:
