@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 
 from regia.auth import service as accounts
@@ -300,3 +303,47 @@ def test_programme_to_monitoring_through_the_api(empty_engine: Engine) -> None:
     text = client.get("/api/pacts/cabina.csv", headers=fund).text
     assert text.splitlines()[0].startswith("proposal_id,title,status") and "Patto via API" in text
     assert client.post(f"{base}/close", headers=region, json={"note": "fine"}).json()["status"] == "closed"
+
+
+# --- any sequence of reports ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Setup:
+    from regia.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('reports') / 'reports.db'}")
+    migrate(engine)
+    return Setup(engine)
+
+
+report_step = st.tuples(st.integers(min_value=1, max_value=60), st.integers(min_value=0, max_value=30),
+                        st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=5000))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(report_step, min_size=1, max_size=8))
+def test_any_sequence_of_reports_keeps_the_figures_cumulative(shared: Setup,
+                                                              steps: list[tuple[int, int, int, int]]) -> None:
+    """Whatever is sent, a report is stored iff it keeps every figure non-decreasing over the periods (and
+    completed <= enrolled); stored figures are exactly what was last accepted for each period."""
+    pid = shared.pact(APPROVED)
+    accepted: dict[date, tuple[int, int, Decimal]] = {}
+    for day, enrolled, completed, spent in steps:
+        period = shared.first + timedelta(days=day)
+        candidate = {**accepted, period: (enrolled, completed, Decimal(spent))}
+        ordered = [candidate[p] for p in sorted(candidate)]
+        consistent = completed <= enrolled and all(
+            a[i] <= b[i] for a, b in itertools.pairwise(ordered) for i in range(3))
+        try:
+            shared.report(pid, period=period, today=shared.first + timedelta(days=100), enrolled=enrolled,
+                          completed=completed, spent=str(spent))
+        except InvalidInput:
+            assert not consistent
+        else:
+            assert consistent
+            accepted[period] = (enrolled, completed, Decimal(spent))
+    with session_scope(shared.engine) as session:
+        stored = session.execute(select(ProgressReport.period, ProgressReport.enrolled, ProgressReport.completed,
+                                        ProgressReport.spent).join(ProgressReport.action)
+                                 .where(ProgrammeAction.proposal_id == pid, ProgrammeAction.code == "A1")).all()
+        assert {p: (e, c, s) for p, e, c, s in stored} == accepted
