@@ -29,11 +29,13 @@ def _sector(code: str) -> str | None:
 def make_provider(engine: Engine, facts_dir: Path | None = None, *, top: int = TOP) -> Any:
     def provider(territories: Sequence[str], sectors: Sequence[str]) -> dict[str, Any]:
         blocks: list[dict[str, Any]] = []
-        wanted_sectors = [s for s in dict.fromkeys(_sector(x) for x in sectors) if s][:MAX_SECTORS] or [None]
-        for territory in list(dict.fromkeys(territories))[:MAX_TERRITORIES] or [None]:
-            for sector in wanted_sectors:
+        codes = [s for s in dict.fromkeys(_sector(x) for x in sectors) if s]
+        wanted_sectors: Sequence[str | None] = codes[:MAX_SECTORS]
+        wanted_territories: Sequence[str | None] = list(dict.fromkeys(territories))[:MAX_TERRITORIES]
+        for territory in wanted_territories or [None]:
+            for sector in wanted_sectors or [None]:
                 try:
-                    table = mm.mismatch(engine, territory=territory, sector=sector, limit=top * 5,
+                    table = mm.mismatch(engine, territory=territory, sector=sector, limit=100_000,
                                         facts_dir=facts_dir)
                 except ValueError as exc:
                     blocks.append({"territory": territory, "sector": sector, "error": str(exc)})

@@ -11,6 +11,7 @@ Stable element ids used by the browser tests: ``#manifestation-form``, ``#save-p
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -81,7 +82,7 @@ def call_page(request: Request, call_id: int, session: SessionDep, principal: Ca
     call = calls.get(session, id=call_id)
     creates = can(principal, WRITE, Resource.PACT_PROPOSAL) and calls.is_open(call)
     partnerships = principal.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,)) if creates else set()
-    mine = []
+    mine: Sequence[Proposal] = []
     if can(principal, READ, Resource.PACT_PROPOSAL):
         mine, _ = service.list_visible(session, principal=principal, limit=200, call_id=call.id)
     return _render(request, "call.html", {
