@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from regia.auth.demo import DEMO_PASSWORD, seed_demo_accounts
 from regia.auth.models import AuditEntry, Organisation
 from regia.db import make_engine, migrate, session_factory
+from regia.pacts.demo_data import ensure_demo_pacts
 from regia.pacts.models import DRAFT, Proposal
 from regia.web.app import create_app
 from support.accounts import make_settings
@@ -42,6 +43,7 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.db'}")
     migrate(engine)
     seed_demo_accounts(engine)
+    ensure_demo_pacts(engine)
     return engine
 
 

@@ -87,3 +87,19 @@ def ensure_demo_postings(eng: Engine, *, n: int = DEMO_POSTINGS, seed: int = 7) 
     c = result.counts
     err.print(f"Demo postings: read {c.read}, stored {c.stored}, duplicate {c.duplicate}, rejected {c.rejected} "
               "(see `regia ingest quarantine`)")
+
+
+@app.command("pacts")
+def pacts() -> None:
+    """Demo calls and pact proposals in every state (DEMO ONLY; needs the demo accounts: `regia users demo`)."""
+    ensure_demo_pacts(engine())
+
+
+def ensure_demo_pacts(eng: Engine) -> None:
+    """The past call (evaluated, ranked, programmes approved and running) and the open one, with evidence from
+    the postings facts held (DEMO ONLY)."""
+    from regia.analytics.pact_evidence import make_provider
+    from regia.pacts.demo_data import ensure_demo_pacts as seed
+
+    total = seed(eng, evidence_provider=make_provider(eng))
+    console.print(f"Demo pacts: {total} proposals under the calls PATTI-2026 (closed) and PATTI-2027 (open)")

@@ -67,5 +67,8 @@ def demo(
     from regia.cli.users import ensure_demo_accounts
 
     ensure_demo_accounts(eng)  # demo organisations and logins (DEMO ONLY), printed
+    from regia.cli.demo_data import ensure_demo_pacts
+
+    ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
     serve(host=host, port=port, reload=False)

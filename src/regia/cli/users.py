@@ -157,7 +157,7 @@ def token(
 
 
 def ensure_demo_accounts(eng: Engine) -> None:
-    """For `regia demo`: the demo organisations, users and proposals (DEMO ONLY), and their logins printed."""
+    """For `regia demo`: the demo organisations and users (DEMO ONLY), and their logins printed."""
     from regia.auth.demo import print_demo_logins, seed_demo_accounts
 
     print_demo_logins(seed_demo_accounts(eng), console.print)
@@ -165,7 +165,7 @@ def ensure_demo_accounts(eng: Engine) -> None:
 
 @app.command("demo")
 def demo_accounts() -> None:
-    """Create the demo organisations, users and proposals (DEMO ONLY) and print their logins."""
+    """Create the demo organisations and users (DEMO ONLY) and print their logins."""
     ensure_demo_accounts(engine())
 
 
