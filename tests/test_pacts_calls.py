@@ -98,8 +98,6 @@ def test_phases_follow_the_deadlines() -> None:
 
 
 def test_territories_must_exist_in_the_taxonomy_when_it_is_loaded(taxonomy_engine: Engine) -> None:
-    from regia.db import make_engine
-
     with session_scope(taxonomy_engine) as session:
         provinces = calls.known_provinces(session)
         assert provinces and "ITC46" in provinces and "ITC4Z" not in provinces
@@ -107,7 +105,6 @@ def test_territories_must_exist_in_the_taxonomy_when_it_is_loaded(taxonomy_engin
         assert values["territories"] == ["ITC46", "ITC4C"]
         with pytest.raises(InvalidInput):
             calls.check(session, call_values(now=NOW, territories=["ITC4Z"]))  # well formed, not a province
-    del make_engine
 
 
 def test_calls_are_public_and_written_by_the_region(tmp_path: Any) -> None:

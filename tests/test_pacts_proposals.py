@@ -4,6 +4,7 @@ reopening, letters of commitment; through the service (SQLite and PostgreSQL) an
 from __future__ import annotations
 
 import hashlib
+import html
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -250,3 +251,28 @@ def test_api_flow(world: World) -> None:
     other = client.get(f"/api/pacts/proposals/{pid}/documents/{letters[LEAD[1]]}",
                        headers=world.bearer("citizen"))
     assert other.status_code == 403
+
+
+def test_the_page_refuses_a_submission_after_the_deadline(world: World) -> None:
+    from regia.auth import sessions
+    from support.accounts import call_values
+
+    editor = _principal(world, "partnership_editor")
+    pid = _new_draft(world, editor)
+    with session_scope(world.engine) as session:
+        complete_manifestation(session, proposal_id=pid, lead=LEAD, actor=editor)
+        call = calls.get(session, id=world.calls["open"])
+        past = datetime.now(call.opens_at.tzinfo) - timedelta(days=40)  # the Region moved the calendar back
+        calls.update(session, actor=SYSTEM, id=call.id, version=call.version, **call_values(now=past))
+    app = create_app(engine=world.engine)
+    app.state.auth_settings = world.settings
+    client = TestClient(app, follow_redirects=False)
+    cookie, csrf = world.session_cookie("partnership_editor") or ("", "")
+    client.cookies.set(sessions.SESSION_COOKIE, cookie)
+    refused = client.post(f"/pacts/proposals/{pid}/submit", data={"csrf_token": csrf})
+    assert refused.status_code == 409
+    assert "La scadenza dell'avviso è passata" in html.unescape(refused.text)
+    api = TestClient(app).post(f"/api/pacts/proposals/{pid}/submit", headers=world.bearer("partnership_editor"))
+    assert api.status_code == 409 and "deadline" in api.json()["detail"]
+    with session_scope(world.engine) as session:
+        assert session.get(Proposal, pid).status == DRAFT and session.get(Proposal, pid).versions == []
