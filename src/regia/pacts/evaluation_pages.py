@@ -98,8 +98,10 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
     version = evaluation.latest_version(session, proposal)
     own = assignment.evaluator_id == principal.user_id
     sheet = assignment.sheet
-    needs_consensus = bool(call and sheet and sheet.submitted_at and
-                           evaluation.aggregate(session, proposal=proposal).needs_consensus)
+    # the panel's consensus sheet: always for calls that ask for consensus, otherwise once the spread shows
+    needs_consensus = bool(call and sheet and assignment.conflict is False and (
+        call.aggregation == "consensus" or (sheet.submitted_at and
+                                             evaluation.aggregate(session, proposal=proposal).needs_consensus)))
     return _render(request, "evaluation_sheet.html", {
         "assignment": assignment, "proposal": proposal, "call": call, "grid": evaluation.grid_of(call) if call else [],
         "body": version.body if version is not None else proposal.body, "evidence": version.evidence if version else {},
