@@ -257,9 +257,14 @@ def main() -> None:
     parser.add_argument("--generator", choices=["python", "wrk"], default="python",
                         help="python: the asyncio client here; wrk: the C load generator with the same mix")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="seconds of the same load sent first and not counted (0: the figures include the "
+                             "server's warm-up, the first answer of each distinct query)")
     args = parser.parse_args()
     proc = serve(args.serve, args.url, args.workers) if args.serve else None
     try:
+        if args.warmup > 0:
+            asyncio.run(run(args.url, args.concurrency, args.warmup, args.distinct))
         server = _server_pids(proc)
         server_cpu0, (busy0, total0) = _cpu_seconds(server), _machine_busy()
         own0, children0 = os.times(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -282,6 +287,7 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
+    result["warmup_seconds"] = args.warmup
     print(json.dumps(result, indent=2))
 
 

@@ -117,3 +117,14 @@ def test_language_is_remembered_on_pages_and_not_on_the_api(client: TestClient) 
     client.cookies.set(COOKIE, "en")
     again = client.get("/")
     assert "set-cookie" not in again.headers and '<html lang="en">' in again.text
+
+
+def test_the_cached_answers_middleware_watches_the_search_route() -> None:
+    from regia.catalog import api as catalog_api
+
+    assert any(getattr(r, "path", None) == catalog_api.SEARCH_PATH and "GET" in getattr(r, "methods", ())
+               for r in catalog_api.router.routes)
+    app = create_app(engine=make_engine("sqlite://"))
+    names = [m.cls.__name__ for m in app.user_middleware]  # outermost first
+    assert names.index("SecurityHeaders") < names.index("CachedSearchAnswers")
+    assert names.index("BodySizeLimit") < names.index("CachedSearchAnswers")

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from regia.auth.models import OrgType, Role
 from regia.auth.policy import POLICY_ATTR, READ, WRITE, Resource, public, require
@@ -41,6 +42,8 @@ Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 EDITORS = (Role.ADMIN, Role.EDITOR)
 
 router = APIRouter(prefix="/api/catalog", tags=["catalog"])
+SEARCH_PATH = "/api/catalog/courses"
+_SESSION_COOKIE = SESSION_COOKIE.encode()
 
 
 def _json(value: Any, status: int = 200) -> Response:
@@ -70,6 +73,46 @@ def _remember(key: tuple[int, str], body: bytes) -> None:
         _answers[key] = body
         while len(_answers) > CACHE_SIZE:
             _answers.popitem(last=False)
+
+
+def _query_key(scope: Scope) -> str:
+    """The query string with its parameters in a canonical order (the same search, whatever their order)."""
+    return "&".join(sorted(scope["query_string"].decode("latin-1").split("&")))
+
+
+class CachedSearchAnswers:
+    """ASGI middleware installed in front of the router (inside the security headers and size limit): a
+    search already answered by :func:`search_courses` for the current index build is sent again from the
+    answer cache without routing and dependency resolution (~100 us per request). Only anonymous GETs (no
+    ``Authorization``, no session cookie) — what the route's ``public(READ)`` policy serves to anyone; every
+    other request, and every miss, goes to the route, which validates the query and fills the cache."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = self._answer(scope) if scope["type"] == "http" and scope["method"] == "GET" else None
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def _answer(scope: Scope) -> bytes | None:
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        if path != SEARCH_PATH:
+            return None
+        for name, value in scope["headers"]:
+            if name == b"authorization" or (name == b"cookie" and _SESSION_COOKIE in value):
+                return None
+        app = scope.get("app")
+        engine = getattr(getattr(app, "state", None), "engine", None)
+        index = search_current(engine) if engine is not None else None
+        return _cached((index.serial, _query_key(scope))) if index is not None else None
 
 
 TARGETS = ("disoccupati", "occupati", "sospesi", "studenti", "apprendisti", "stranieri")
@@ -197,7 +240,7 @@ async def search_courses(request: Request, _: Annotated[Principal, Depends(_publ
     build (`REGIA_CATALOG_SEARCH_CACHE`)."""
     engine = request.app.state.engine
     index = search_current(engine) or await run_in_threadpool(search_index_for, engine)
-    key = (index.serial, "&".join(sorted(request.scope["query_string"].decode("latin-1").split("&"))))
+    key = (index.serial, _query_key(request.scope))
     if (body := _cached(key)) is not None:
         return Response(body, media_type="application/json")
     try:

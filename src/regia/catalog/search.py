@@ -30,6 +30,7 @@ import math
 import re
 import threading
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -642,6 +643,16 @@ def _labels(session: Session, uris: set[str]) -> dict[str, list[tuple[str, str]]
 
 # ------------------------------------------------------------------------------------------------ cache
 _lock = threading.Lock()
+_engine_keys: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _engine_key(engine: Engine) -> str:
+    """The database an engine reaches (its URL), remembered per engine: asked on every search."""
+    key = _engine_keys.get(engine)
+    if key is None:
+        key = _engine_keys[engine] = engine.url.render_as_string(hide_password=False)
+    return key
+
 _indexes: dict[str, tuple[tuple[Any, ...], CatalogIndex, float]] = {}
 
 
@@ -670,7 +681,7 @@ def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
     """The process-wide index of this database. Every ``CHECK_SECONDS`` a cheap query tells whether the
     catalogue changed; if so a new index is built in the background while the current one keeps answering.
     After ``invalidate`` (a write in this process) the next call rebuilds it at once."""
-    key = engine.url.render_as_string(hide_password=False)
+    key = _engine_key(engine)
     cached = _indexes.get(key)
     if cached is not None and time.monotonic() - cached[2] < CHECK_SECONDS:
         return cached[1]
@@ -702,7 +713,7 @@ def index_for(engine: Engine, session: Session | None = None) -> CatalogIndex:
 
 def ready(engine: Engine) -> bool:
     """Whether ``current`` would answer (an index is held and no write in this process made it stale)."""
-    cached = _indexes.get(engine.url.render_as_string(hide_password=False))
+    cached = _indexes.get(_engine_key(engine))
     return cached is not None and cached[2] >= 0
 
 
@@ -720,7 +731,7 @@ def current(engine: Engine) -> CatalogIndex | None:
     """The index held for this database without waiting: when its periodic check is due, the check runs in
     a background thread (and a rebuild after it, if the catalogue changed). None when no index is held yet
     or a write in this process invalidated it: then call ``index_for``."""
-    key = engine.url.render_as_string(hide_password=False)
+    key = _engine_key(engine)
     cached = _indexes.get(key)
     if cached is None or cached[2] < 0:
         return None
@@ -732,7 +743,7 @@ def current(engine: Engine) -> CatalogIndex | None:
 
 def invalidate(engine: Engine) -> None:
     """Make the next search rebuild the index if the catalogue changed (call after writing courses)."""
-    key = engine.url.render_as_string(hide_password=False)
+    key = _engine_key(engine)
     with _lock:
         cached = _indexes.get(key)
         if cached is not None:

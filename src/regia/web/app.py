@@ -215,6 +215,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.catalog = catalog
     app.state.templates = templates
+    app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
     auth_web.install(app)  # policy errors, login redirect, 403 page, body size limit, CORS (off by default)
 
     app.add_middleware(LanguageChoice, default=default_lang)
