@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,8 +33,10 @@ def worlds(databases: Any) -> WorldTemplates:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def world(request: pytest.FixtureRequest, worlds: WorldTemplates) -> World:
-    return worlds.new(request.param)
+def world(request: pytest.FixtureRequest, worlds: WorldTemplates) -> Iterator[World]:
+    world = worlds.new(request.param)
+    yield world
+    world.engine.dispose()  # give the connections back: PostgreSQL has a limit for the whole session
 
 
 def _principal(world: World, role: str) -> Any:
