@@ -10,8 +10,8 @@ asyncio HTTP/1.1 reader (a general-purpose client would cost more CPU than the s
 
 ``--serve DB_URL`` starts ``uvicorn regia.web.app:create_app`` on the URL's port first (``--workers``), waits
 for the search index to be warm, and stops it at the end. ``--generator wrk`` sends the same mix with wrk (the
-C load generator, Debian package ``wrk``; script ``catalog_search_wrk.lua``), which needs ~5x less CPU per
-request than the Python client. Results are printed as JSON, with each party's share of the machine's CPU
+C load generator, Debian package ``wrk``; script ``catalog_search_wrk.lua``), which needs ~3x less CPU per
+request than the Python client (12 vs 35 us). Results are printed as JSON, with each party's share of the machine's CPU
 during the run (``cpu_share``: generator, server, whole machine busy; the rest is other jobs).
 
 The server's answer cache starts empty at each ``--serve`` (the first request of each distinct query in each
@@ -39,38 +39,43 @@ PostgreSQL  100         997    63.0    428.3   941.7   before the GC freeze, loa
 PostgreSQL  100         757    106.2   304.5   396.6   load average 4.2
 =========== =========== ====== ======= ======= ======= ==========================================
 
-2026-11-22, before and after the per-request savings below, same session (cpu: generator / server / other
-jobs, shares of both cores):
+2026-11-22, before (commit 4ef3870) and after the per-request savings below, alternated in the same session;
+the machine shared with other jobs (cpu: shares of both cores taken by the generator / the server / the rest;
+"warm-up 10": the same load sent for 10 s first and not counted, so the answer cache holds the mix):
 
-======= ========= ====== ======= ======= ======= ====================== ===============
-code    generator rps    p50 ms  p95 ms  p99 ms  cpu gen/server/other    load average
-======= ========= ====== ======= ======= ======= ====================== ===============
-before  python    2,283  34.8    91.4    116.7   0.07 / 0.92 / 0.01     1.6
-before  wrk       888    107.3   242.4   320.1   0.01 / 0.53 / 0.45     2.6
-after   wrk       10,221 8.2     59.7    337.8   0.11 / 0.88 / 0.00     2.3
-after   python    7,581  8.2     36.0    96.0    0.16 / 0.71 / 0.13     2.4
-before  wrk       328    267.4   695.7   1,262   0.01 / 0.39 / 0.60     6.1
-before  python    247    292.7   1,155   1,697   0.01 / 0.34 / 0.65     6.9
-after   wrk       2,216  34.2    588.5   1,532   0.03 / 0.39 / 0.58     7.5
-after   python    1,644  34.5    193.3   389.4   0.06 / 0.35 / 0.59     6.9
-before  wrk       141    609.1   1,320   1,872   0.00 / 0.24 / 0.76     7.3
-before  python    189    482.1   934.7   1,307   0.01 / 0.26 / 0.73     7.8
-======= ========= ====== ======= ======= ======= ====================== ===============
+======= ========= ========== ====== ====== ======= ======= ===================== ====
+code    generator distinct   warm s rps    p50 ms  p95 ms  p99 ms  cpu gen/srv/rest  load
+======= ========= ========== ====== ====== ======= ======= ===================== ====
+before  wrk       2,000      0      914    94.2    275.5   618.3   0.02/0.62/0.36    3.9
+before  wrk       2,000      10     1,242  73.2    172.1   220.9   0.02/0.64/0.34    4.0
+after   wrk       2,000      0      10,248 7.9     272.7   1,971   0.07/0.51/0.42    3.6
+after   wrk       2,000      10     13,747 6.8     13.3    16.8    0.08/0.42/0.50    3.3
+after   python    2,000      10     10,986 8.1     22.0    39.1    0.19/0.31/0.50    3.5
+after   python    2,000      0      7,216  8.2     41.8    129.3   0.13/0.39/0.48    3.6
+after   wrk       20,000     0      718    118.3   519.0   1,520   0.02/0.64/0.34    4.0
+before  python    2,000      0      2,283  34.8    91.4    116.7   0.07/0.92/0.01    1.6
+after   python    2,000      0      7,581  8.2     36.0    96.0    0.16/0.71/0.13    2.4
+======= ========= ========== ====== ====== ======= ======= ===================== ====
 
-The savings, per cached answer (in process, ASGI call without the HTTP server, idle machine): 470 us ->
-97 us. (1) The public route no longer opens a database session to find that an anonymous caller is
-anonymous (resolving the principal cost ~250 us, mostly SQLAlchemy's per-Session event set-up). (2) The
-language middleware is plain ASGI instead of ``@app.middleware("http")``. (3) The catalogue's router is
-matched first: FastAPI 0.165 walks included routers one by one (~5 us per route passed; the search was
-behind ~60 routes). (4) A search served by the index alone opens no session. (5) Text scoring adds the
-postings of common words into dense arrays instead of sorting them (same scores; 2-5x faster for queries
-such as "sicurezza informatica"), so the first (uncached) answers are cheaper.
+(Runs at load average 6-12, when other jobs took 60-80 % of the CPU, gave before 115-330 rps and p95
+0.7-1.9 s, after 1,600-6,400 rps and p95 0.2-1 s: no figure there says anything about the code.)
 
-Reading: with the machine to itself the server answers 7,500-10,000 searches/s and p95 is 36 ms (Python
-client) to 60 ms (wrk, which drives it harder: more requests queued per worker); the p99 is the warm-up
-(uncached searches of 1-5 ms each block a worker's event loop). With other jobs taking 60-75 % of the CPU,
-no version meets 50 ms. The 50 ms target is met at 100 concurrent requests only when the server has
-the two cores (measured once, Python client); with wrk at full speed p95 was 60 ms.
+The savings, per cached answer (in process, ASGI call without the HTTP server): 470 us -> 17 us. (1) The
+public route no longer opens a database session to find that an anonymous caller is anonymous (resolving
+the principal cost ~250 us, mostly SQLAlchemy's per-Session event set-up). (2) The language middleware is
+plain ASGI instead of ``@app.middleware("http")``. (3) The catalogue's router is matched first: FastAPI 0.165
+walks included routers one by one (~5 us per route passed; the search was behind ~60 routes). (4) A search
+served by the index alone opens no session. (5) Repeated anonymous searches are answered from the answer
+cache by ``CachedSearchAnswers``, an ASGI middleware in front of the router (behind the security headers and
+the size limit), ~100 us -> 17 us. (6) Text scoring adds the postings of common words into dense arrays
+instead of sorting them (same scores; 2-5x faster for queries such as "sicurezza informatica").
+
+Reading: the target (p95 <= 50 ms at 100 concurrent requests, 100,000 courses) is met once the answer cache
+holds the mix's queries: p95 13 ms with wrk, 22 ms with the Python client, with other jobs taking half the
+CPU. It is not met while a fresh server fills its cache (the first answer of each of the 2,000 queries in
+each worker is a full search of 1-5 ms that blocks the worker's event loop; p95 over the first 20 s 273 ms
+with wrk, 42 ms with the slower Python client), nor for a long tail of rarer queries (20,000 distinct, mostly
+uncached: 718 rps, p95 519 ms): there the full search's own cost per request is the limit.
 """
 
 from __future__ import annotations
