@@ -28,6 +28,6 @@ if [ ! -f "$PGTEST_DIR/data/PG_VERSION" ]; then
 fi
 if ! run_as "$bindir/pg_ctl -D '$PGTEST_DIR/data' status" >/dev/null 2>&1; then
   run_as "$bindir/pg_ctl -D '$PGTEST_DIR/data' -l '$PGTEST_DIR/log' -w \
-    -o '-p $PGTEST_PORT -k $PGTEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off' start" >/dev/null
+    -o '-p $PGTEST_PORT -k $PGTEST_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300' start" >/dev/null
 fi
 echo "postgresql+psycopg://regia@127.0.0.1:$PGTEST_PORT/postgres"

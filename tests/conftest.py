@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from regia.db import make_engine, migrate
 from regia.taxonomy.importer import import_reference
@@ -60,7 +61,7 @@ class Databases:
             admin = _postgres_admin_url()
             if not admin:
                 pytest.skip("no PostgreSQL server (set REGIA_TEST_POSTGRES_URL, see scripts/postgres.sh)")
-            with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+            with create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             self.created.append((admin, name))
             engine = make_engine(admin.rsplit("/", 1)[0] + f"/{name}")
@@ -71,7 +72,7 @@ class Databases:
         for engine in self.engines:
             engine.dispose()
         for admin, name in self.created:
-            with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+            with create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
@@ -80,6 +81,16 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     dbs = Databases(tmp_path_factory.mktemp("db"))
     yield dbs
     dbs.drop_all()
+
+
+@pytest.fixture(autouse=True)
+def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test, close the pooled connections of every test database (they reopen on demand), so that
+    a long run stays under PostgreSQL's connection limit."""
+    yield
+    if "databases" in request.fixturenames:
+        for engine in request.getfixturevalue("databases").engines:
+            engine.pool.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from regia.auth import service, sessions
 from regia.auth.models import Membership, OrgType, Role
@@ -203,7 +204,7 @@ class WorldTemplates:
         else:
             admin = os.environ["REGIA_TEST_POSTGRES_URL"]
             template = url.rsplit("/", 1)[1]
-            with create_engine(admin, isolation_level="AUTOCOMMIT").connect() as conn:
+            with create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
             self.databases.created.append((admin, name))
             engine = make_engine(admin.rsplit("/", 1)[0] + f"/{name}")
