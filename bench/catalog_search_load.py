@@ -55,7 +55,14 @@ after   python    2,000      0      7,216  8.2     41.8    129.3   0.13/0.39/0.4
 after   wrk       20,000     0      718    118.3   519.0   1,520   0.02/0.64/0.34    4.0
 before  python    2,000      0      2,283  34.8    91.4    116.7   0.07/0.92/0.01    1.6
 after   python    2,000      0      7,581  8.2     36.0    96.0    0.16/0.71/0.13    2.4
+after+t wrk       2,000      0      8,991  7.9     195.4   346.6   0.06/0.50/0.44    4.1
+after   wrk       20,000     0      635    133.4   521.7   806.1   0.02/0.55/0.43    6.6
+after+t wrk       20,000     0      556    167.1   342.9   469.1   0.01/0.67/0.32    5.8
 ======= ========= ========== ====== ====== ======= ======= ===================== ====
+
+"after+t": uncached searches run in the thread pool (numpy releases the interpreter lock, so a worker keeps
+sending cached answers while one is computed): ~12 % fewer uncached answers per second, but p95 and p99
+a third lower while the cache fills and for the long tail; kept.
 
 (Runs at load average 6-12, when other jobs took 60-80 % of the CPU, gave before 115-330 rps and p95
 0.7-1.9 s, after 1,600-6,400 rps and p95 0.2-1 s: no figure there says anything about the code.)
@@ -73,9 +80,9 @@ instead of sorting them (same scores; 2-5x faster for queries such as "sicurezza
 Reading: the target (p95 <= 50 ms at 100 concurrent requests, 100,000 courses) is met once the answer cache
 holds the mix's queries: p95 13 ms with wrk, 22 ms with the Python client, with other jobs taking half the
 CPU. It is not met while a fresh server fills its cache (the first answer of each of the 2,000 queries in
-each worker is a full search of 1-5 ms that blocks the worker's event loop; p95 over the first 20 s 273 ms
-with wrk, 42 ms with the slower Python client), nor for a long tail of rarer queries (20,000 distinct, mostly
-uncached: 718 rps, p95 519 ms): there the full search's own cost per request is the limit.
+each worker is a full search of 1-5 ms; p95 over the first 20 s 195-273 ms with wrk, 42 ms with the
+slower Python client), nor for a long tail of rarer queries (20,000 distinct, mostly
+uncached: 556-718 rps, p95 343-522 ms): there the full search's own cost per request is the limit.
 """
 
 from __future__ import annotations

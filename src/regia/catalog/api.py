@@ -248,8 +248,8 @@ async def search_courses(request: Request, _: Annotated[Principal, Depends(_publ
     except _Invalid as exc:
         raise HTTPException(422, detail=f"{exc.name}: {exc}") from None
     run = partial(service.search, engine, query, page=page, size=size, facets=facets)
-    try:  # what needs the database (names of occupations, skill URIs) goes to the thread pool
-        results = await run_in_threadpool(run) if (query.occupation or query.skills) else run()
+    try:  # in the thread pool: numpy lets go of the interpreter lock, so cached answers go on meanwhile
+        results = await run_in_threadpool(run)
     except (BadQuery, service.InvalidQuery) as exc:
         raise HTTPException(422, detail=str(exc)) from None
     body = json.dumps(results.as_dict(), ensure_ascii=False, default=str).encode()
