@@ -11,9 +11,12 @@ Stable element ids used by the browser tests: ``#manifestation-form``, ``#save-p
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +29,7 @@ from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
 from regia.db import request_session
-from regia.pacts import calls, documents, evidence, service, states
+from regia.pacts import calls, documents, evidence, letters, monitoring, service, states
 from regia.pacts.manifestation import MESSAGES as ISSUE_MESSAGES
 from regia.pacts.manifestation import (
     PARTNER_TYPES,
@@ -38,12 +41,26 @@ from regia.pacts.manifestation import (
     TargetCount,
     parse,
 )
-from regia.pacts.models import ACTION_KINDS, DRAFT, SUBMITTED, TARGET_GROUPS, Call, Proposal
+from regia.pacts.models import (
+    ACTION_KINDS,
+    AGGREGATIONS,
+    APPROVED,
+    CLOSED,
+    DRAFT,
+    IN_PROGRESS,
+    PROGRAMME_SUBMITTED,
+    SELECTED,
+    SUBMITTED,
+    TARGET_GROUPS,
+    Call,
+    Proposal,
+)
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
 Writer = Annotated[Principal, Depends(require(WRITE, Resource.PACT_PROPOSAL))]
 CallReader = Annotated[Principal, Depends(require(READ, Resource.PACT_CALL))]
+CallWriter = Annotated[Principal, Depends(require(WRITE, Resource.PACT_CALL))]
 
 router = APIRouter()
 MAX_ROWS = 100
@@ -68,17 +85,194 @@ def _redirect(request: Request, name: str, query: str = "", **params: Any) -> Re
     return RedirectResponse(f"{target}{'?' + query if query else ''}", status_code=303)
 
 
+# --- the call form (Region staff) ----------------------------------------------------------------------------
+
+ROME = ZoneInfo("Europe/Rome")
+LOMBARDY_NUTS3 = {"ITC41": "Varese", "ITC42": "Como", "ITC43": "Lecco", "ITC44": "Sondrio", "ITC46": "Bergamo",
+                  "ITC47": "Brescia", "ITC48": "Pavia", "ITC49": "Lodi", "ITC4A": "Cremona", "ITC4B": "Mantova",
+                  "ITC4C": "Milano", "ITC4D": "Monza e della Brianza"}
+STAMPS = ("opens_at", "manifestation_deadline", "evaluation_deadline", "programme_deadline")
+GRID_FIELDS = ("code", "label", "weight", "max_score", "threshold")
+_GRID_FIELD = re.compile(r"^grid\[(\d+)\](?:\.(\w+))?$")
+
+
+def blank_call_form() -> dict[str, Any]:
+    """The form of a new call: two evaluators, a partnership of three, the average of the scores."""
+    return {"version": "", "code": "", "title": "", "description": "", **dict.fromkeys(STAMPS, ""), "ends_on": "",
+            "territories": [], "required_partner_types": [], "min_partners": "3", "targets": [], "grid": [],
+            "min_total": "0", "aggregation": "average", "max_spread": "0", "min_evaluators": "2",
+            "budget": dict.fromkeys(PUBLIC_SOURCES, ""), "max_grant": "", "min_cofinancing_pct": "0"}
+
+
+def _plain(number: Any) -> str:
+    """A decimal as typed by a person: 20 rather than 20.00 or 2E+1."""
+    value = Decimal(str(number))
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def call_form_of(call: Call) -> dict[str, Any]:
+    """The form holding a stored call (times in Europe/Rome, the co-financing share as a percentage)."""
+    stamps = {name: rome(getattr(call, name)).strftime("%Y-%m-%dT%H:%M") for name in STAMPS}  # type: ignore[union-attr]
+    return {"version": str(call.version), "code": call.code, "title": call.title, "description": call.description,
+            **stamps, "ends_on": call.ends_on.isoformat(), "territories": list(call.territories or []),
+            "required_partner_types": list(call.required_partner_types or []),
+            "min_partners": str(call.min_partners), "targets": list(call.targets or []),
+            "grid": [{f: _plain(c[f]) if f in ("weight", "max_score", "threshold") else str(c.get(f, ""))
+                      for f in GRID_FIELDS} for c in call.grid or []],
+            "min_total": _plain(call.min_total), "aggregation": call.aggregation,
+            "max_spread": _plain(call.max_spread), "min_evaluators": str(call.min_evaluators),
+            "budget": {s: _plain(call.budget[s]) if s in (call.budget or {}) else "" for s in PUBLIC_SOURCES},
+            "max_grant": _plain(call.max_grant) if call.max_grant is not None else "",
+            "min_cofinancing_pct": _plain(Decimal(call.min_cofinancing_share) * 100)}
+
+
+def call_form_values(form: FormData) -> dict[str, Any]:
+    """What the user typed in the call form, as strings (kept to show the form again on an error)."""
+    def many(name: str) -> list[str]:
+        return [v for v in form.getlist(name) if isinstance(v, str) and v]
+
+    grid = []
+    for i in range(min(_int(_text(form, "grid-count")) or 0, MAX_ROWS)):
+        row = {f: _text(form, f"grid-{i}-{f}") for f in GRID_FIELDS}
+        if any(row.values()):
+            grid.append(row)
+    return {"version": _text(form, "version"), "code": _text(form, "code"), "title": _text(form, "title"),
+            "description": _text(form, "description"), **{name: _text(form, name) for name in STAMPS},
+            "ends_on": _text(form, "ends_on"), "territories": many("territories"),
+            "required_partner_types": many("required_partner_types"), "min_partners": _text(form, "min_partners"),
+            "targets": many("targets"), "grid": grid, "min_total": _text(form, "min_total"),
+            "aggregation": _text(form, "aggregation"), "max_spread": _text(form, "max_spread"),
+            "min_evaluators": _text(form, "min_evaluators"),
+            "budget": {s: _text(form, f"budget-{s}") for s in PUBLIC_SOURCES},
+            "max_grant": _text(form, "max_grant"), "min_cofinancing_pct": _text(form, "min_cofinancing_pct")}
+
+
+def _number(value: str, field: str) -> str:
+    number = _decimal(value)
+    if number is None:
+        raise InvalidInput(f"{field} is not a number", field=field)
+    return number
+
+
+def _whole(value: str, field: str) -> int:
+    number = _int(value.strip())
+    if number is None:
+        raise InvalidInput(f"{field} is not a whole number", field=field)
+    return number
+
+
+def call_values(typed: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of :func:`calls.create` / :func:`calls.update` from the typed form; the times are
+    Europe/Rome wall-clock times. Raises InvalidInput for what cannot be read (``calls.check`` judges the rest)."""
+    values: dict[str, Any] = {k: typed[k] for k in ("code", "title", "description", "territories",
+                                                    "required_partner_types", "targets", "aggregation")}
+    for name in STAMPS:
+        try:
+            values[name] = datetime.fromisoformat(typed[name]).replace(tzinfo=ROME) if typed[name] else None
+        except ValueError:
+            raise InvalidInput(f"{name} is not a date and time", field=name) from None
+    try:
+        values["ends_on"] = date.fromisoformat(typed["ends_on"]) if typed["ends_on"] else None
+    except ValueError:
+        raise InvalidInput("ends_on is not a date", field="ends_on") from None
+    values["min_partners"] = _whole(typed["min_partners"] or "3", "min_partners")
+    values["min_evaluators"] = _whole(typed["min_evaluators"] or "2", "min_evaluators")
+    values["grid"] = [{f: row[f] if f in ("code", "label") else _number(row[f], f"grid[{i}].{f}")
+                       for f in GRID_FIELDS if row[f] or f in ("code", "label", "max_score")}
+                      for i, row in enumerate(typed["grid"])]
+    values["min_total"] = _number(typed["min_total"] or "0", "min_total")
+    values["max_spread"] = _number(typed["max_spread"] or "0", "max_spread")
+    values["budget"] = {s: _number(a, f"budget.{s}") for s, a in typed["budget"].items() if a}
+    values["max_grant"] = _number(typed["max_grant"], "max_grant") if typed["max_grant"] else None
+    pct = Decimal(_number(typed["min_cofinancing_pct"] or "0", "min_cofinancing_share"))
+    if not 0 <= pct < 100:
+        raise InvalidInput("the minimum co-financing is a percentage from 0 to 100 (excluded)",
+                           field="min_cofinancing_share")
+    values["min_cofinancing_share"] = pct / 100
+    return values
+
+
 # --- calls ---------------------------------------------------------------------------------------------------
+
+def rome(value: datetime | None) -> datetime | None:
+    """A stored instant as the Region's wall-clock time (Europe/Rome); naive values are UTC."""
+    return calls.aware(value).astimezone(ROME) if value is not None else None
+
+
+def _navigation(principal: Principal) -> dict[str, bool]:
+    """Which of the other parts' pages the user may open from the calls (never a link that would 403)."""
+    return {"writes_calls": can(principal, WRITE, Resource.PACT_CALL),
+            "sees_ranking": can(principal, READ, Resource.PACT_DECISION),
+            "sees_evaluations": can(principal, READ, Resource.PACT_EVALUATION),
+            "sees_cabina": can(principal, READ, Resource.PACT_MONITORING) and monitoring.may_see_cabina(principal)}
+
 
 @router.get("/calls", response_class=HTMLResponse, name="pact_calls_page")
 def calls_page(request: Request, session: SessionDep, principal: CallReader) -> Response:
     rows, total = calls.list_calls(session, principal=principal, limit=200)
-    return _render(request, "calls.html", {"calls": rows, "total": total,
-                                           "phases": {c.id: calls.phase(c) for c in rows}})
+    return _render(request, "calls.html", {"calls": rows, "total": total, "rome": rome,
+                                           "phases": {c.id: calls.phase(c) for c in rows}, **_navigation(principal)})
+
+
+def _call_form_page(request: Request, principal: Principal, *, call: Call | None, form: dict[str, Any],
+                    error: InvalidInput | Conflict | None = None, status_code: int = 200) -> Response:
+    field = error.field if error is not None else None
+    grid_row, grid_field = None, None
+    if field and (match := _GRID_FIELD.match(field)):
+        grid_row, grid_field = int(match.group(1)), match.group(2)
+    return _render(request, "call_form.html", {
+        "call": call, "f": form, "csrf_token": principal.csrf or "", "error": error,
+        "error_field": field, "error_base": (field or "").split(".")[0].split("[")[0],
+        "grid_row": grid_row, "grid_field": grid_field, "provinces": LOMBARDY_NUTS3,
+        "partner_types": PARTNER_TYPES, "target_groups": TARGET_GROUPS, "sources": PUBLIC_SOURCES,
+        "aggregations": AGGREGATIONS}, status_code)
+
+
+@router.get("/calls/new", response_class=HTMLResponse, name="pact_call_new")
+def call_new(request: Request, principal: CallWriter) -> Response:
+    return _call_form_page(request, principal, call=None, form=blank_call_form())
+
+
+@router.post("/calls", response_class=HTMLResponse, name="pact_call_create")
+async def call_create(request: Request, session: SessionDep, principal: CallWriter) -> Response:
+    form = await request.form()
+    typed = call_form_values(form)
+    try:
+        call = calls.create(session, actor=principal, **call_values(typed))
+    except (Conflict, InvalidInput) as exc:
+        session.rollback()
+        return _call_form_page(request, principal, call=None, form=typed, error=exc, status_code=exc.status)
+    session.commit()
+    return _redirect(request, "pact_call_page", "saved=true", call_id=call.id)
+
+
+@router.get("/calls/{call_id}/edit", response_class=HTMLResponse, name="pact_call_edit")
+def call_edit(request: Request, call_id: int, session: SessionDep, principal: CallWriter) -> Response:
+    call = calls.get(session, id=call_id)
+    return _call_form_page(request, principal, call=call, form=call_form_of(call))
+
+
+@router.post("/calls/{call_id}/edit", response_class=HTMLResponse, name="pact_call_update")
+async def call_update(request: Request, call_id: int, session: SessionDep, principal: CallWriter) -> Response:
+    form = await request.form()
+    call = calls.get(session, id=call_id)
+    typed = call_form_values(form)
+    try:
+        calls.update(session, actor=principal, id=call_id, version=_int(typed["version"]) or 0, **call_values(typed))
+    except (Conflict, InvalidInput) as exc:
+        session.rollback()
+        call = calls.get(session, id=call_id)
+        if isinstance(exc, Conflict) and exc.field == "version":
+            typed["version"] = str(call.version)  # keep what was typed; saving again overwrites the other change
+        return _call_form_page(request, principal, call=call, form=typed, error=exc, status_code=exc.status)
+    session.commit()
+    return _redirect(request, "pact_call_page", "saved=true", call_id=call_id)
 
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse, name="pact_call_page")
-def call_page(request: Request, call_id: int, session: SessionDep, principal: CallReader) -> Response:
+def call_page(request: Request, call_id: int, session: SessionDep, principal: CallReader,
+              saved: bool = False) -> Response:
     call = calls.get(session, id=call_id)
     creates = can(principal, WRITE, Resource.PACT_PROPOSAL) and calls.is_open(call)
     partnerships = principal.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,)) if creates else set()
@@ -87,7 +281,8 @@ def call_page(request: Request, call_id: int, session: SessionDep, principal: Ca
         mine, _ = service.list_visible(session, principal=principal, limit=200, call_id=call.id)
     return _render(request, "call.html", {
         "call": call, "phase": calls.phase(call), "creates": creates, "csrf_token": principal.csrf or "", "error": None,
-        "partnerships": _org_names(session, principal, partnerships), "proposals": mine})
+        "partnerships": _org_names(session, principal, partnerships), "proposals": mine, "rome": rome,
+        "saved": saved, **_navigation(principal)})
 
 
 @router.post("/calls/{call_id}/proposals", response_class=HTMLResponse, name="pact_proposal_create")
@@ -102,7 +297,8 @@ def proposal_create(request: Request, call_id: int, session: SessionDep, princip
         call = calls.get(session, id=call_id)
         return _render(request, "call.html", {
             "call": call, "phase": calls.phase(call), "creates": calls.is_open(call), "error": exc.detail,
-            "csrf_token": principal.csrf or "", "proposals": [],
+            "csrf_token": principal.csrf or "", "proposals": [], "rome": rome, "saved": False,
+            **_navigation(principal),
             "partnerships": _org_names(session, principal, principal.org_ids(types=(OrgType.PARTNERSHIP,)))},
             status_code=exc.status)
     session.commit()
@@ -119,6 +315,25 @@ def proposals_page(request: Request, session: SessionDep, principal: Reader) -> 
         "proposals": rows, "total": total,
         "orgs": _org_names(session, principal, {p.organisation_id for p in rows}),
         "calls": {c: session.get(Call, c) for c in call_ids}})
+
+
+PROGRAMME_STATES = frozenset({SELECTED, PROGRAMME_SUBMITTED, APPROVED, IN_PROGRESS, CLOSED})
+MONITORED_STATES = frozenset({APPROVED, IN_PROGRESS, CLOSED})
+
+
+def proposal_links(principal: Principal, proposal: Proposal) -> dict[str, bool]:
+    """Which pages of the later phases the user may open from a proposal, by its state and their role: the
+    evaluation page (Region staff, once submitted), the outcome letter (the partnership and the Region, once
+    decided), the detailed programme (from ``selected`` on), monitoring (from ``approved`` on)."""
+    region = can(principal, READ, Resource.PACT_DECISION)
+    owner = proposal.organisation_id in principal.org_ids()
+    return {
+        "link_evaluation": region and proposal.status != DRAFT,
+        "link_letter": proposal.status in letters.OUTCOME_STATES and (owner or region),
+        "link_programme": proposal.status in PROGRAMME_STATES,
+        "link_monitoring": (proposal.status in MONITORED_STATES and can(principal, READ, Resource.PACT_MONITORING)
+                            and can(principal, READ, Resource.PACT_MONITORING, proposal)),
+    }
 
 
 def _proposal_page(request: Request, session: Session, principal: Principal, proposal: Proposal, *,
@@ -142,7 +357,7 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
         "partner_types": PARTNER_TYPES, "sources": PUBLIC_SOURCES,
         "territories": call.territories if call else [],
         "blank_partner": Partner(), "blank_action": PlannedAction(), "blank_target": TargetCount(),
-        "blank_impact": Impact(),
+        "blank_impact": Impact(), "rome": rome, **proposal_links(principal, proposal),
     }, status_code)
 
 
@@ -524,6 +739,58 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pacts.error.upload_state": "I documenti si caricano solo finché la proposta è in bozza.",
         "pacts.back": "Tutte le proposte",
         "pacts.back_to_proposal": "Torna alla proposta",
+        "pacts.callform.new_title": "Nuovo avviso",
+        "pacts.callform.edit_title": "Modifica dell'avviso {code}",
+        "pacts.callform.new_button": "Nuovo avviso",
+        "pacts.callform.edit_button": "Modifica avviso",
+        "pacts.callform.save": "Salva l'avviso",
+        "pacts.callform.cancel": "Annulla",
+        "pacts.callform.saved": "Avviso salvato.",
+        "pacts.callform.error": "Controlla il campo «{label}»: {detail}",
+        "pacts.callform.conflict": "L'avviso è stato modificato da qualcun altro nel frattempo: i tuoi dati sono "
+                                   "ancora nel modulo, salvando li sovrascrivi.",
+        "pacts.callform.general": "Dati generali",
+        "pacts.callform.phases": "Fasi e scadenze",
+        "pacts.callform.phases_help": "Date e ore italiane (Europe/Rome).",
+        "pacts.callform.eligibility": "Ammissibilità",
+        "pacts.callform.grid_help": "Criteri, pesi, punteggi massimi e soglie. A ogni salvataggio si aggiunge una "
+                                    "riga vuota per un nuovo criterio; le righe vuote sono ignorate.",
+        "pacts.callform.rules": "Regole di valutazione",
+        "pacts.callform.budget_help": "Dotazione per fonte di finanziamento, in euro; vuoto se la fonte non "
+                                      "finanzia l'avviso.",
+        "pacts.callform.code": "Codice dell'avviso",
+        "pacts.callform.title": "Titolo",
+        "pacts.callform.description": "Descrizione",
+        "pacts.callform.opens_at": "Apertura",
+        "pacts.callform.manifestation_deadline": "Scadenza delle manifestazioni di interesse",
+        "pacts.callform.evaluation_deadline": "Fine della valutazione",
+        "pacts.callform.programme_deadline": "Scadenza dei programmi di dettaglio",
+        "pacts.callform.ends_on": "Fine delle attività",
+        "pacts.callform.territories": "Territori ammessi (nessuno: tutta la Lombardia)",
+        "pacts.callform.required_partner_types": "Tipologie di partner richieste",
+        "pacts.callform.min_partners": "Numero minimo di partner (capofila compreso)",
+        "pacts.callform.targets": "Destinatari ammessi",
+        "pacts.callform.grid": "Griglia di valutazione",
+        "pacts.callform.criterion_code": "Codice",
+        "pacts.callform.criterion_label": "Criterio",
+        "pacts.callform.min_total": "Punteggio minimo complessivo",
+        "pacts.callform.aggregation": "Sintesi dei punteggi",
+        "pacts.callform.aggregation.average": "Media dei valutatori",
+        "pacts.callform.aggregation.consensus": "Scheda di consenso del panel",
+        "pacts.callform.max_spread": "Scarto massimo tra valutatori prima del consenso (0: nessun limite)",
+        "pacts.callform.min_evaluators": "Numero minimo di valutatori",
+        "pacts.callform.budget": "Dotazione finanziaria",
+        "pacts.callform.max_grant": "Contributo massimo per proposta (euro, vuoto: nessun limite)",
+        "pacts.callform.min_cofinancing_share": "Cofinanziamento minimo dei partner (%)",
+        "pacts.callform.version": "Versione",
+        "pacts.links.title": "Altre pagine",
+        "pacts.links.evaluation": "Ammissibilità e valutazione",
+        "pacts.links.letter": "Lettera di esito (PDF)",
+        "pacts.links.programme": "Programma di dettaglio",
+        "pacts.links.monitoring": "Monitoraggio",
+        "pacts.links.ranking": "Graduatoria",
+        "pacts.links.my_evaluations": "Le mie valutazioni",
+        "pacts.links.cabina": "Cabina di regia",
     },
     "en": {
         **ISSUE_MESSAGES["en"], **_values("en"),
@@ -654,5 +921,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "pacts.error.upload_state": "Documents are uploaded only while the proposal is a draft.",
         "pacts.back": "All proposals",
         "pacts.back_to_proposal": "Back to the proposal",
+        "pacts.callform.new_title": "New call",
+        "pacts.callform.edit_title": "Editing the call {code}",
+        "pacts.callform.new_button": "New call",
+        "pacts.callform.edit_button": "Edit call",
+        "pacts.callform.save": "Save the call",
+        "pacts.callform.cancel": "Cancel",
+        "pacts.callform.saved": "Call saved.",
+        "pacts.callform.error": "Check the field “{label}”: {detail}",
+        "pacts.callform.conflict": "Somebody else changed the call in the meantime: your values are still in the "
+                                   "form, saving overwrites theirs.",
+        "pacts.callform.general": "General",
+        "pacts.callform.phases": "Phases and deadlines",
+        "pacts.callform.phases_help": "Italian dates and times (Europe/Rome).",
+        "pacts.callform.eligibility": "Eligibility",
+        "pacts.callform.grid_help": "Criteria, weights, maximum scores and thresholds. Each save adds an empty row "
+                                    "for a new criterion; empty rows are ignored.",
+        "pacts.callform.rules": "Evaluation rules",
+        "pacts.callform.budget_help": "Envelope per funding source, in euro; empty if the source does not fund "
+                                      "the call.",
+        "pacts.callform.code": "Code of the call",
+        "pacts.callform.title": "Title",
+        "pacts.callform.description": "Description",
+        "pacts.callform.opens_at": "Opens",
+        "pacts.callform.manifestation_deadline": "Deadline for manifestations of interest",
+        "pacts.callform.evaluation_deadline": "End of evaluation",
+        "pacts.callform.programme_deadline": "Deadline for detailed programmes",
+        "pacts.callform.ends_on": "End of activities",
+        "pacts.callform.territories": "Eligible territories (none: all of Lombardy)",
+        "pacts.callform.required_partner_types": "Required partner types",
+        "pacts.callform.min_partners": "Minimum number of partners (lead included)",
+        "pacts.callform.targets": "Admitted target groups",
+        "pacts.callform.grid": "Evaluation grid",
+        "pacts.callform.criterion_code": "Code",
+        "pacts.callform.criterion_label": "Criterion",
+        "pacts.callform.min_total": "Minimum total score",
+        "pacts.callform.aggregation": "Combining the scores",
+        "pacts.callform.aggregation.average": "Average of the evaluators",
+        "pacts.callform.aggregation.consensus": "The panel's consensus sheet",
+        "pacts.callform.max_spread": "Largest spread between evaluators before consensus (0: no limit)",
+        "pacts.callform.min_evaluators": "Minimum number of evaluators",
+        "pacts.callform.budget": "Budget envelope",
+        "pacts.callform.max_grant": "Maximum grant per proposal (euro, empty: no limit)",
+        "pacts.callform.min_cofinancing_share": "Partners' minimum co-financing (%)",
+        "pacts.callform.version": "Version",
+        "pacts.links.title": "Other pages",
+        "pacts.links.evaluation": "Admissibility and evaluation",
+        "pacts.links.letter": "Outcome letter (PDF)",
+        "pacts.links.programme": "Detailed programme",
+        "pacts.links.monitoring": "Monitoring",
+        "pacts.links.ranking": "Ranking",
+        "pacts.links.my_evaluations": "My evaluations",
+        "pacts.links.cabina": "Cabina di regia",
     },
 }
