@@ -58,6 +58,9 @@ after   python    2,000      0      7,581  8.2     36.0    96.0    0.16/0.71/0.1
 after+t wrk       2,000      0      8,991  7.9     195.4   346.6   0.06/0.50/0.44    4.1
 after   wrk       20,000     0      635    133.4   521.7   806.1   0.02/0.55/0.43    6.6
 after+t wrk       20,000     0      556    167.1   342.9   469.1   0.01/0.67/0.32    5.8
+after+t wrk       2,000      10     13,523 6.2     32.0    69.4    0.08/0.47/0.45    3.8
+after+t wrk       2,000      10     17,771 4.5     17.6    39.8    0.11/0.52/0.37    3.7
+after+t python    2,000      10     32,638 3.1     4.3     5.9     0.25/0.73/0.02    4.2
 ======= ========= ========== ====== ====== ======= ======= ===================== ====
 
 "after+t": uncached searches run in the thread pool (numpy releases the interpreter lock, so a worker keeps
@@ -78,11 +81,11 @@ the size limit), ~100 us -> 17 us. (6) Text scoring adds the postings of common 
 instead of sorting them (same scores; 2-5x faster for queries such as "sicurezza informatica").
 
 Reading: the target (p95 <= 50 ms at 100 concurrent requests, 100,000 courses) is met once the answer cache
-holds the mix's queries: p95 13 ms with wrk, 22 ms with the Python client, with other jobs taking half the
-CPU. It is not met while a fresh server fills its cache (the first answer of each of the 2,000 queries in
-each worker is a full search of 1-5 ms; p95 over the first 20 s 195-273 ms with wrk, 42 ms with the
-slower Python client), nor for a long tail of rarer queries (20,000 distinct, mostly
-uncached: 556-718 rps, p95 343-522 ms): there the full search's own cost per request is the limit.
+holds the mix's queries: p95 13-32 ms with wrk (13,500-17,800 req/s), 4-22 ms with the Python client,
+with other jobs taking up to half the CPU. It is not met while a fresh server fills its cache (the first
+answer of each of the 2,000 queries in each worker is a full search of 1-5 ms; p95 over the first 20 s
+195-273 ms with wrk, 42 ms with the slower Python client), nor for a long tail of rarer queries (20,000
+distinct, mostly uncached: 556-718 rps, p95 343-522 ms): there the full search's own cost per request is the limit.
 """
 
 from __future__ import annotations
