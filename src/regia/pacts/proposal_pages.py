@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -169,7 +169,9 @@ def call_values(typed: dict[str, Any]) -> dict[str, Any]:
                                                     "required_partner_types", "targets", "aggregation")}
     for name in STAMPS:
         try:
-            values[name] = datetime.fromisoformat(typed[name]).replace(tzinfo=ROME) if typed[name] else None
+            # Rome's wall-clock time, stored as the same instant in UTC (SQLite keeps no offset)
+            values[name] = (datetime.fromisoformat(typed[name]).replace(tzinfo=ROME).astimezone(UTC)
+                            if typed[name] else None)
         except ValueError:
             raise InvalidInput(f"{name} is not a date and time", field=name) from None
     try:
