@@ -18,8 +18,9 @@ PROVIDER_VAT = "09000000019"  # the provider organisation of the test world
 
 @pytest.fixture
 def world(empty_engine: Engine) -> World:
+    world = build_world(empty_engine)  # before the mini taxonomy: its call's provinces are not all in it
     add_mini_taxonomy(empty_engine)
-    return build_world(empty_engine)
+    return world
 
 
 @pytest.fixture
