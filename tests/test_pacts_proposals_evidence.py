@@ -71,13 +71,15 @@ def test_snapshot_is_frozen_when_new_postings_arrive(world: tuple[Engine, Path, 
         assert session.get(service.Proposal, pid).evidence == frozen
 
 
-def test_the_web_layer_finds_the_analytics_provider(world: tuple[Engine, Path, Any],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_app_gives_the_analytics_provider_to_the_pacts(world: tuple[Engine, Path, Any],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from regia.web.app import create_app
+
     engine, root, _ = world
     monkeypatch.setattr(facts, "default_dir", lambda: root)
-    provider = evidence.provider_for(SimpleNamespace(), engine)  # no app.state.pact_evidence: the default
+    provider = evidence.provider_for(create_app(engine=engine).state, engine)
+    assert provider is not None
     snap = evidence.snapshot(provider, territories=["ITC4C"], sectors=["47.11"])
     assert snap["blocks"][0]["territory"] == "ITC4C" and snap["blocks"][0]["sector"] == "47"
     assert snap["blocks"][0]["postings"] == 60
-    mine = evidence.provider_for(SimpleNamespace(pact_evidence=evidence.no_evidence), engine)
-    assert mine is evidence.no_evidence
+    assert evidence.provider_for(SimpleNamespace(), engine) is None  # an app without one: no figures

@@ -10,17 +10,12 @@ to analytics). So the service receives an :class:`EvidenceProvider` — any call
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from regia.auth import audit
-
-# The provider the web layer uses when the app does not set ``app.state.pact_evidence``: named, not
-# imported, so that this package does not depend on analytics (dependency inversion through configuration).
-DEFAULT_PROVIDER = "regia.analytics.pact_evidence:make_provider"
 
 
 class EvidenceProvider(Protocol):
@@ -35,15 +30,11 @@ def no_evidence(territories: Sequence[str], sectors: Sequence[str]) -> dict[str,
     return {"sources": [], "blocks": [], "note": "no evidence provider configured"}
 
 
-def provider_for(state: Any, engine: Any) -> EvidenceProvider:
-    """The provider of an app: ``state.pact_evidence`` when set, else :data:`DEFAULT_PROVIDER` built on
-    ``engine`` (looked up by name at run time)."""
-    provider = getattr(state, "pact_evidence", None)
-    if provider is not None:
-        return provider  # type: ignore[no-any-return]
-    module, _, name = DEFAULT_PROVIDER.partition(":")
-    factory = getattr(importlib.import_module(module), name)
-    return factory(engine)  # type: ignore[no-any-return]
+def provider_for(state: Any, engine: Any) -> EvidenceProvider | None:
+    """The provider the app was given (``state.pact_evidence``, set by ``regia.web.app.create_app`` to the
+    analytics one on ``engine``); None: submissions carry no figures."""
+    del engine  # the provider is bound to the app's engine already
+    return getattr(state, "pact_evidence", None)
 
 
 def snapshot(provider: EvidenceProvider, *, territories: Sequence[str], sectors: Sequence[str],

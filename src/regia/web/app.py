@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regia.analytics import api as needs_api
 from regia.analytics import mismatch as mismatch_analytics
+from regia.analytics import pact_evidence
 from regia.analytics import pages as needs_pages
 from regia.auth import api as auth_api
 from regia.auth import pages as auth_pages
@@ -213,6 +214,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     templates = make_templates(catalog, template_dirs())
     app.state.settings = settings
     app.state.engine = engine
+    app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
     app.state.catalog = catalog
     app.state.templates = templates
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
