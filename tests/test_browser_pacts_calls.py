@@ -7,6 +7,7 @@ and each one shown opens (never a link that would be refused)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -33,6 +34,13 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 ROME = ZoneInfo("Europe/Rome")
+SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
+
+
+def _shot(page: Any, name: str) -> None:
+    if SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"calls-{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +149,8 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
 
         # refused: the deadline comes before the opening; the error names the field, the values stay
         error = page.locator("#call-error")
-        expect(error).to_contain_text("Scadenza delle manifestazioni di interesse")
+        expect(error).to_contain_text("Controlla il campo «Scadenza delle manifestazioni di interesse»: "
+                                      "indica data e ora, successive all'apertura.")
         expect(error).to_have_attribute("data-field", "manifestation_deadline")
         expect(page.locator("#manifestation_deadline")).to_have_class(re.compile(r"\bis-invalid\b"))
         expect(page.locator("#manifestation_deadline")).to_have_attribute("aria-invalid", "true")
@@ -156,6 +165,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
         expect(page.locator("#budget-fse_plus")).to_have_value("2000000,50")
         expect(page.locator("#min_cofinancing_pct")).to_have_value("20")
         expect(page.locator("#grid-rows tbody tr")).to_have_count(2)  # the row typed and a new empty one
+        _shot(page, "form-error")
         with session_scope(w.engine) as session:
             assert session.scalar(select(Call).where(Call.code == "PATTI-2028")) is None
         page.problems.clear()  # type: ignore[attr-defined]  # the refused form's 422 answer, expected
@@ -173,6 +183,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
         expect(page.locator("#call-grid tbody tr")).to_have_count(2)
         expect(page.locator("#edit-call")).to_be_visible()
         expect(page.locator("#link-ranking")).to_be_visible()
+        _shot(page, "call")
         assert page.problems == []  # type: ignore[attr-defined]
 
         stored = _call(w, "PATTI-2028")
@@ -264,6 +275,7 @@ def test_links_by_role_and_state_open(server: str, browser: Any, world: tuple[Wo
             page.goto(f"{server}/pacts/proposals/{pid}")
             expect(page.locator("#proposal-status")).to_be_visible()
             assert {i for i in LINKS if page.locator(f"#{i}").count()} == expected, pid
+            _shot(page, f"links-{role}-{pid}")
             for link in sorted(expected):  # every link shown opens
                 href = page.locator(f"#{link}").get_attribute("href")
                 response = page.request.get(f"{server}{href}")
