@@ -110,7 +110,10 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         page.locator("#add-line").click()
         _line(page, 1, "A2", SCHOOL["tax_code"], "fse_plus", "20000")
         page.locator("#check-programme").click()
-        expect(page.locator("#programme-issues")).to_contain_text("co-financing")
+        issue = page.locator("#programme-issues li[data-field='budget.cofinancing']")
+        expect(issue).to_contain_text("cofinanziamento di 0,00 €, pari al 0,00 % del costo totale di 60.000,00 €: "
+                                      "sotto il minimo del")  # the Italian text, amounts the Italian way
+        expect(page.locator("#programme-issues")).not_to_contain_text("co-financing")
         expect(page.locator("#programme-issues li[data-field='budget.cofinancing']")).to_have_count(1)
         expect(page.locator("#budget-total")).to_have_text("60000.00")
         page.locator("#add-line").click()
@@ -146,7 +149,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         form.get_by_label("Conclusi").fill("9")  # more completed than enrolled: refused
         form.get_by_label("Speso finora (€)").fill("3000")
         page.locator("#send-progress").click()
-        expect(page.locator("#progress-error")).to_contain_text("completed")
+        expect(page.locator("#progress-error")).to_have_text("i conclusi (9) non possono superare gli iscritti (8)")
         page.problems.clear()  # type: ignore[attr-defined]  # the refused report's 422 answer, expected
         page.locator("#progress-form").get_by_label("Conclusi").fill("2")
         page.locator("#send-progress").click()

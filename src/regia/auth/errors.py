@@ -6,14 +6,19 @@ errors look the same to API clients.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(self, detail: str, *, field: str | None = None, key: str | None = None,
+                 params: dict[str, Any] | None = None) -> None:
         super().__init__(detail)
-        self.detail = detail
+        self.detail = detail  # English: API clients and logs read it
         self.field = field
+        self.key = key  # optional message key, so that pages can show ``detail`` in their own language
+        self.params = dict(params or {})  # the values the key's message shows
 
 
 class InvalidInput(DomainError):

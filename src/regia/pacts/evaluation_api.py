@@ -19,7 +19,7 @@ from regia.auth.policy import READ, WRITE, Resource, require
 from regia.auth.principal import Principal
 from regia.auth.schemas import document_problems
 from regia.db import request_session
-from regia.pacts import evaluation, letters
+from regia.pacts import evaluation, letters, programme
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -39,7 +39,10 @@ INVALID: Responses = {422: {"description": "Invalid input (the field is named)"}
 class Check(BaseModel):
     check: str
     passed: bool
-    note: str = ""
+    note: str = Field("", description="In Italian (as in the outcome letters)")
+    key: str | None = Field(None, description="The note's message key (texts in regia.pacts.evaluation)")
+    params: dict[str, Any] = Field(default_factory=dict, description="The values the note shows")
+    message: str | None = Field(None, description="The note in English")
 
 
 class AdmissibilityOut(BaseModel):
@@ -154,11 +157,18 @@ def ranking_out(view: evaluation.RankingView) -> RankingOut:
                       remaining=view.selection.remaining)
 
 
+def _check(c: dict[str, Any]) -> Check:
+    key = c.get("key")
+    return Check(check=c["check"], passed=c["passed"], note=c.get("note") or "", key=key,
+                 params=c.get("params") or {},
+                 message=programme.localise(evaluation.MESSAGES, "en", key, c.get("params")) if key else None)
+
+
 @router.get("/proposals/{proposal_id}/admissibility", response_model=AdmissibilityOut,
             summary="Admissibility checks of a proposal", responses={**NOT_FOUND, **CONFLICT})
 def get_admissibility(proposal_id: Id, session: SessionDep, principal: RegionReader) -> AdmissibilityOut:
     proposal, checks = evaluation.admissibility_of(session, principal=principal, proposal_id=proposal_id)
-    return AdmissibilityOut(proposal_id=proposal.id, status=proposal.status, checks=[Check(**c) for c in checks],
+    return AdmissibilityOut(proposal_id=proposal.id, status=proposal.status, checks=[_check(c) for c in checks],
                             all_passed=all(c["passed"] for c in checks))
 
 

@@ -17,7 +17,7 @@ from regia.auth.models import Organisation, User
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
 from regia.db import request_session
-from regia.pacts import evaluation, letters, ranking
+from regia.pacts import evaluation, letters, programme, ranking
 from regia.pacts.models import ADMISSIBLE, EVALUATED, STATUSES, SUBMITTED, Call, Proposal
 
 SessionDep = Annotated[Session, Depends(request_session)]
@@ -40,6 +40,19 @@ def _redirect(request: Request, name: str, done: str | None = None, **params: in
 
 def _error_key(exc: DomainError) -> str:
     return "eval.error.conflict" if isinstance(exc, Conflict) else "eval.error.invalid"
+
+
+def _lang(request: Request) -> str:
+    return "en" if getattr(request.state, "lang", "it") == "en" else "it"
+
+
+def _message(request: Request, exc: DomainError) -> str | None:
+    """The error's own message in the page's language (its key); without a key, its English detail on English
+    pages and nothing on Italian ones (the general message of :func:`_error_key` says it in Italian)."""
+    lang = _lang(request)
+    if exc.key:
+        return programme.localise(MESSAGES, lang, exc.key, exc.params)
+    return exc.detail if lang == "en" else None
 
 
 def _org_names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -90,7 +103,8 @@ def evaluation_home(request: Request, session: SessionDep, principal: EvalReader
 
 def _assignment_page(request: Request, session: Session, principal: Principal, assignment_id: int, *,
                      error: str | None = None, detail: str | None = None, form: dict[str, Any] | None = None,
-                     unsaved: dict[str, dict[str, str]] | None = None, status_code: int = 200) -> Response:
+                     unsaved: dict[str, dict[str, str]] | None = None, message: str | None = None,
+                     status_code: int = 200) -> Response:
     assignment = evaluation.get_assignment(session, principal=principal, assignment_id=assignment_id)
     proposal = session.get(Proposal, assignment.proposal_id)
     assert proposal is not None
@@ -108,7 +122,7 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
         "sheet": sheet, "own": own, "editable": own and sheet is not None and sheet.submitted_at is None
         and proposal.status == ADMISSIBLE, "csrf_token": principal.csrf or "", "error": error, "detail": detail,
         "form": form or {}, "done": request.query_params.get("done"), "needs_consensus": needs_consensus,
-        "unsaved": unsaved or {}, "error_code": _criterion_of(detail),
+        "unsaved": unsaved or {}, "error_code": _criterion_of(detail), "message": message,
         "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
     }, status_code)
 
@@ -125,13 +139,13 @@ def declare(request: Request, assignment_id: int, session: SessionDep, principal
             note: Annotated[str, Form(max_length=4000)] = "") -> Response:
     try:
         if conflict not in ("yes", "no"):
-            raise InvalidInput("eval.error.choose", field="conflict")
+            raise InvalidInput("choose yes or no", field="conflict", key="eval.error.choose")
         evaluation.declare(session, actor=principal, assignment_id=assignment_id, conflict=conflict == "yes",
                            note=note)
     except (Conflict, InvalidInput) as exc:
         session.rollback()
         return _assignment_page(request, session, principal, assignment_id, error=_error_key(exc),
-                                detail=exc.detail, status_code=exc.status)
+                                detail=exc.field, message=_message(request, exc), status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_eval_assignment", "declared", assignment_id=assignment_id)
 
@@ -158,12 +172,14 @@ async def save_sheet(request: Request, assignment_id: int, session: SessionDep, 
         # somebody else's save (or the sheet's state) wins: show the sheet as it is now, and what was typed
         session.rollback()
         return _assignment_page(request, session, principal, assignment_id, error=_error_key(exc),
-                                unsaved=scores, status_code=exc.status)
+                                unsaved=scores, message=_message(request, exc), status_code=exc.status)
     except (InvalidInput, ValueError) as exc:
         session.rollback()
-        problem = exc if isinstance(exc, InvalidInput) else InvalidInput("version", field="version")
+        problem = exc if isinstance(exc, InvalidInput) else InvalidInput(
+            "the version is not a number", field="version", key="eval.err.version_number")
         return _assignment_page(request, session, principal, assignment_id, error=_error_key(problem),
-                                detail=problem.field, form=dict(form), status_code=problem.status)
+                                detail=problem.field, form=dict(form), message=_message(request, problem),
+                                status_code=problem.status)
     session.commit()
     return _redirect(request, "pact_eval_assignment", done, assignment_id=assignment_id)
 
@@ -206,9 +222,9 @@ async def consensus_save(request: Request, proposal_id: int, session: SessionDep
     except (Conflict, InvalidInput, ValueError) as exc:
         session.rollback()
         if isinstance(exc, ValueError):
-            exc = InvalidInput("version", field="version")
-        return _consensus_page(request, session, principal, proposal_id, error=_error_key(exc), detail=exc.detail,
-                               status_code=exc.status)
+            exc = InvalidInput("the version is not a number", field="version", key="eval.err.version_number")
+        return _consensus_page(request, session, principal, proposal_id, error=_error_key(exc),
+                               detail=_message(request, exc), status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_eval_consensus", "saved", proposal_id=proposal_id)
 
@@ -227,6 +243,8 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
         "assignments": assignments, "users": users,
         "candidates": [u for u in evaluation.evaluators(session) if u.id not in assigned],
         "aggregate": result, "call": session.get(Call, proposal.call_id) if proposal.call_id else None,
+        "check_note": lambda c: programme.localise(MESSAGES, _lang(request), c["key"], c.get("params"))
+        if c.get("key") else c.get("note", ""),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"),
         "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
@@ -244,8 +262,8 @@ def _region_action(request: Request, session: Session, principal: Principal, pro
         action()
     except (Conflict, InvalidInput) as exc:
         session.rollback()
-        return _proposal_page(request, session, principal, proposal_id, error=_error_key(exc), detail=exc.detail,
-                              status_code=exc.status)
+        return _proposal_page(request, session, principal, proposal_id, error=_error_key(exc),
+                              detail=_message(request, exc), status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_eval_proposal", done, proposal_id=proposal_id)
 
@@ -257,7 +275,7 @@ def decide(request: Request, proposal_id: int, session: SessionDep, principal: R
            note: Annotated[str, Form(max_length=4000)] = "") -> Response:
     def act() -> None:
         if decision not in ("admissible", "inadmissible"):
-            raise InvalidInput("eval.error.choose", field="decision")
+            raise InvalidInput("choose admissible or inadmissible", field="decision", key="eval.error.choose")
         evaluation.decide_admissibility(session, actor=principal, proposal_id=proposal_id,
                                         admissible=decision == "admissible", note=note)
     return _region_action(request, session, principal, proposal_id, "decided", act)
@@ -303,8 +321,8 @@ def publish(request: Request, call_id: int, session: SessionDep, principal: Regi
         evaluation.publish_ranking(session, actor=principal, call_id=call_id)
     except (Conflict, InvalidInput) as exc:
         session.rollback()
-        return _ranking_page(request, session, principal, call_id, error=_error_key(exc), detail=exc.detail,
-                             status_code=exc.status)
+        return _ranking_page(request, session, principal, call_id, error=_error_key(exc),
+                             detail=_message(request, exc), status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_ranking_page", "published", call_id=call_id)
 
@@ -322,6 +340,8 @@ assert set(_STATES_IT) == set(_STATES_EN) == set(STATUSES)
 MESSAGES: dict[str, dict[str, str]] = {
     "it": {
         **{f"eval.state.{k}": v for k, v in _STATES_IT.items()},
+        **evaluation.MESSAGES["it"],
+        "eval.err.version_number": "la versione della scheda non è un numero: ricarica la pagina",
         "eval.home.title": "Valutazione dei Patti territoriali",
         "eval.home.mine": "Le mie assegnazioni",
         "eval.home.none": "Nessuna proposta assegnata.",
@@ -441,6 +461,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         **{f"eval.state.{k}": v for k, v in _STATES_EN.items()},
+        **evaluation.MESSAGES["en"],
+        "eval.err.version_number": "the sheet's version is not a number: reload the page",
         "eval.home.title": "Evaluation of territorial pacts",
         "eval.home.mine": "My assignments",
         "eval.home.none": "No proposals assigned.",

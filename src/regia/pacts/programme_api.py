@@ -117,7 +117,10 @@ class ProgrammeOut(BaseModel):
 
 class IssueOut(BaseModel):
     field: str
-    message: str
+    key: str = Field(description="The message key (its Italian and English texts are in regia.pacts.programme)")
+    params: dict[str, Any] = Field(default_factory=dict, description="The values the message shows")
+    message: str = Field(description="In English")
+    messaggio: str = Field(description="In Italian")
 
 
 class CheckOut(BaseModel):
@@ -174,7 +177,10 @@ class ProgressOut(BaseModel):
 class AlertOut(BaseModel):
     kind: str
     action_code: str
-    message: str
+    key: str = Field(description="The message key (its Italian and English texts are in regia.pacts.monitoring)")
+    params: dict[str, Any] = Field(default_factory=dict, description="The values the message shows")
+    message: str = Field(description="In English")
+    messaggio: str = Field(description="In Italian")
 
 
 class ActionProgressOut(BaseModel):
@@ -246,7 +252,7 @@ def status_out(p: Proposal) -> StatusOut:
 
 def monitoring_out(m: monitoring.Monitoring) -> MonitoringOut:
     def alert(a: monitoring.Alert) -> AlertOut:
-        return AlertOut(kind=a.kind, action_code=a.action_code, message=a.message)
+        return AlertOut(**a.as_dict())
 
     return MonitoringOut(
         proposal_id=m.proposal.id, title=m.proposal.title, status=m.proposal.status, today=m.today,
@@ -290,7 +296,7 @@ def prefill_programme(proposal_id: Id, session: SessionDep, principal: Writer) -
             summary="What stops the programme from being presented (co-financing rules and more)")
 def check_programme(proposal_id: Id, session: SessionDep, principal: Reader) -> CheckOut:
     issues = programme.check_programme(session, principal=principal, proposal_id=proposal_id)
-    return CheckOut(ok=not issues, issues=[IssueOut(field=i.field, message=i.message) for i in issues])
+    return CheckOut(ok=not issues, issues=[IssueOut(**i.as_dict()) for i in issues])
 
 
 @router.post("/proposals/{proposal_id}/programme/submit", response_model=StatusOut,

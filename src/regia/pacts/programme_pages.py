@@ -59,6 +59,20 @@ def _redirect(request: Request, name: str, query: str = "", **params: Any) -> Re
     return RedirectResponse(f"{target}?{query}" if query else target, status_code=303)
 
 
+def _lang(request: Request) -> str:
+    return "en" if getattr(request.state, "lang", "it") == "en" else "it"
+
+
+def _error(request: Request, exc: DomainError) -> str:
+    """A service error in the page's language: its message key when it has one; an error without a key (the
+    state machine's refusals) by its kind in Italian, by its English detail in English."""
+    lang = _lang(request)
+    if exc.key or lang == "en":
+        return programme.error_text(MESSAGES, lang, exc)
+    return programme.localise(MESSAGES, lang, "prog.err.not_allowed" if isinstance(exc, Forbidden | Conflict)
+                              else "prog.err.invalid")
+
+
 # --- the programme editor ------------------------------------------------------------------------------------
 
 def _rows_from_db(p: programme.Programme) -> tuple[list[dict[str, str]], list[dict[str, str]], list[dict[str, str]]]:
@@ -102,7 +116,8 @@ def _programme_input(actions: list[dict[str, str]], lines: list[dict[str, str]],
         target = by_code.get(line["action"])
         if target is None:
             raise InvalidInput(f"lines[{k}].action: the budget line names no action of the programme",
-                               field=f"lines[{k}].action")
+                               field=f"lines[{k}].action", key="prog.err.line_action",
+                               params={"field": f"lines[{k}].action", "action": line["action"]})
         target["budget"].append({key: line[key] for key in LINE_FIELDS if key != "action"})
     return out, [{**i, "actions": [c.strip() for c in i["actions"].split(",") if c.strip()]} for i in indicators]
 
@@ -167,8 +182,7 @@ async def programme_save(request: Request, proposal_id: int, session: SessionDep
     except (InvalidInput, Conflict) as exc:
         session.rollback()
         return _programme_page(request, session, principal, proposal_id,
-                               rows=None if isinstance(exc, Conflict) else rows,
-                               error=f"{exc.field}: {exc.detail}" if exc.field else exc.detail,
+                               rows=None if isinstance(exc, Conflict) else rows, error=_error(request, exc),
                                status_code=exc.status)
     session.commit()
     query = {"check": "check=true", "add_action": "add=action", "add_line": "add=line",
@@ -185,8 +199,8 @@ def programme_submit(request: Request, proposal_id: int, session: SessionDep, pr
     except (InvalidInput, Conflict) as exc:
         session.rollback()
         issues = programme.check_programme(session, principal=principal, proposal_id=proposal_id)
-        return _programme_page(request, session, principal, proposal_id, issues=issues, error=exc.detail,
-                               status_code=exc.status)
+        return _programme_page(request, session, principal, proposal_id, issues=issues,
+                               error=_error(request, exc), status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_programme_page", "done=submitted", proposal_id=proposal_id)
 
@@ -202,10 +216,11 @@ def programme_decision(request: Request, proposal_id: int, session: SessionDep, 
         elif op == "return":
             programme.return_programme(session, actor=principal, proposal_id=proposal_id, note=note)
         else:
-            raise InvalidInput("approve or return", field="op")
+            raise InvalidInput("approve or return", field="op", key="prog.err.choose_decision")
     except (InvalidInput, Conflict, Forbidden) as exc:
         session.rollback()
-        return _programme_page(request, session, principal, proposal_id, error=exc.detail, status_code=exc.status)
+        return _programme_page(request, session, principal, proposal_id, error=_error(request, exc),
+                               status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_programme_page", "done=approved" if op == "approve" else "done=returned",
                      proposal_id=proposal_id)
@@ -241,14 +256,19 @@ async def monitoring_report(request: Request, proposal_id: int, session: Session
         try:
             period = date.fromisoformat(form.get("period", ""))
         except ValueError:
-            raise InvalidInput("period: not a date (YYYY-MM-DD)", field="period") from None
+            raise InvalidInput("period: not a date (YYYY-MM-DD)", field="period",
+                               key="mon.err.period_not_date") from None
         counts = {}
         for name in monitoring.FIGURES:
             try:
                 counts[name] = int(form.get(name) or 0)
             except ValueError:
-                raise InvalidInput(f"{name}: not a whole number", field=name) from None
-        spent = programme._money(form.get("spent") or "0", "spent")
+                raise InvalidInput(f"{name}: not a whole number", field=name, key="mon.err.figure_range",
+                                   params={"figure": name}) from None
+        try:
+            spent = programme._money(form.get("spent") or "0", "spent")
+        except InvalidInput as exc:
+            raise InvalidInput(exc.detail, field="spent", key="mon.err.spent_not_amount") from None
         monitoring.report_progress(session, actor=principal, proposal_id=proposal_id,
                                    action_code=form.get("action_code", ""), period=period, spent=spent,
                                    note=form.get("note", ""), enrolled=counts["enrolled"],
@@ -256,8 +276,7 @@ async def monitoring_report(request: Request, proposal_id: int, session: Session
                                    placed=counts["placed"])
     except DomainError as exc:
         session.rollback()
-        return _monitoring_page(request, session, principal, proposal_id, form=form,
-                                error=f"{exc.field}: {exc.detail}" if exc.field else exc.detail,
+        return _monitoring_page(request, session, principal, proposal_id, form=form, error=_error(request, exc),
                                 status_code=exc.status)
     session.commit()
     return _redirect(request, "pact_monitoring_page", "saved=true", proposal_id=proposal_id)
@@ -318,6 +337,12 @@ _EN_LABELS = {
 MESSAGES: dict[str, dict[str, str]] = {
     "it": {
         **_IT_STATUS, **{f"prog.{k}": v for k, v in _IT_LABELS.items()},
+        **programme.MESSAGES["it"], **monitoring.MESSAGES["it"],
+        "prog.err.line_action": "{field}: la voce di budget indica un'azione che non è nel programma ({action})",
+        "prog.err.choose_decision": "scegli se approvare o restituire il programma",
+        "prog.err.not_allowed": "Operazione non consentita nello stato attuale della proposta o per il tuo ruolo.",
+        "prog.err.invalid": "Dati non validi: correggi e riprova.",
+        "mon.err.period_not_date": "periodo: non è una data (AAAA-MM-GG)",
         "prog.title": "Programma di intervento",
         "prog.lead": "Il programma dettagliato del patto selezionato: azioni con calendario e obiettivi, budget per "
                      "partner e fonte di finanziamento, indicatori.",
@@ -412,6 +437,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         **_EN_STATUS, **{f"prog.{k}": v for k, v in _EN_LABELS.items()},
+        **programme.MESSAGES["en"], **monitoring.MESSAGES["en"],
+        "prog.err.line_action": "{field}: the budget line names no action of the programme ({action})",
+        "prog.err.choose_decision": "approve or return the programme",
+        "prog.err.not_allowed": "Not allowed in the proposal's current state or for your role.",
+        "prog.err.invalid": "Invalid data: correct it and try again.",
+        "mon.err.period_not_date": "period: not a date (YYYY-MM-DD)",
         "prog.title": "Detailed programme",
         "prog.lead": "The detailed programme of the selected pact: actions with schedule and targets, budget per "
                      "partner and funding source, indicators.",
