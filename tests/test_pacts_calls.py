@@ -136,3 +136,18 @@ def test_calls_are_public_and_written_by_the_region(tmp_path: Any) -> None:
     stale = client.put(f"/api/pacts/calls/{made.json()['id']}", headers=world.bearer("region_admin"),
                        json={**body, "version": 7})
     assert stale.status_code == 409
+
+
+def test_deadlines_with_an_offset_are_kept_as_the_same_instant(empty_engine: Engine) -> None:
+    from datetime import timezone
+
+    rome = timezone(timedelta(hours=1))
+    deadline = datetime(2027, 2, 28, 23, 59, tzinfo=rome)  # 22:59 UTC
+    with session_scope(empty_engine) as session:
+        call_id = calls.create(session, actor=SYSTEM, **call_values(
+            now=datetime(2027, 1, 10, tzinfo=UTC), manifestation_deadline=deadline)).id
+    with session_scope(empty_engine) as session:
+        stored = calls.get(session, id=call_id).manifestation_deadline
+        assert calls.aware(stored) == deadline
+        assert calls.phase(calls.get(session, id=call_id), deadline - timedelta(minutes=1)) == "manifestation"
+        assert calls.phase(calls.get(session, id=call_id), deadline + timedelta(minutes=1)) != "manifestation"

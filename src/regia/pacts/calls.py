@@ -82,7 +82,7 @@ def check(session: Session, values: dict[str, Any]) -> dict[str, Any]:
     for name in stamps:
         if not isinstance(v.get(name), datetime):
             raise InvalidInput(f"{name} is required", field=name)
-        v[name] = aware(v[name])
+        v[name] = aware(v[name]).astimezone(UTC)  # the instant in UTC: SQLite keeps no offset
     if not isinstance(v.get("ends_on"), date):
         raise InvalidInput("ends_on is required", field="ends_on")
     for earlier, later in pairwise(stamps):
