@@ -7,9 +7,7 @@ and each one shown opens (never a link that would be refused)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -21,12 +19,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from regia.auth.principal import cli_principal
-from regia.db import make_engine, migrate, session_scope
+from regia.db import session_scope
 from regia.pacts import calls
 from regia.pacts.models import APPROVED, DRAFT, TARGET_GROUPS, Call, Proposal
 from regia.web.app import create_app
-from support.accounts import PASSWORD, World, build_world
+from support.accounts import World, build_world
 from support.browser import launched, require_chromium, visitor_page
+from support.pact_pages import copy_of, login, shot
 from support.route_tables.pacts_programme import new_call, pact_in, selected_pact
 from support.servers import live_server
 
@@ -34,13 +33,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 ROME = ZoneInfo("Europe/Rome")
-SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
-
-
-def _shot(page: Any, name: str) -> None:
-    if SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"calls-{name}.png"), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +45,7 @@ def world(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.Temp
           ) -> tuple[World, int, int]:
     """The reference data (the provinces a call may name), the test accounts, a selected and an approved pact
     of partnership A."""
-    with sqlite_taxonomy.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    target = tmp_path_factory.mktemp("browser-calls") / "calls.db"
-    shutil.copyfile(Path(str(sqlite_taxonomy.url.database)), target)
-    engine = make_engine(f"sqlite:///{target}")
-    migrate(engine)
+    engine = copy_of(sqlite_taxonomy, tmp_path_factory.mktemp("browser-calls"))
     world = build_world(engine)
     with session_scope(engine) as session:
         call = new_call(session, now=datetime.now(UTC), code="PATTI-LINKS")
@@ -81,14 +68,6 @@ def server(world: tuple[World, int, int]) -> Iterator[str]:
 def browser(chromium: Path) -> Iterator[Any]:
     with launched(chromium) as b:
         yield b
-
-
-def _login(page: Any, server: str, email: str, goto: str) -> None:
-    page.goto(f"{server}/login?next={goto}")
-    page.get_by_label("Indirizzo e-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(re.escape(goto) + r"$"))
 
 
 def _stamp(moment: datetime) -> str:
@@ -114,7 +93,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     opens, deadline = now - timedelta(days=1), now + timedelta(days=30)
     with visitor_page(browser) as page:
-        _login(page, server, w.emails["region_admin"], "/pacts/calls")
+        login(page, server, w.emails["region_admin"], "/pacts/calls")
         expect(page.locator("#link-cabina")).to_be_visible()
         expect(page.locator("#link-evaluations")).to_be_visible()
         page.locator("#new-call").click()
@@ -165,7 +144,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
         expect(page.locator("#budget-fse_plus")).to_have_value("2000000,50")
         expect(page.locator("#min_cofinancing_pct")).to_have_value("20")
         expect(page.locator("#grid-rows tbody tr")).to_have_count(2)  # the row typed and a new empty one
-        _shot(page, "form-error")
+        shot(page, "calls-form-error")
         with session_scope(w.engine) as session:
             assert session.scalar(select(Call).where(Call.code == "PATTI-2028")) is None
         page.problems.clear()  # type: ignore[attr-defined]  # the refused form's 422 answer, expected
@@ -183,7 +162,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
         expect(page.locator("#call-grid tbody tr")).to_have_count(2)
         expect(page.locator("#edit-call")).to_be_visible()
         expect(page.locator("#link-ranking")).to_be_visible()
-        _shot(page, "call")
+        shot(page, "calls-call")
         assert page.problems == []  # type: ignore[attr-defined]
 
         stored = _call(w, "PATTI-2028")
@@ -223,7 +202,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
 
     # a partnership editor: no call buttons; the new call is listed and open; a draft is started under it
     with visitor_page(browser) as page:
-        _login(page, server, w.emails["partnership_editor"], "/pacts/calls")
+        login(page, server, w.emails["partnership_editor"], "/pacts/calls")
         expect(page.locator("#new-call")).to_have_count(0)
         expect(page.locator("#link-cabina")).to_have_count(0)
         expect(page.locator("#link-evaluations")).to_have_count(0)
@@ -263,7 +242,7 @@ def test_links_by_role_and_state_open(server: str, browser: Any, world: tuple[Wo
                                       on_selected: set[str], on_approved: set[str], on_calls: set[str]) -> None:
     w, selected, approved = world
     with visitor_page(browser) as page:
-        _login(page, server, w.emails[role], "/pacts/calls")
+        login(page, server, w.emails[role], "/pacts/calls")
         shown = {i for i in ("new-call", "link-evaluations", "link-cabina") if page.locator(f"#{i}").count()}
         if page.locator("#calls a[id^=calls-ranking]").count():
             shown.add("ranking")
@@ -275,7 +254,7 @@ def test_links_by_role_and_state_open(server: str, browser: Any, world: tuple[Wo
             page.goto(f"{server}/pacts/proposals/{pid}")
             expect(page.locator("#proposal-status")).to_be_visible()
             assert {i for i in LINKS if page.locator(f"#{i}").count()} == expected, pid
-            _shot(page, f"links-{role}-{pid}")
+            shot(page, f"calls-links-{role}-{pid}")
             for link in sorted(expected):  # every link shown opens
                 href = page.locator(f"#{link}").get_attribute("href")
                 response = page.request.get(f"{server}{href}")

@@ -12,7 +12,6 @@ The server runs in this process, so moving past the deadline is done by moving t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from regia.pacts.models import IN_PROGRESS, Proposal
 from regia.web.app import create_app
 from support.accounts import ORGS, PARTNERS, PASSWORD, PDF, World, build_world, complete_manifestation
 from support.browser import launched, require_chromium, visitor_page
+from support.pact_pages import fill_partner, login, save_draft, shot
 from support.servers import live_server
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 time_machine = pytest.importorskip("time_machine")
 expect = playwright_api.expect
 
-SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
 LEAD = ("Patto A", ORGS["partnership_a"][2] or "", "partnership")
 TITLE = "Saldatura e manutenzione nella bergamasca"
 SECOND_EVALUATOR = "valutatrice.due@example.org"
@@ -78,34 +77,6 @@ def browser(chromium: Path) -> Iterator[Any]:
         yield b
 
 
-def _login(page: Any, server: str, email: str, goto: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login?next={goto}")
-    page.get_by_label("Indirizzo e-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(f"{server}{goto}")
-
-
-def _shot(page: Any, name: str) -> None:
-    if SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"flow-{name}.png"), full_page=True)
-
-
-def _partner(page: Any, prefix: str, partner: tuple[str, str, str], role: str) -> None:
-    name, code, kind = partner
-    page.locator(f"#{prefix}-name").fill(name)
-    page.locator(f"#{prefix}-tax_code").fill(code)
-    page.locator(f"#{prefix}-type").select_option(kind)
-    page.locator(f"#{prefix}-role").fill(role)
-
-
-def _save(page: Any) -> None:
-    page.locator("#save-proposal").click()
-    expect(page.locator("#saved")).to_have_text("Bozza salvata.")
-
-
 def _publish_call(server: str, page: Any, world: World, deadline: datetime) -> int:
     now = datetime.now(UTC)
     body = {"code": "PATTI-E2E", "title": "Patti territoriali 2027 (prova completa)",
@@ -124,7 +95,7 @@ def _publish_call(server: str, page: Any, world: World, deadline: datetime) -> i
 
 
 def _draft_and_submit(server: str, page: Any, world: World, call_id: int) -> int:
-    _login(page, server, world.emails["partnership_editor"], f"/pacts/calls/{call_id}")
+    login(page, server, world.emails["partnership_editor"], f"/pacts/calls/{call_id}")
     expect(page.locator("#call-phase")).to_have_text("Aperto alle manifestazioni di interesse")
     page.get_by_label("Titolo della proposta").fill(TITLE)
     page.get_by_role("button", name="Crea la bozza").click()
@@ -136,17 +107,17 @@ def _draft_and_submit(server: str, page: Any, world: World, call_id: int) -> int
     issues = page.locator("#validation-issues li")
     expect(issues.filter(has_text="Indica il territorio di intervento.")).to_have_count(1)
     expect(issues.filter(has_text="Indica almeno un'azione prevista.")).to_have_count(1)
-    _shot(page, "issues")
+    shot(page, "flow-issues")
     page.locator("#submit-proposal").click()
     expect(page.locator("#proposal-error")).to_contain_text("non è completa")
     expect(page.locator("#proposal-status")).to_have_text("Bozza")
     # complete it
-    _partner(page, "lead", LEAD, "Capofila")
-    _partner(page, "partners-0", PARTNERS[0], "Analisi dei fabbisogni")
-    _save(page)
-    _partner(page, "partners-1", PARTNERS[1], "Formazione")
-    _save(page)
-    _partner(page, "partners-2", PARTNERS[2], "Coinvolgimento delle imprese")
+    fill_partner(page, "lead", LEAD, "Capofila")
+    fill_partner(page, "partners-0", PARTNERS[0], "Analisi dei fabbisogni")
+    save_draft(page)
+    fill_partner(page, "partners-1", PARTNERS[1], "Formazione")
+    save_draft(page)
+    fill_partner(page, "partners-2", PARTNERS[2], "Coinvolgimento delle imprese")
     page.locator("label[for='territory-nuts3-ITC46']").click()
     page.get_by_label("Settori della filiera").fill("C")
     page.get_by_label("Esigenze del contesto di intervento").fill(
@@ -165,7 +136,7 @@ def _draft_and_submit(server: str, page: Any, world: World, call_id: int) -> int
     page.locator("#impacts-0-baseline").fill("35")
     page.locator("#impacts-0-target").fill("60")
     page.locator("#requested-regional").fill("120000")
-    _save(page)
+    save_draft(page)
     for _, code, _ in (LEAD, *PARTNERS):
         page.locator("#letter-partner").select_option(code)
         page.locator("#letter-file").set_input_files(files=[{"name": f"lettera {code}.pdf",
@@ -177,7 +148,7 @@ def _draft_and_submit(server: str, page: Any, world: World, call_id: int) -> int
     page.locator("#submit-proposal").click()
     expect(page.locator("#proposal-status")).to_have_text("Presentata")
     expect(page.locator("#versions")).to_contain_text("Versione 1")
-    _shot(page, "submitted")
+    shot(page, "flow-submitted")
     return proposal_id
 
 
@@ -194,7 +165,7 @@ def _late_draft(world: World, call_id: int) -> int:
 
 def _evaluate(server: str, browser: Any, world: World, proposal_id: int) -> None:
     with visitor_page(browser) as region:
-        _login(region, server, world.emails["region_admin"], f"/pacts/evaluation/proposals/{proposal_id}")
+        login(region, server, world.emails["region_admin"], f"/pacts/evaluation/proposals/{proposal_id}")
         expect(region.locator("#admissibility-checks tr.table-danger")).to_have_count(0)
         region.locator("#decide-admissibility").click()
         expect(region.locator("#proposal-status")).to_have_text("Ammissibile")
@@ -206,7 +177,7 @@ def _evaluate(server: str, browser: Any, world: World, proposal_id: int) -> None
         expect(region.locator("#assignments-table tbody tr")).to_have_count(2)
     for email, scores in zip((world.emails["evaluator"], SECOND_EVALUATOR), SCORES, strict=True):
         with visitor_page(browser) as page:
-            _login(page, server, email, "/pacts/evaluation")
+            login(page, server, email, "/pacts/evaluation")
             page.get_by_role("link", name=TITLE).click()
             page.locator("label[for=coi-no]").click()
             page.locator("#coi-submit").click()
@@ -217,12 +188,12 @@ def _evaluate(server: str, browser: Any, world: World, proposal_id: int) -> None
             page.locator("#submit-scores").click()
             expect(page.locator("#done")).to_have_text("Valutazione inviata.")
             expect(page.locator("#sheet-readonly")).to_be_visible()
-            _shot(page, f"sheet-{scores['C1']}")
+            shot(page, f"flow-sheet-{scores['C1']}")
 
 
 def _rank(server: str, browser: Any, world: World, proposal_id: int, call_id: int) -> None:
     with visitor_page(browser) as region:
-        _login(region, server, world.emails["region_admin"], f"/pacts/evaluation/proposals/{proposal_id}")
+        login(region, server, world.emails["region_admin"], f"/pacts/evaluation/proposals/{proposal_id}")
         expect(region.locator("#submitted-sheets")).to_have_text("2")
         region.locator("#close-evaluation").click()
         expect(region.locator("#proposal-status")).to_have_text("Valutata")
@@ -234,7 +205,7 @@ def _rank(server: str, browser: Any, world: World, proposal_id: int, call_id: in
         expect(row.locator(".rank")).to_have_text("1")
         expect(row.locator(".outcome")).to_have_text("Finanziata")
         expect(row.locator(".granted")).to_contain_text("120.000,00 €")
-        _shot(region, "ranking")
+        shot(region, "flow-ranking")
 
 
 def _line(page: Any, n: int, action: str, partner: str, source: str, amount: str) -> None:
@@ -248,7 +219,7 @@ def _programme(server: str, browser: Any, world: World, proposal_id: int) -> Non
     path = f"/pacts/proposals/{proposal_id}/programme"
     lead_code = LEAD[1]
     with visitor_page(browser) as page:
-        _login(page, server, world.emails["partnership_editor"], path)
+        login(page, server, world.emails["partnership_editor"], path)
         expect(page.locator("#programme-status")).to_have_text("Selezionata")
         page.locator("#prefill-programme").click()
         expect(page.locator("#actions-0-code")).to_have_value("A1")
@@ -260,16 +231,16 @@ def _programme(server: str, browser: Any, world: World, proposal_id: int) -> Non
         expect(page.locator("#programme-ok")).to_be_visible()
         page.locator("#submit-programme").click()
         expect(page.locator("#programme-status")).to_have_text("Programma presentato")
-        _shot(page, "programme")
+        shot(page, "flow-programme")
     with visitor_page(browser) as page:
-        _login(page, server, world.emails["region_admin"], path)
+        login(page, server, world.emails["region_admin"], path)
         page.locator("#approve-programme").click()
         expect(page.locator("#programme-status")).to_have_text("Approvato")
 
 
 def _monitoring(server: str, browser: Any, world: World, proposal_id: int) -> None:
     with visitor_page(browser) as page:
-        _login(page, server, world.emails["partnership_editor"], f"/pacts/proposals/{proposal_id}/monitoring")
+        login(page, server, world.emails["partnership_editor"], f"/pacts/proposals/{proposal_id}/monitoring")
         form = page.locator("#progress-form")
         form.get_by_label("Azione").select_option("A1")
         form.get_by_label("Periodo").fill(datetime.now(UTC).date().isoformat())
@@ -280,9 +251,9 @@ def _monitoring(server: str, browser: Any, world: World, proposal_id: int) -> No
         expect(page.locator("#progress-saved")).to_be_visible()
         expect(page.locator("#monitoring-status")).to_have_text("In corso")
         expect(page.locator("#monitoring-table tr[data-action=A1]")).to_contain_text("12 su 20")
-        _shot(page, "monitoring")
+        shot(page, "flow-monitoring")
     with visitor_page(browser) as page:
-        _login(page, server, world.emails["region_admin"], "/pacts/cabina")
+        login(page, server, world.emails["region_admin"], "/pacts/cabina")
         row = page.locator(f"#cabina-table tr[data-proposal='{proposal_id}']")
         expect(row).to_contain_text(TITLE)
         expect(row).to_contain_text("In corso")
@@ -297,11 +268,11 @@ def test_a_pact_from_call_to_monitoring(server: str, browser: Any, world: World)
 
     with time_machine.travel(deadline + timedelta(minutes=5), tick=True):
         with visitor_page(browser) as page:  # after the deadline: partnership B's submission is refused
-            _login(page, server, world.emails["other_partnership_editor"], f"/pacts/proposals/{late}")
+            login(page, server, world.emails["other_partnership_editor"], f"/pacts/proposals/{late}")
             page.locator("#submit-proposal").click()
             expect(page.locator("#proposal-error")).to_contain_text("scadenza")
             expect(page.locator("#proposal-status")).to_have_text("Bozza")
-            _shot(page, "late")
+            shot(page, "flow-late")
         _evaluate(server, browser, world, proposal_id)
         _rank(server, browser, world, proposal_id, call_id)
         _programme(server, browser, world, proposal_id)

@@ -5,7 +5,6 @@ submits; an evaluator then reads the frozen version with its evidence snapshot."
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,9 @@ from regia.db import session_factory
 from regia.pacts.models import SUBMITTED, Proposal
 from regia.postings import facts
 from regia.web.app import create_app
-from support.accounts import ORGS, PARTNERS, PASSWORD, PDF, World, build_world, publish_course
+from support.accounts import ORGS, PARTNERS, PDF, World, build_world, publish_course
 from support.browser import launched, require_chromium
+from support.pact_pages import fill_partner, login, save_draft, shot
 from support.servers import live_server
 from test_mismatch_analytics import build_world as mismatch_world
 
@@ -26,7 +26,6 @@ pytestmark = pytest.mark.browser
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
 LEAD = ("Patto A", ORGS["partnership_a"][2] or "", "partnership")
 
 
@@ -62,37 +61,10 @@ def page(chromium: Path) -> Iterator[Any]:
         yield context.new_page()
 
 
-def _shot(page: Any, name: str) -> None:
-    if SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"pacts-{name}.png"), full_page=True)
-
-
-def _login(page: Any, server: str, email: str, target: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{server}/login?next={target}")
-    page.get_by_label("Indirizzo e-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
-
-
-def _partner(page: Any, prefix: str, partner: tuple[str, str, str], role: str) -> None:
-    name, code, kind = partner
-    page.locator(f"#{prefix}-name").fill(name)
-    page.locator(f"#{prefix}-tax_code").fill(code)
-    page.locator(f"#{prefix}-type").select_option(kind)
-    page.locator(f"#{prefix}-role").fill(role)
-
-
-def _save(page: Any) -> None:
-    page.locator("#save-proposal").click()
-    expect(page.locator("#saved")).to_have_text("Bozza salvata.")
-
-
 def test_draft_validate_complete_upload_submit_then_evaluator_reads(
         server: str, page: Any, world: tuple[World, Path, int]) -> None:
     w, _, course_id = world
-    _login(page, server, w.emails["partnership_editor"], "/pacts/calls")
+    login(page, server, w.emails["partnership_editor"], "/pacts/calls")
     expect(page.get_by_role("heading", level=1)).to_have_text("Avvisi per i Patti territoriali")
     page.get_by_role("link", name="Patti territoriali per le competenze e l'occupazione 2027").click()
     expect(page.locator("#call-phase")).to_have_text("Aperto alle manifestazioni di interesse")
@@ -111,7 +83,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     expect(issues.filter(has_text="Indica almeno un'azione prevista.")).to_have_count(1)
     expect(issues.filter(has_text="L'avviso chiede un partner di tipo «cciaa»")).to_have_count(1)
     assert issues.count() >= 12
-    _shot(page, "issues")
+    shot(page, "pacts-issues")
 
     # Presenta with issues is refused and shows them.
     page.locator("#submit-proposal").click()
@@ -119,12 +91,12 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     expect(page.locator("#proposal-status")).to_have_text("Bozza")
 
     # Complete the form: partners one row at a time (saving adds an empty row), then the other sections.
-    _partner(page, "lead", LEAD, "Capofila")
-    _partner(page, "partners-0", PARTNERS[0], "Analisi dei fabbisogni")
-    _save(page)
-    _partner(page, "partners-1", PARTNERS[1], "Formazione")
-    _save(page)
-    _partner(page, "partners-2", PARTNERS[2], "Coinvolgimento delle imprese")
+    fill_partner(page, "lead", LEAD, "Capofila")
+    fill_partner(page, "partners-0", PARTNERS[0], "Analisi dei fabbisogni")
+    save_draft(page)
+    fill_partner(page, "partners-1", PARTNERS[1], "Formazione")
+    save_draft(page)
+    fill_partner(page, "partners-2", PARTNERS[2], "Coinvolgimento delle imprese")
     page.locator("label[for='territory-nuts3-ITC46']").click()  # Bootstrap Italia draws the box on the label
     expect(page.get_by_label("ITC46")).to_be_checked()
     page.get_by_label("Settori della filiera").fill("C 25")
@@ -143,7 +115,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     page.locator("#impacts-0-baseline").fill("35")
     page.locator("#impacts-0-target").fill("60")
     page.locator("#requested-regional").fill("150000")
-    _save(page)
+    save_draft(page)
 
     page.locator("#validate").click()
     remaining = page.locator("#validation-issues li")
@@ -166,7 +138,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
 
     page.locator("#validate").click()
     expect(page.locator("#validation-issues")).to_contain_text("Nessun problema")
-    _shot(page, "complete")
+    shot(page, "pacts-complete")
     page.locator("#submit-proposal").click()
     expect(page.locator("#submitted")).to_be_visible()
     expect(page.locator("#proposal-status")).to_have_text("Presentata")
@@ -174,7 +146,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     expect(page.locator("#versions")).to_contain_text("Versione 1")
     expect(page.locator("#evidence .evidence-block")).to_have_count(2)  # ITC46 × sectors C and 25
     expect(page.locator("#reopen-proposal")).to_be_visible()
-    _shot(page, "submitted")
+    shot(page, "pacts-submitted")
 
     with session_factory(w.engine)() as session:
         proposal = session.get(Proposal, proposal_id)
@@ -186,7 +158,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
         top = frozen.evidence["blocks"][0]["top_demand"][0]["label"]
 
     # An evaluator reads the frozen version with the territory's figures.
-    _login(page, server, w.emails["evaluator"], "/pacts/proposals")
+    login(page, server, w.emails["evaluator"], "/pacts/proposals")
     page.get_by_role("link", name="Meccatronica e saldatura nella bergamasca").click()
     expect(page.locator("#manifestation-form")).to_have_count(0)
     expect(page.locator("#submit-proposal")).to_have_count(0)
@@ -199,4 +171,4 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     expect(evidence.locator(".evidence-block").first).to_contain_text("100 annunci")
     expect(evidence.locator(".evidence-demand tbody tr").first).to_contain_text(top)
     expect(evidence.locator(".evidence-gaps tbody tr").first).to_be_visible()
-    _shot(page, "evaluator-version")
+    shot(page, "pacts-evaluator-version")
