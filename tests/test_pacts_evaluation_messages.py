@@ -7,6 +7,8 @@ from __future__ import annotations
 import html
 import re
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from sqlalchemy import Engine
 
 from regia.auth import sessions
 from regia.db import session_scope
+from regia.pacts import evaluation_pages, ranking
 from regia.pacts.models import Assignment
 from regia.web.app import create_app
 from support.accounts import make_settings
@@ -108,3 +111,16 @@ def test_region_errors_and_admissibility_notes_in_the_page_language(pages: Pages
         answer = staff.post(f"/pacts/calls/{pages.early_call}/ranking", params={"lang": lang},
                             data={"csrf_token": csrf})
         assert answer.status_code == 409 and re.fullmatch(pattern, _detail(answer.text)), _detail(answer.text)
+
+
+@pytest.mark.parametrize(("note", "english"), [
+    (ranking.RULE_TOTAL, "total score"), (ranking.RULE_TIED, "full tie: the same rank"),
+    (ranking.rule_criterion("C2"), "equal totals: criterion C2 decides"),
+    (ranking.RULE_SUBMISSION, "equal scores: the earlier submission decides"),
+])
+def test_the_ranking_rule_in_the_page_language(note: str, english: str) -> None:
+    def request(lang: str) -> Any:
+        return SimpleNamespace(state=SimpleNamespace(lang=lang))
+
+    assert evaluation_pages._rank_note(request("it"), note) == note  # stored in Italian, as in the graduatoria
+    assert evaluation_pages._rank_note(request("en"), note) == english

@@ -4,6 +4,7 @@ a proposal; the ranking of a call with its publication. Decisions are taken by :
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -297,6 +298,19 @@ def close(request: Request, proposal_id: int, session: SessionDep, principal: Re
     return _region_action(request, session, principal, proposal_id, "closed", act)
 
 
+def _rank_note(request: Request, note: str) -> str:
+    """The rule that decided a place (stored in Italian, as in the graduatoria) in the page's language."""
+    lang = _lang(request)
+    if lang == "it" or not note:
+        return note
+    criterion = re.fullmatch(re.escape(ranking.rule_criterion("@")).replace("@", "(.+)"), note)
+    if criterion:
+        return programme.localise(MESSAGES, lang, "eval.rank.criterion", {"code": criterion.group(1)})
+    key = {ranking.RULE_TOTAL: "eval.rank.total", ranking.RULE_TIED: "eval.rank.tied",
+           ranking.RULE_SUBMISSION: "eval.rank.submission"}.get(note)
+    return programme.localise(MESSAGES, lang, key) if key else note
+
+
 def _ranking_page(request: Request, session: Session, principal: Principal, call_id: int, *,
                   error: str | None = None, detail: str | None = None, status_code: int = 200) -> Response:
     view = evaluation.preview_ranking(session, principal=principal, call_id=call_id)
@@ -305,7 +319,7 @@ def _ranking_page(request: Request, session: Session, principal: Principal, call
         "view": view, "call": view.call, "orgs": orgs, "budget": evaluation.budget_of(view.call),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"), "ranking": ranking,
-        "euro": letters.euro,
+        "euro": letters.euro, "rank_note": lambda note: _rank_note(request, note),
         "total_granted": sum((a for o in view.selection.outcomes for a in o.granted.values()), Decimal(0)),
     }, status_code)
 
@@ -342,6 +356,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         **{f"eval.state.{k}": v for k, v in _STATES_IT.items()},
         **evaluation.MESSAGES["it"],
         "eval.err.version_number": "la versione della scheda non è un numero: ricarica la pagina",
+        "eval.rank.total": ranking.RULE_TOTAL,
+        "eval.rank.tied": ranking.RULE_TIED,
+        "eval.rank.criterion": ranking.rule_criterion("{code}"),
+        "eval.rank.submission": ranking.RULE_SUBMISSION,
         "eval.home.title": "Valutazione dei Patti territoriali",
         "eval.home.mine": "Le mie assegnazioni",
         "eval.home.none": "Nessuna proposta assegnata.",
@@ -463,6 +481,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         **{f"eval.state.{k}": v for k, v in _STATES_EN.items()},
         **evaluation.MESSAGES["en"],
         "eval.err.version_number": "the sheet's version is not a number: reload the page",
+        "eval.rank.total": "total score",
+        "eval.rank.tied": "full tie: the same rank",
+        "eval.rank.criterion": "equal totals: criterion {code} decides",
+        "eval.rank.submission": "equal scores: the earlier submission decides",
         "eval.home.title": "Evaluation of territorial pacts",
         "eval.home.mine": "My assignments",
         "eval.home.none": "No proposals assigned.",
