@@ -20,7 +20,16 @@ from regia.pacts import evaluation_pages, ranking
 from regia.pacts.models import Assignment
 from regia.web.app import create_app
 from support.accounts import make_settings
-from test_pacts_evaluation import NOW, Panel, admitted, build_panel, make_call, open_sheet, submitted_proposal
+from test_pacts_evaluation import (
+    NOW,
+    Panel,
+    admitted,
+    build_panel,
+    make_call,
+    manifestation,
+    open_sheet,
+    submitted_proposal,
+)
 
 
 class Pages:
@@ -33,6 +42,9 @@ class Pages:
             self.assignment = open_sheet(session, self.panel, scored.id, 0)
             self.checked = submitted_proposal(session, call=call, organisation_id=self.panel.partnerships[1],
                                               title="Da verificare").id
+            self.no_school = submitted_proposal(
+                session, call=call, organisation_id=self.panel.partnerships[1], title="Senza scuola",
+                body=manifestation(types=("cciaa", "employers_association", "employers_association"))).id
             early = make_call(session, code="PT-EARLY", deadline=NOW + timedelta(days=10))
             submitted_proposal(session, call=early, organisation_id=self.panel.partnerships[1], title="Presto")
             self.early_call = early.id
@@ -100,6 +112,11 @@ def test_region_errors_and_admissibility_notes_in_the_page_language(pages: Pages
     assert "una lettera di impegno per ogni partner" in italian and "letter of commitment for every" not in italian
     assert "a letter of commitment for every partner" in english and "una lettera di impegno" not in english
     assert re.search(r"submitted on \d{4}-\d\d-\d\d \d\d:\d\d, deadline \d{4}-\d\d-\d\d \d\d:\d\d", english)
+    missing = {lang: staff.get(f"/pacts/evaluation/proposals/{pages.no_school}", params={"lang": lang}).text
+               for lang in ("it", "en")}
+    assert "mancano: Scuola, ITS o università" in missing["it"]
+    school = pages.app.state.catalog.gettext("en", "pacts.orgtype.education")
+    assert school != "pacts.orgtype.education" and f"missing: {html.escape(school)}" in missing["en"]
     for lang, expected in (("it", "indica perché è inammissibile una proposta che supera tutte le verifiche"),
                            ("en", "say why a proposal that passes every check is inadmissible")):
         answer = staff.post(f"{url}/admissibility", params={"lang": lang},

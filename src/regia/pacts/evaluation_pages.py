@@ -232,6 +232,24 @@ async def consensus_save(request: Request, proposal_id: int, session: SessionDep
 
 # --- the Region's side --------------------------------------------------------------------------------------
 
+def _check_note(request: Request, check: dict[str, Any]) -> str:
+    """An admissibility check's note in the page's language (partner types by their names); a stored check
+    without a key keeps its Italian note."""
+    if not check.get("key"):
+        return str(check.get("note") or "")
+    lang = _lang(request)
+    params = dict(check.get("params") or {})
+    catalog = getattr(request.app.state, "catalog", None)
+    if check["key"] == "eval.chk.types_missing" and catalog is not None:
+        names = []
+        for code in str(params.get("types") or "").split(","):
+            key = f"pacts.orgtype.{code.strip()}"
+            name = catalog.gettext(lang, key)
+            names.append(code.strip() if name == key else name)
+        params["types"] = ", ".join(names)
+    return programme.localise(MESSAGES, lang, check["key"], params)
+
+
 def _proposal_page(request: Request, session: Session, principal: Principal, proposal_id: int, *,
                    error: str | None = None, detail: str | None = None, status_code: int = 200) -> Response:
     proposal, checks = evaluation.admissibility_of(session, principal=principal, proposal_id=proposal_id)
@@ -244,8 +262,7 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
         "assignments": assignments, "users": users,
         "candidates": [u for u in evaluation.evaluators(session) if u.id not in assigned],
         "aggregate": result, "call": session.get(Call, proposal.call_id) if proposal.call_id else None,
-        "check_note": lambda c: programme.localise(MESSAGES, _lang(request), c["key"], c.get("params"))
-        if c.get("key") else c.get("note", ""),
+        "check_note": lambda c: _check_note(request, c),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"),
         "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
