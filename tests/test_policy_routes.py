@@ -75,7 +75,9 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/pacts/proposals/{proposal_id}"): OWN_DRAFT_READERS,
     ("PUT", "/api/pacts/proposals/{proposal_id}"): OWN_DRAFT_WRITERS,
     ("POST", "/api/pacts/proposals/{proposal_id}/submit"): OWN_DRAFT_WRITERS,
-    # catalogue (regia.catalog): public reads; providers publish and edit only their own courses
+    # catalogue (regia.catalog, policy resource ``catalog``): public reads; Region staff, provider and Fund
+    # editors pass the route level of writes; only the course's provider (and Region staff) edit its skills —
+    # a Fund's editors publish but are refused this provider's course at row level
     ("GET", "/api/catalog/courses"): ALL,
     ("GET", "/api/catalog/courses/{course_id}"): ALL,
     ("POST", "/api/catalog/courses"): frozenset({"region_admin", "provider_editor", "fund_editor"}),

@@ -29,6 +29,13 @@ pact_decision  region admin/editor/viewer                            region admi
                                                                       assignments, ranking, programme approval)
 pact_evaluation region staff; evaluators                             evaluators (their own assignments' sheets)
 pact_monitoring as pact_proposal, for proposals with a programme      the owner's editors (progress reports)
+catalog        anyone (the catalogue is public)                      route: region admin/editor, provider and
+                                                                      Fund editors/admins (Funds publish); row
+                                                                      (``obj`` has ``organisation_ids``, the
+                                                                      course's owner organisations): region
+                                                                      admin/editor, or the editors/admins of an
+                                                                      owner *provider* organisation — never a
+                                                                      Fund's or another provider's
 ============== ===================================================== ============================================
 """
 
@@ -68,6 +75,7 @@ class Resource(enum.StrEnum):
     PACT_DECISION = "pact_decision"
     PACT_EVALUATION = "pact_evaluation"
     PACT_MONITORING = "pact_monitoring"
+    CATALOG = "catalog"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -154,6 +162,20 @@ def _pact_monitoring(p: Principal, action: Action, obj: Any) -> bool:
                            else obj.organisation_id in p.org_ids(*EDITING, types=(OrgType.PARTNERSHIP,)))
 
 
+def _catalog(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: the course's owner (with ``organisation_ids``: the provider organisations whose partita IVA /
+    codice fiscale the course carries)."""
+    if action is READ:
+        return True
+    if not p.authenticated:
+        return False
+    if _region_staff(p, WRITE):
+        return True
+    if obj is None:  # publish (providers their own courses, Funds any under their name) or edit some course
+        return p.has(roles=EDITING, types=(OrgType.PROVIDER, OrgType.FUND))
+    return bool(set(obj.organisation_ids) & p.org_ids(*EDITING, types=(OrgType.PROVIDER,)))
+
+
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PUBLIC: lambda p, a, o: True,
     Resource.TAXONOMY: lambda p, a, o: a is READ,
@@ -166,6 +188,7 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PACT_DECISION: lambda p, a, o: p.authenticated and _region_staff(p, a),
     Resource.PACT_EVALUATION: _pact_evaluation,
     Resource.PACT_MONITORING: _pact_monitoring,
+    Resource.CATALOG: _catalog,
 }
 
 
@@ -183,7 +206,7 @@ def can(principal: Principal, action: Action | str, resource: Resource | str, ob
 
 def _visible_condition(principal: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
     p = principal
-    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):  # read by anyone, signed in or not
+    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL, Resource.CATALOG):  # read by anyone
         return true()
     if not p.authenticated:
         return false()

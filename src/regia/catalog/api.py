@@ -1,10 +1,12 @@
 """REST API of the catalogue: search (public), one course (public), publishing and skill confirmation
 (providers for their own courses, Funds publishing, the Region), orientation (public).
 
-Writing routes are declared with ``require(WRITE, Resource.ACCOUNT)`` (any signed-in account) because the
-policy module has no course resource yet; who may write *which* course is decided here, row by row:
-a provider organisation's editors and administrators publish and edit only courses under their own partita
-IVA / codice fiscale; a Fund's publish (under its name as the source); a Region administrator does both.
+Writing routes are declared with ``require(WRITE, Resource.CATALOG)``; the policy module decides who may
+write which course (``can(principal, WRITE, Resource.CATALOG, owner)`` with the owner from
+``service.course_owner``): a provider organisation's editors and administrators edit only courses under
+their own partita IVA / codice fiscale, Region administrators and editors any. Publishing is open to those
+the policy lets through at route level; :func:`_publisher` chooses the source name and, for a provider,
+restricts the records to its own partita IVA (a Fund publishes any provider's course under its name).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from regia.auth.models import OrgType, Role
-from regia.auth.policy import POLICY_ATTR, READ, WRITE, Resource, public, require
+from regia.auth.policy import POLICY_ATTR, READ, REGION_STAFF, WRITE, Resource, can, public, require
 from regia.auth.principal import ANONYMOUS, Principal
 from regia.auth.sessions import SESSION_COOKIE
 from regia.catalog import orientation, service
@@ -37,7 +39,7 @@ from regia.db import request_session
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(public(READ, "the catalogue is public"))]
-Writer = Annotated[Principal, Depends(require(WRITE, Resource.ACCOUNT))]
+Writer = Annotated[Principal, Depends(require(WRITE, Resource.CATALOG))]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 EDITORS = (Role.ADMIN, Role.EDITOR)
 
@@ -267,10 +269,11 @@ def get_course(request: Request, _: Reader, course_id: Id) -> Response:
 
 
 def _publisher(session: Session, principal: Principal) -> tuple[str, str | None]:
-    """(source name, the only provider VAT allowed or None for any) of a principal who may publish."""
+    """(source name, the only provider VAT allowed or None for any) of a principal who may publish (whom the
+    policy let through at route level: Region staff, provider and Fund editors)."""
     from regia.auth import service as auth
 
-    if principal.is_region_admin:
+    if principal.is_system or principal.has(roles=REGION_STAFF, types=(OrgType.REGION,)):
         return "regione-lombardia", None
     for types, restrict in (((OrgType.PROVIDER,), True), ((OrgType.FUND,), False)):
         for org_id in sorted(principal.org_ids(*EDITORS, types=types)):
@@ -295,17 +298,14 @@ def publish(request: Request, body: PublishIn, session: SessionDep, principal: W
 
 
 @router.put("/courses/{course_id}/skills", response_model=CourseOut, summary="Confirm or remove skills taught")
-def confirm_skills(request: Request, course_id: Id, body: SkillsIn, session: SessionDep,
-                   principal: Writer) -> Response:
+def confirm_skills(request: Request, course_id: Id, body: SkillsIn, principal: Writer) -> Response:
     """The course's provider confirms the classifier's skill tags, adds skills or removes wrong ones."""
     engine = request.app.state.engine
-    owner = service.provider_of(engine, course_id)
+    owner = service.course_owner(engine, course_id)
     if owner is None:
         raise HTTPException(404, detail=f"No course {course_id}")
-    if not principal.is_region_admin:
-        _, vat = _publisher(session, principal)
-        if vat != owner:
-            raise HTTPException(403, detail="a provider edits only its own courses")
+    if not can(principal, WRITE, Resource.CATALOG, owner):
+        raise HTTPException(403, detail="a provider edits only its own courses")
     try:
         return _json(service.confirm_skills(engine, course_id, confirm=body.confirm, remove=body.remove))
     except service.InvalidQuery as exc:

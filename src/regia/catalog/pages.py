@@ -1,17 +1,24 @@
-"""Pages of the catalogue: search with facets, one course, orientation. (The mismatch pages are served by
-``regia.analytics.mismatch`` with templates kept here, beside the catalogue's.)"""
+"""Pages of the catalogue: search with facets, one course, orientation; on the course page, the form with
+which the course's provider (and Region staff) confirm, remove and add the skills taught. (The mismatch
+pages are served by ``regia.analytics.mismatch`` with templates kept here, beside the catalogue's.)
+
+Access: reading is public; the skills form is shown, and its post accepted, to whom the policy allows
+``can(principal, WRITE, Resource.CATALOG, owner)`` (``regia.auth.policy``). Stable element ids used by the
+browser tests: ``#skills-form``, ``#skills-table`` (rows ``tr[data-uri]``), ``#skill-query``,
+``#skill-suggestions``, ``#save-skills``, ``#skills-saved``, ``#skills-error``."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from regia.auth.policy import READ, public
+from regia.auth.policy import READ, WRITE, Resource, can, public, require
+from regia.auth.principal import Principal
 from regia.catalog import orientation, service
 from regia.catalog.models import MODALITIES, TARGETS
 from regia.catalog.search import BadQuery, Query
@@ -20,7 +27,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 PAGE_SIZE = 20
 FACET_ORDER = ("province", "target", "modality", "funding", "hours", "digital", "green")
 
-router = APIRouter(prefix="/catalog", dependencies=[Depends(public(READ, "the catalogue is public"))])
+router = APIRouter(prefix="/catalog")
+Reader = Annotated[Principal, Depends(public(READ, "the catalogue is public"))]
+Writer = Annotated[Principal, Depends(require(WRITE, Resource.CATALOG))]
+MAX_SKILLS = 200  # skill URIs per form field
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -36,7 +46,7 @@ def _date(value: str) -> date | None:
 
 
 @router.get("", response_class=HTMLResponse, name="catalog_search_page")
-def search_page(request: Request) -> Response:
+def search_page(request: Request, _: Reader) -> Response:
     """Search box, facets (checkboxes with counts) and results; bad parameters are ignored, not refused."""
     params = request.query_params
     q = params.get("q", "").strip()[:200]
@@ -76,18 +86,87 @@ def _province_names(request: Request) -> dict[str, str]:
     return index_for(request.app.state.engine).province_names
 
 
-@router.get("/courses/{course_id}", response_class=HTMLResponse, name="catalog_course_page")
-def course_page(request: Request, course_id: int) -> Response:
+def _lang(request: Request) -> str:
+    return getattr(request.state, "lang", "it")
+
+
+def _not_found(request: Request, course_id: int) -> HTTPException:
+    t = request.app.state.catalog.translator(_lang(request))
+    return HTTPException(404, detail=t("catalog.not_found", id=course_id))
+
+
+def _may_edit(request: Request, principal: Principal, course_id: int) -> bool:
+    """May ``principal`` change this course's skills? (The owner is looked up only for those who may edit some
+    course at all.)"""
+    if not can(principal, WRITE, Resource.CATALOG):
+        return False
+    owner = service.course_owner(request.app.state.engine, course_id)
+    return owner is not None and can(principal, WRITE, Resource.CATALOG, owner)
+
+
+def _course_page(request: Request, principal: Principal, course_id: int, *, saved: bool = False,
+                 error: str | None = None, status_code: int = 200) -> Response:
     try:
-        course = service.course_detail(request.app.state.engine, course_id, lang=getattr(request.state, "lang", "it"))
+        course = service.course_detail(request.app.state.engine, course_id, lang=_lang(request))
     except service.NotFound:
-        t = request.app.state.catalog.translator(getattr(request.state, "lang", "it"))
-        raise HTTPException(404, detail=t("catalog.not_found", id=course_id)) from None
-    return render(request, "course.html", {"nav": "catalog", "c": course})
+        raise _not_found(request, course_id) from None
+    return render(request, "course.html", {
+        "nav": "catalog", "c": course, "editable": _may_edit(request, principal, course_id),
+        "csrf_token": principal.csrf or "", "saved": saved, "error": error}, status_code)
+
+
+@router.get("/courses/{course_id}", response_class=HTMLResponse, name="catalog_course_page")
+def course_page(request: Request, course_id: int, principal: Reader, saved: bool = False) -> Response:
+    """One course; its provider's editors (and Region staff) also get the form to confirm its skills."""
+    return _course_page(request, principal, course_id, saved=saved)
+
+
+def _uris(values: list[str] | None) -> list[str]:
+    return [v.strip() for v in (values or [])[:MAX_SKILLS] if v.strip()]
+
+
+@router.post("/courses/{course_id}/skills", response_class=HTMLResponse, name="catalog_course_skills")
+def course_skills(
+    request: Request, course_id: int, principal: Writer,
+    confirm: Annotated[list[str] | None, Form(description="skills taught: the classifier's tags confirmed")] = None,
+    remove: Annotated[list[str] | None, Form(description="skills not taught")] = None,
+    add: Annotated[list[str] | None, Form(description="skills added, chosen among the suggestions")] = None,
+    add_query: Annotated[str, Form(max_length=200, description="a skill's name, when none was chosen")] = "",
+) -> Response:
+    """Confirm, remove and add the course's skills (its provider's editors, Region staff); back to the course
+    page with "Competenze aggiornate." — or the page again with the error (422)."""
+    engine = request.app.state.engine
+    owner = service.course_owner(engine, course_id)
+    if owner is None:
+        raise _not_found(request, course_id)
+    if not can(principal, WRITE, Resource.CATALOG, owner):
+        t = request.app.state.catalog.translator(_lang(request))
+        raise HTTPException(403, detail=t("catalog.not_owner"))
+    dropped = set(_uris(remove))
+    taught = [u for u in _uris(confirm) + _uris(add) if u not in dropped]
+    try:
+        if add_query.strip() and not _uris(add):  # typed, no suggestion chosen: the best match by name
+            taught.append(service.resolve_skill(engine, add_query))
+        service.confirm_skills(engine, course_id, confirm=taught, remove=sorted(dropped))
+    except service.InvalidQuery as exc:
+        return _course_page(request, principal, course_id, error=str(exc), status_code=422)
+    url = request.scope.get("root_path", "") + request.app.url_path_for("catalog_course_page",
+                                                                         course_id=str(course_id))
+    return RedirectResponse(f"{url}?saved=1", status_code=303)
+
+
+@router.get("/skills/suggest", response_class=HTMLResponse, name="catalog_skill_suggestions")
+def skill_suggestions(request: Request, _: Reader, course: int | None = None) -> Response:
+    """Skills of the taxonomy named like ``q`` (or ``add_query``: the field of the skills form, as htmx sends
+    it), as checkboxes for the skills form; the course's own skills are left out."""
+    q = (request.query_params.get("q") or request.query_params.get("add_query") or "").strip()[:200]
+    found = service.suggest_skills(request.app.state.engine, q, lang=_lang(request), exclude_course=course)
+    return render(request, "_skill_suggestions.html", {"q": q, "suggestions": found})
 
 
 @router.get("/orientation", response_class=HTMLResponse, name="catalog_orientation_page")
-def orientation_page(request: Request, current: str = "", target: str = "", near: str = "", km: float = 50) -> Response:
+def orientation_page(request: Request, _: Reader, current: str = "", target: str = "", near: str = "",
+                     km: float = 50) -> Response:
     plan, error = None, None
     if target.strip() and current.strip():
         try:
@@ -129,6 +208,27 @@ MESSAGES: dict[str, dict[str, str]] = {
         "catalog.skills": "Competenze insegnate (ESCO)",
         "catalog.confirmed": "confermata dall'ente",
         "catalog.suggested": "proposta dal classificatore",
+        "catalog.skills_saved": "Competenze aggiornate.",
+        "catalog.skills_lead": "Confermare le competenze proposte dal classificatore che il corso insegna, "
+                               "rimuovere quelle che non insegna, aggiungerne altre cercandole nella "
+                               "classificazione ESCO.",
+        "catalog.skill": "Competenza",
+        "catalog.origin": "Origine",
+        "catalog.origin.classifier": "classificatore",
+        "catalog.origin.provider": "ente",
+        "catalog.origin.confirmed": "confermata",
+        "catalog.skill_score": "Punteggio",
+        "catalog.confirm": "Conferma",
+        "catalog.remove": "Rimuovi",
+        "catalog.already_confirmed": "già confermata",
+        "catalog.add_skill": "Aggiungi una competenza",
+        "catalog.add_skill_hint": "Scrivere il nome e scegliere tra i suggerimenti; senza scelta si aggiunge la "
+                                  "competenza più simile.",
+        "catalog.suggestions": "Suggerimenti",
+        "catalog.no_suggestions": "Nessuna competenza trovata.",
+        "catalog.save_skills": "Salva le competenze",
+        "catalog.no_skills": "Nessuna competenza indicata.",
+        "catalog.not_owner": "Solo l'ente che eroga il corso (e la Regione) può modificarne le competenze.",
         "catalog.sources": "Fonti",
         "catalog.history": "Storia",
         "catalog.from": "Dal",
@@ -223,6 +323,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "catalog.skills": "Skills taught (ESCO)",
         "catalog.confirmed": "confirmed by the provider",
         "catalog.suggested": "suggested by the classifier",
+        "catalog.skills_saved": "Skills updated.",
+        "catalog.skills_lead": "Confirm the classifier's suggestions that the course teaches, remove those it does "
+                               "not teach, add others by searching the ESCO classification.",
+        "catalog.skill": "Skill",
+        "catalog.origin": "Origin",
+        "catalog.origin.classifier": "classifier",
+        "catalog.origin.provider": "provider",
+        "catalog.origin.confirmed": "confirmed",
+        "catalog.skill_score": "Score",
+        "catalog.confirm": "Confirm",
+        "catalog.remove": "Remove",
+        "catalog.already_confirmed": "already confirmed",
+        "catalog.add_skill": "Add a skill",
+        "catalog.add_skill_hint": "Type its name and choose among the suggestions; without a choice the closest "
+                                  "skill is added.",
+        "catalog.suggestions": "Suggestions",
+        "catalog.no_suggestions": "No skill found.",
+        "catalog.save_skills": "Save the skills",
+        "catalog.no_skills": "No skill given.",
+        "catalog.not_owner": "Only the course's provider (and the Region) may change its skills.",
         "catalog.sources": "Sources",
         "catalog.history": "History",
         "catalog.from": "From",

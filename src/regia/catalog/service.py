@@ -4,6 +4,7 @@ confirmation. No HTTP here."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -76,6 +77,27 @@ def _names(session: Session, ctype: str) -> dict[str, str]:
                     ranked[name] = rank
         _name_cache[key] = {name: uri for name, (_, uri) in ranked.items()}
     return _name_cache[key]
+
+
+def resolve_skill(engine: Engine, value: str) -> str:
+    """An ESCO skill URI from a URI or a name (the best match), for the skills form."""
+    with Session(engine) as session:
+        return resolve_concept(session, value, SKILL)
+
+
+def suggest_skills(engine: Engine, text: str, *, lang: str = "it", exclude_course: int | None = None,
+                   limit: int = 8) -> list[dict[str, Any]]:
+    """Skills of the taxonomy named like ``text``, best first (``uri``, ``label``, ``score``), without those
+    the course ``exclude_course`` already has."""
+    from regia.taxonomy import service as taxonomy
+
+    if len(text.strip()) < 2:
+        return []
+    with Session(engine) as session:
+        held = set(session.scalars(select(CourseSkill.uri).where(CourseSkill.course_id == exclude_course))) \
+            if exclude_course else set()
+        hits = taxonomy.search(engine, session, text, lang=lang, types=[SKILL], limit=limit + len(held))
+    return [{"uri": h.id, "label": h.label, "score": h.score} for h in hits if h.id not in held][:limit]
 
 
 def search(engine: Engine, query: Query, *, page: int = 1, size: int = 20, facets: bool = True) -> Results:
@@ -185,10 +207,32 @@ def confirm_skills(engine: Engine, course_id: int, *, confirm: list[str], remove
     return course_detail(engine, course_id)
 
 
-def provider_of(engine: Engine, course_id: int) -> str | None:
+@dataclass(frozen=True)
+class CourseOwner:
+    """Who owns a course, for the access policy (``can(p, WRITE, Resource.CATALOG, owner)``): the course, its
+    provider's partita IVA / codice fiscale, and the organisations (accounts) that carry one of them."""
+
+    course_id: int
+    provider_vat: str | None
+    organisation_ids: tuple[int, ...]
+
+
+def course_owner(engine: Engine, course_id: int) -> CourseOwner | None:
+    """The owner of a course (None: no such course). Courses name their provider by partita IVA or codice
+    fiscale; the organisations whose ``vat_number`` or ``tax_code`` equals one of them own it."""
+    from regia.auth import service as accounts
+
     with Session(engine) as session:
-        return session.scalar(select(Provider.vat).join(Course, Course.provider_id == Provider.id)
-                              .where(Course.id == course_id))
+        row = session.execute(select(Provider.vat, Provider.tax_code).join(Course, Course.provider_id == Provider.id)
+                              .where(Course.id == course_id)).first()
+        if row is None:
+            return None
+        ids = set()
+        for code in {c for c in row if c}:
+            org = accounts.find_organisation(session, code)
+            if org is not None and code in (org.vat_number, org.tax_code):
+                ids.add(org.id)
+        return CourseOwner(course_id=course_id, provider_vat=row.vat, organisation_ids=tuple(sorted(ids)))
 
 
 def count(engine: Engine) -> int:
