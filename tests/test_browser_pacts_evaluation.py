@@ -9,7 +9,6 @@ Needs /usr/bin/chromium: missing, it fails under CI and skips elsewhere.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from regia.db import make_engine, migrate, session_scope
 from regia.web.app import create_app
 from support.accounts import PASSWORD, make_settings
 from support.browser import launched, require_chromium
+from support.pact_pages import login, shot
 from support.servers import live_server
 from test_pacts_evaluation import Panel, build_panel, make_call, submitted_proposal
 
@@ -28,7 +28,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
 SCORES = {0: {"C1": "9", "C2": "8", "C3": "8"}, 1: {"C1": "8", "C2": "7", "C3": "7"}}
 SECOND = {0: {"C1": "7", "C2": "6", "C3": "6"}, 1: {"C1": "7", "C2": "7", "C3": "6"}}
 
@@ -68,21 +67,13 @@ def browser(chromium: Path) -> Iterator[Any]:
 
 
 def _login(browser: Any, server: str, email: str) -> Any:
+    """A new browser context signed in as ``email``, on the evaluation home (closed by the caller)."""
     context = browser.new_context(locale="it-IT")
     context.set_default_timeout(20_000)
     page = context.new_page()
-    page.goto(f"{server}/login?next=/pacts/evaluation")
-    page.get_by_label("Indirizzo e-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
+    login(page, server, email, "/pacts/evaluation")
     expect(page.get_by_role("heading", level=1)).to_have_text("Valutazione dei Patti territoriali")
     return page
-
-
-def _shot(page: Any, name: str) -> None:
-    if SCREENSHOTS:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"evaluation-{name}.png"), full_page=True)
 
 
 def _fill(page: Any, scores: dict[str, str]) -> None:
@@ -101,7 +92,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
         checks = region.locator("#admissibility-checks tbody tr")
         expect(checks).to_have_count(5)
         expect(region.locator("#admissibility-checks tr.table-danger")).to_have_count(0)
-        _shot(region, "admissibility")
+        shot(region, "evaluation-admissibility")
         region.locator("#decide-admissibility").click()
         expect(region.locator("#done")).to_have_text("Decisione sull'ammissibilità registrata.")
         expect(region.locator("#proposal-status")).to_have_text("Ammissibile")
@@ -139,7 +130,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
                 expect(other.locator("#sheet-conflict")).to_contain_text("modificati da qualcun altro")
                 expect(other.locator("#unsaved")).to_contain_text("C1 = 2 (scarso)")  # what was typed
                 expect(other.locator("#score-C1")).to_have_value("6")  # the sheet as saved meanwhile
-                _shot(other, "stale-save")
+                shot(other, "evaluation-stale-save")
                 other.close()
                 page.reload()
                 expect(page.locator("#score-C1")).to_have_value("6")
@@ -153,7 +144,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
             expect(page.locator("#done")).to_have_text("Valutazione inviata.")
             expect(page.locator("#sheet-readonly")).to_be_visible()
             expect(page.locator("#score-C1")).to_be_disabled()
-            _shot(page, f"sheet-{who}-{key}")
+            shot(page, f"evaluation-sheet-{who}-{key}")
         page.context.close()
 
     # the Region closes the evaluations and publishes the ranking
@@ -178,7 +169,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
     expect(region.locator(f"#rank-row-{ids['second']} .outcome")).to_have_text("Idonea non finanziata")
     expect(region.locator("#remaining-table tr[data-source=regional] .remaining")).to_have_text("50.000,00 €")
     expect(region.locator("#publish-ranking")).to_have_count(0)
-    _shot(region, "ranking")
+    shot(region, "evaluation-ranking")
     letter = region.request.get(server + region.locator(f"#letter-{ids['first']}").get_attribute("href"))
     assert letter.status == 200 and letter.body().startswith(b"%PDF")
     region.context.close()

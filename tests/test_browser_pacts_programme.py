@@ -5,8 +5,6 @@ reports progress; the monitoring page and the Cabina di regia (table and map) sh
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from regia.db import make_engine, migrate, session_scope
+from regia.db import session_scope
 from regia.pacts.models import APPROVED, IN_PROGRESS, PROGRAMME_SUBMITTED, Proposal
 from regia.web.app import create_app
-from support.accounts import PASSWORD, World, build_world
+from support.accounts import World, build_world
 from support.browser import launched, require_assets, require_chromium, visitor_page
+from support.pact_pages import copy_of, login
 from support.route_tables.pacts_programme import LEAD, SCHOOL, new_call, selected_pact
 from support.servers import live_server
 
@@ -36,13 +35,7 @@ def chromium() -> Path:
 @pytest.fixture(scope="module")
 def world(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempPathFactory) -> tuple[World, int]:
     """A copy of the imported reference data (for the province map), the test accounts, a selected pact."""
-    with sqlite_taxonomy.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    source = Path(str(sqlite_taxonomy.url.database))
-    target = tmp_path_factory.mktemp("browser-programme") / "programme.db"
-    shutil.copyfile(source, target)
-    engine = make_engine(f"sqlite:///{target}")
-    migrate(engine)
+    engine = copy_of(sqlite_taxonomy, tmp_path_factory.mktemp("browser-programme"))
     world = build_world(engine)
     with session_scope(engine) as session:
         call = new_call(session, now=datetime.now(UTC), code="PATTI-BROWSER")
@@ -63,14 +56,6 @@ def server(world: tuple[World, int]) -> Iterator[str]:
 def browser(chromium: Path) -> Iterator[Any]:
     with launched(chromium) as b:
         yield b
-
-
-def _login(page: Any, server: str, email: str, goto: str) -> None:
-    page.goto(f"{server}/login?next={goto}")
-    page.get_by_label("Indirizzo e-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Accedi").click()
-    expect(page).to_have_url(re.compile(re.escape(goto) + r"$"))
 
 
 def _status(world: World, pid: int) -> str:
@@ -95,7 +80,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
 
     # the partnership: pre-fill, budget, check, fix, present
     with visitor_page(browser) as page:
-        _login(page, server, w.emails["partnership_editor"], programme_path)
+        login(page, server, w.emails["partnership_editor"], programme_path)
         expect(page.get_by_role("heading", level=1)).to_contain_text("Programma di intervento")
         expect(page.locator("#programme-status")).to_have_text("Selezionata")
         page.locator("#prefill-programme").click()
@@ -131,7 +116,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
 
     # the Region approves
     with visitor_page(browser) as page:
-        _login(page, server, w.emails["region_admin"], programme_path)
+        login(page, server, w.emails["region_admin"], programme_path)
         expect(page.locator("#programme-actions-table tbody tr")).to_have_count(2)
         page.locator("#approve-programme").click()
         expect(page.locator("#programme-done")).to_have_text("Programma approvato.")
@@ -140,7 +125,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
 
     # the partnership reports progress
     with visitor_page(browser) as page:
-        _login(page, server, w.emails["partnership_editor"], monitoring_path)
+        login(page, server, w.emails["partnership_editor"], monitoring_path)
         expect(page.locator("#monitoring-table tbody tr")).to_have_count(2)
         form = page.locator("#progress-form")
         form.get_by_label("Azione").select_option("A1")
@@ -165,7 +150,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
 
     # the Cabina di regia shows it, with the map
     with visitor_page(browser) as page:
-        _login(page, server, w.emails["region_admin"], "/pacts/cabina")
+        login(page, server, w.emails["region_admin"], "/pacts/cabina")
         row = page.locator(f"#cabina-table tr[data-proposal='{pid}']")
         expect(row).to_contain_text("Patto della meccatronica bergamasca")
         expect(row).to_contain_text("In corso")
