@@ -128,3 +128,15 @@ def test_the_cached_answers_middleware_watches_the_search_route() -> None:
     names = [m.cls.__name__ for m in app.user_middleware]  # outermost first
     assert names.index("SecurityHeaders") < names.index("CachedSearchAnswers")
     assert names.index("BodySizeLimit") < names.index("CachedSearchAnswers")
+
+
+def test_the_catalogue_index_is_built_when_the_server_starts(catalog: Engine) -> None:
+    import time
+
+    search_mod._indexes.pop(search_mod._engine_key(catalog), None)
+    assert not search_mod.ready(catalog)
+    with TestClient(create_app(engine=catalog)):  # no request: only the start-up warm-up builds it
+        waited_until = time.monotonic() + 60
+        while not search_mod.ready(catalog) and time.monotonic() < waited_until:
+            time.sleep(0.05)
+        assert search_mod.ready(catalog)

@@ -39,6 +39,7 @@ from regia.auth import pages as auth_pages
 from regia.auth import web as auth_web
 from regia.catalog import api as catalog_api
 from regia.catalog import pages as catalog_pages
+from regia.catalog import search as catalog_search
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.pacts import api as pacts_api
@@ -137,12 +138,14 @@ def _health(engine: Engine) -> Health:
 
 
 def _warm_search_index(engine: Engine) -> None:
-    """Build the in-memory search index once at start, so that the first visitor does not wait for it."""
+    """Build the in-memory search indexes (taxonomy, catalogue) once at start, so that the first visitor does
+    not wait for them."""
     try:
         with session_factory(engine)() as session:
             taxonomy_service.search(engine, session, "lavoro", limit=1)
+        catalog_search.index_for(engine)
     except SQLAlchemyError as exc:
-        log.warning("search index not built at start (%s); it will be built on the first search",
+        log.warning("search indexes not built at start (%s); they will be built on the first search",
                     type(exc).__name__)
 
 
