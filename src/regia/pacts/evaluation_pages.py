@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,9 @@ from regia.auth.models import Organisation, User
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
 from regia.db import request_session
-from regia.pacts import evaluation, letters, programme, ranking
+from regia.pacts import evaluation, letters, page_kit, programme, ranking
 from regia.pacts.models import ADMISSIBLE, EVALUATED, STATUSES, SUBMITTED, Call, Proposal
+from regia.pacts.page_kit import render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 RegionReader = Annotated[Principal, Depends(require(READ, Resource.PACT_DECISION))]
@@ -30,13 +31,8 @@ EvalWriter = Annotated[Principal, Depends(require(WRITE, Resource.PACT_EVALUATIO
 router = APIRouter()
 
 
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, f"pacts/{name}", context, status_code=status_code)
-
-
 def _redirect(request: Request, name: str, done: str | None = None, **params: int) -> Response:
-    target = str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
-    return RedirectResponse(f"{target}?done={done}" if done else target, status_code=303)
+    return page_kit.redirect(request, name, f"done={done}" if done else "", **params)
 
 
 def _error_key(exc: DomainError) -> str:
@@ -98,7 +94,7 @@ def evaluation_home(request: Request, session: SessionDep, principal: EvalReader
             (SUBMITTED, ADMISSIBLE, EVALUATED))).order_by(Proposal.call_id, Proposal.id)))
         calls = list(session.scalars(select(Call).order_by(Call.manifestation_deadline.desc())))
     orgs = _org_names(session, {p.organisation_id for p in (*proposals.values(), *queue)})
-    return _render(request, "evaluation_list.html", {"assignments": mine, "proposals": proposals, "region": region,
+    return render(request, "evaluation_list.html", {"assignments": mine, "proposals": proposals, "region": region,
                                                      "queue": queue, "calls": calls, "orgs": orgs})
 
 
@@ -117,7 +113,7 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
     needs_consensus = bool(call and sheet and assignment.conflict is False and (
         call.aggregation == "consensus" or (sheet.submitted_at and
                                              evaluation.aggregate(session, proposal=proposal).needs_consensus)))
-    return _render(request, "evaluation_sheet.html", {
+    return render(request, "evaluation_sheet.html", {
         "assignment": assignment, "proposal": proposal, "call": call, "grid": evaluation.grid_of(call) if call else [],
         "body": version.body if version is not None else proposal.body, "evidence": version.evidence if version else {},
         "sheet": sheet, "own": own, "editable": own and sheet is not None and sheet.submitted_at is None
@@ -193,7 +189,7 @@ def _consensus_page(request: Request, session: Session, principal: Principal, pr
     call = session.get(Call, proposal.call_id) if proposal.call_id is not None else None
     panel = evaluation.list_assignments(session, principal=principal, proposal_id=proposal_id) \
         if can(principal, READ, Resource.PACT_DECISION) else []
-    return _render(request, "evaluation_consensus.html", {
+    return render(request, "evaluation_consensus.html", {
         "proposal": proposal, "call": call, "grid": evaluation.grid_of(call) if call else [], "sheet": sheet,
         "editable": proposal.status == ADMISSIBLE and not can(principal, READ, Resource.PACT_DECISION),
         "sheets": evaluation.submitted_sheets(session, proposal_id), "panel": panel,
@@ -257,7 +253,7 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([a.evaluator_id for a in assignments])))}
     assigned = {a.evaluator_id for a in assignments}
     result = evaluation.aggregate(session, proposal=proposal) if proposal.status == ADMISSIBLE else None
-    return _render(request, "evaluation_proposal.html", {
+    return render(request, "evaluation_proposal.html", {
         "proposal": proposal, "checks": checks, "all_passed": all(c["passed"] for c in checks),
         "assignments": assignments, "users": users,
         "candidates": [u for u in evaluation.evaluators(session) if u.id not in assigned],
@@ -332,7 +328,7 @@ def _ranking_page(request: Request, session: Session, principal: Principal, call
                   error: str | None = None, detail: str | None = None, status_code: int = 200) -> Response:
     view = evaluation.preview_ranking(session, principal=principal, call_id=call_id)
     orgs = _org_names(session, {p.organisation_id for p in view.proposals.values()})
-    return _render(request, "ranking.html", {
+    return render(request, "ranking.html", {
         "view": view, "call": view.call, "orgs": orgs, "budget": evaluation.budget_of(view.call),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"), "ranking": ranking,

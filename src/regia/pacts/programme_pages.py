@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from regia.auth.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -33,6 +33,7 @@ from regia.pacts.models import (
     STATUSES,
     TARGET_GROUPS,
 )
+from regia.pacts.page_kit import redirect, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
@@ -48,15 +49,6 @@ ACTION_FIELDS = ("code", "kind", "title", "course_id", "skills", "target_group",
 LINE_FIELDS = ("action", "partner_tax_code", "source", "amount", "description")
 INDICATOR_FIELDS = ("indicator", "unit", "baseline", "target", "actions")
 MAX_ROWS = 500
-
-
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, f"pacts/{name}", context, status_code=status_code)
-
-
-def _redirect(request: Request, name: str, query: str = "", **params: Any) -> Response:
-    target = str(request.app.url_path_for(name, **params))
-    return RedirectResponse(f"{target}?{query}" if query else target, status_code=303)
 
 
 def _lang(request: Request) -> str:
@@ -140,7 +132,7 @@ def _programme_page(request: Request, session: Session, principal: Principal, pr
         if add == "indicator" or not indicators:
             indicators = [*indicators, dict.fromkeys(INDICATOR_FIELDS, "")]
     decides = (can(principal, WRITE, Resource.PACT_DECISION, proposal) and proposal.status == PROGRAMME_SUBMITTED)
-    return _render(request, "programme.html", {
+    return render(request, "programme.html", {
         "p": p, "proposal": proposal, "editable": editable, "decides": decides,
         "actions": actions, "lines": lines, "indicators": indicators, "issues": issues, "error": error,
         "saved": saved, "message": message, "csrf_token": principal.csrf or "",
@@ -169,7 +161,7 @@ async def programme_save(request: Request, proposal_id: int, session: SessionDep
         if op == "prefill":
             programme.prefill(session, actor=principal, proposal_id=proposal_id)
             session.commit()
-            return _redirect(request, "pact_programme_page", "saved=true", proposal_id=proposal_id)
+            return redirect(request, "pact_programme_page", "saved=true", proposal_id=proposal_id)
         try:
             version = int(str(form.get("version") or "0"))
         except ValueError:
@@ -187,7 +179,7 @@ async def programme_save(request: Request, proposal_id: int, session: SessionDep
     session.commit()
     query = {"check": "check=true", "add_action": "add=action", "add_line": "add=line",
              "add_indicator": "add=indicator"}.get(op, "saved=true")
-    return _redirect(request, "pact_programme_page", query, proposal_id=proposal_id)
+    return redirect(request, "pact_programme_page", query, proposal_id=proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/programme/submit", response_class=HTMLResponse,
@@ -202,7 +194,7 @@ def programme_submit(request: Request, proposal_id: int, session: SessionDep, pr
         return _programme_page(request, session, principal, proposal_id, issues=issues,
                                error=_error(request, exc), status_code=exc.status)
     session.commit()
-    return _redirect(request, "pact_programme_page", "done=submitted", proposal_id=proposal_id)
+    return redirect(request, "pact_programme_page", "done=submitted", proposal_id=proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/programme/decision", response_class=HTMLResponse,
@@ -222,7 +214,7 @@ def programme_decision(request: Request, proposal_id: int, session: SessionDep, 
         return _programme_page(request, session, principal, proposal_id, error=_error(request, exc),
                                status_code=exc.status)
     session.commit()
-    return _redirect(request, "pact_programme_page", "done=approved" if op == "approve" else "done=returned",
+    return redirect(request, "pact_programme_page", "done=approved" if op == "approve" else "done=returned",
                      proposal_id=proposal_id)
 
 
@@ -235,7 +227,7 @@ def _monitoring_page(request: Request, session: Session, principal: Principal, p
     reports = monitoring.list_reports(session, principal=principal, proposal_id=proposal_id)
     reports_allowed = (can(principal, WRITE, Resource.PACT_MONITORING, m.proposal)
                        and m.proposal.status in states.OWNER_REPORTS_PROGRESS and bool(m.actions))
-    return _render(request, "monitoring.html", {
+    return render(request, "monitoring.html", {
         "m": m, "proposal": m.proposal, "reports": reports, "reports_allowed": reports_allowed,
         "error": error, "saved": saved, "form": form or {"period": date.today().isoformat()},
         "csrf_token": principal.csrf or "", "figures": monitoring.FIGURES,
@@ -279,7 +271,7 @@ async def monitoring_report(request: Request, proposal_id: int, session: Session
         return _monitoring_page(request, session, principal, proposal_id, form=form, error=_error(request, exc),
                                 status_code=exc.status)
     session.commit()
-    return _redirect(request, "pact_monitoring_page", "saved=true", proposal_id=proposal_id)
+    return redirect(request, "pact_monitoring_page", "saved=true", proposal_id=proposal_id)
 
 
 # --- Cabina di regia -----------------------------------------------------------------------------------------
@@ -290,7 +282,7 @@ def cabina_page(request: Request, session: SessionDep, principal: MonitorReader)
     provinces = {code: {"pacts": round(f.pacts, 2), "budget": float(f.budget), "spent": float(f.spent),
                         "enrolled": round(f.enrolled, 1), "target_enrolled": round(f.target_enrolled, 1),
                         "alerts": f.alerts} for code, f in overview.provinces.items()}
-    return _render(request, "cabina.html", {
+    return render(request, "cabina.html", {
         "c": overview, "provinces_json": json.dumps(provinces), "territory": monitoring.territory_of,
         "geojson_url": str(request.app.url_path_for("provinces_geojson")) + "?region=ITC4",
         "now": datetime.now(UTC),

@@ -19,12 +19,11 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from regia.auth import service as accounts
-from regia.auth.errors import Conflict, DomainError, InvalidInput
+from regia.auth.errors import Conflict, InvalidInput
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
@@ -55,6 +54,7 @@ from regia.pacts.models import (
     Call,
     Proposal,
 )
+from regia.pacts.page_kit import org_names, redirect, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
@@ -64,25 +64,6 @@ CallWriter = Annotated[Principal, Depends(require(WRITE, Resource.PACT_CALL))]
 
 router = APIRouter()
 MAX_ROWS = 100
-
-
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    return request.app.state.templates.TemplateResponse(request, f"pacts/{name}", context, status_code=status_code)
-
-
-def _org_names(session: Session, principal: Principal, ids: set[int]) -> dict[int, str]:
-    names = {}
-    for org_id in ids:
-        try:
-            names[org_id] = accounts.get_organisation(session, principal=principal, id=org_id).name
-        except DomainError:  # an organisation the user may not read: show its number only
-            names[org_id] = f"#{org_id}"
-    return names
-
-
-def _redirect(request: Request, name: str, query: str = "", **params: Any) -> RedirectResponse:
-    target = str(request.app.url_path_for(name, **params))
-    return RedirectResponse(f"{target}{'?' + query if query else ''}", status_code=303)
 
 
 # --- the call form (Region staff) ----------------------------------------------------------------------------
@@ -213,7 +194,7 @@ def _navigation(principal: Principal) -> dict[str, bool]:
 @router.get("/calls", response_class=HTMLResponse, name="pact_calls_page")
 def calls_page(request: Request, session: SessionDep, principal: CallReader) -> Response:
     rows, total = calls.list_calls(session, principal=principal, limit=200)
-    return _render(request, "calls.html", {"calls": rows, "total": total, "rome": rome,
+    return render(request, "calls.html", {"calls": rows, "total": total, "rome": rome,
                                            "phases": {c.id: calls.phase(c) for c in rows}, **_navigation(principal)})
 
 
@@ -223,7 +204,7 @@ def _call_form_page(request: Request, principal: Principal, *, call: Call | None
     grid_row, grid_field = None, None
     if field and (match := _GRID_FIELD.match(field)):
         grid_row, grid_field = int(match.group(1)), match.group(2)
-    return _render(request, "call_form.html", {
+    return render(request, "call_form.html", {
         "call": call, "f": form, "csrf_token": principal.csrf or "", "error": error,
         "error_field": field, "error_base": (field or "").split(".")[0].split("[")[0],
         "grid_row": grid_row, "grid_field": grid_field, "provinces": LOMBARDY_NUTS3,
@@ -246,7 +227,7 @@ async def call_create(request: Request, session: SessionDep, principal: CallWrit
         session.rollback()
         return _call_form_page(request, principal, call=None, form=typed, error=exc, status_code=exc.status)
     session.commit()
-    return _redirect(request, "pact_call_page", "saved=true", call_id=call.id)
+    return redirect(request, "pact_call_page", "saved=true", call_id=call.id)
 
 
 @router.get("/calls/{call_id}/edit", response_class=HTMLResponse, name="pact_call_edit")
@@ -269,7 +250,7 @@ async def call_update(request: Request, call_id: int, session: SessionDep, princ
             typed["version"] = str(call.version)  # keep what was typed; saving again overwrites the other change
         return _call_form_page(request, principal, call=call, form=typed, error=exc, status_code=exc.status)
     session.commit()
-    return _redirect(request, "pact_call_page", "saved=true", call_id=call_id)
+    return redirect(request, "pact_call_page", "saved=true", call_id=call_id)
 
 
 @router.get("/calls/{call_id}", response_class=HTMLResponse, name="pact_call_page")
@@ -281,9 +262,9 @@ def call_page(request: Request, call_id: int, session: SessionDep, principal: Ca
     mine: Sequence[Proposal] = []
     if can(principal, READ, Resource.PACT_PROPOSAL):
         mine, _ = service.list_visible(session, principal=principal, limit=200, call_id=call.id)
-    return _render(request, "call.html", {
+    return render(request, "call.html", {
         "call": call, "phase": calls.phase(call), "creates": creates, "csrf_token": principal.csrf or "", "error": None,
-        "partnerships": _org_names(session, principal, partnerships), "proposals": mine, "rome": rome,
+        "partnerships": org_names(session, principal, partnerships), "proposals": mine, "rome": rome,
         "saved": saved, **_navigation(principal)})
 
 
@@ -297,14 +278,14 @@ def proposal_create(request: Request, call_id: int, session: SessionDep, princip
     except (Conflict, InvalidInput) as exc:
         session.rollback()
         call = calls.get(session, id=call_id)
-        return _render(request, "call.html", {
+        return render(request, "call.html", {
             "call": call, "phase": calls.phase(call), "creates": calls.is_open(call), "error": exc.detail,
             "csrf_token": principal.csrf or "", "proposals": [], "rome": rome, "saved": False,
             **_navigation(principal),
-            "partnerships": _org_names(session, principal, principal.org_ids(types=(OrgType.PARTNERSHIP,)))},
+            "partnerships": org_names(session, principal, principal.org_ids(types=(OrgType.PARTNERSHIP,)))},
             status_code=exc.status)
     session.commit()
-    return _redirect(request, "pact_proposal_page", proposal_id=proposal.id)
+    return redirect(request, "pact_proposal_page", proposal_id=proposal.id)
 
 
 # --- proposals -----------------------------------------------------------------------------------------------
@@ -313,9 +294,9 @@ def proposal_create(request: Request, call_id: int, session: SessionDep, princip
 def proposals_page(request: Request, session: SessionDep, principal: Reader) -> Response:
     rows, total = service.list_visible(session, principal=principal, limit=200)
     call_ids = {p.call_id for p in rows if p.call_id is not None}
-    return _render(request, "list.html", {
+    return render(request, "list.html", {
         "proposals": rows, "total": total,
-        "orgs": _org_names(session, principal, {p.organisation_id for p in rows}),
+        "orgs": org_names(session, principal, {p.organisation_id for p in rows}),
         "calls": {c: session.get(Call, c) for c in call_ids}})
 
 
@@ -346,7 +327,7 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
     manifestation, _ = parse(proposal.body)
     docs = documents.list_documents(session, principal=principal, proposal_id=proposal.id)
     open_now = call is not None and calls.is_open(call)
-    return _render(request, "proposal.html", {
+    return render(request, "proposal.html", {
         "proposal": proposal, "call": call, "m": manifestation, "docs": docs,
         "editable": writer and proposal.status in states.OWNER_EDITS_MANIFESTATION,
         "can_submit": writer and proposal.status == DRAFT,
@@ -354,7 +335,7 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
         "csrf_token": principal.csrf or "", "error": error, "saved": saved, "submitted": submitted,
         "issues": issues, "versions": list(proposal.versions),
         "latest": proposal.versions[-1] if proposal.versions else None,
-        "org_name": _org_names(session, principal, {proposal.organisation_id})[proposal.organisation_id],
+        "org_name": org_names(session, principal, {proposal.organisation_id})[proposal.organisation_id],
         "action_kinds": ACTION_KINDS, "target_groups": (call.targets if call and call.targets else TARGET_GROUPS),
         "partner_types": PARTNER_TYPES, "sources": PUBLIC_SOURCES,
         "territories": call.territories if call else [],
@@ -474,7 +455,7 @@ async def proposal_save(request: Request, proposal_id: int, session: SessionDep,
                               status_code=422 if isinstance(exc, InvalidInput) else 409)
     session.commit()
     query = "verifica=true" if form.get("action") == "validate" else "saved=true"
-    return _redirect(request, "pact_proposal_page", query, proposal_id=proposal_id)
+    return redirect(request, "pact_proposal_page", query, proposal_id=proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/submit", response_class=HTMLResponse, name="pact_proposal_submit_page")
@@ -493,7 +474,7 @@ def proposal_submit(request: Request, proposal_id: int, session: SessionDep, pri
         key = "pacts.error.deadline" if exc.field == "deadline" else "pacts.error.state"
         return _proposal_page(request, session, principal, proposal, error=key, status_code=409)
     session.commit()
-    return _redirect(request, "pact_proposal_page", "submitted=true", proposal_id=proposal_id)
+    return redirect(request, "pact_proposal_page", "submitted=true", proposal_id=proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/reopen", response_class=HTMLResponse, name="pact_proposal_reopen_page")
@@ -506,7 +487,7 @@ def proposal_reopen(request: Request, proposal_id: int, session: SessionDep, pri
         key = "pacts.error.deadline_reopen" if exc.field == "deadline" else "pacts.error.state"
         return _proposal_page(request, session, principal, proposal, error=key, status_code=409)
     session.commit()
-    return _redirect(request, "pact_proposal_page", proposal_id=proposal_id)
+    return redirect(request, "pact_proposal_page", proposal_id=proposal_id)
 
 
 @router.post("/proposals/{proposal_id}/documents", response_class=HTMLResponse, name="pact_document_upload_page")
@@ -541,7 +522,7 @@ async def document_upload(request: Request, proposal_id: int, session: SessionDe
         return _proposal_page(request, session, principal, proposal, error=key,
                               status_code=409 if isinstance(exc, Conflict) else 422)
     session.commit()
-    return _redirect(request, "pact_proposal_page", "saved=true", proposal_id=proposal_id)
+    return redirect(request, "pact_proposal_page", "saved=true", proposal_id=proposal_id)
 
 
 @router.get("/proposals/{proposal_id}/documents/{document_id}", name="pact_document_page")
@@ -557,9 +538,9 @@ def version_page(request: Request, proposal_id: int, number: int, session: Sessi
     proposal = service.get(session, principal=principal, id=proposal_id)
     version = service.get_version(session, principal=principal, id=proposal_id, number=number)
     manifestation, _ = parse(version.body)
-    return _render(request, "proposal_version.html", {
+    return render(request, "proposal_version.html", {
         "proposal": proposal, "version": version, "m": manifestation,
-        "org_name": _org_names(session, principal, {proposal.organisation_id})[proposal.organisation_id]})
+        "org_name": org_names(session, principal, {proposal.organisation_id})[proposal.organisation_id]})
 
 
 _STATUS_IT = {"draft": "Bozza", "submitted": "Presentata", "admissible": "Ammissibile",
