@@ -484,10 +484,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "eval.outcome.not_funded": "Idonea non finanziata",
         "eval.outcome.below_threshold": "Non idonea (sotto soglia)",
         "eval.outcome.over_max_grant": "Richiesta oltre il massimo concedibile",
-        "eval.source.regional": "Risorse regionali",
-        "eval.source.fse_plus": "FSE+ 2021–2027",
-        "eval.source.fund": "Fondi interprofessionali",
-        "eval.source.cofinancing": "Cofinanziamento",
         "eval.back": "Torna alla valutazione",
     },
     "en": {
@@ -609,10 +605,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "eval.outcome.not_funded": "Eligible, not funded",
         "eval.outcome.below_threshold": "Not eligible (below threshold)",
         "eval.outcome.over_max_grant": "Request over the maximum grant",
-        "eval.source.regional": "Regional funds",
-        "eval.source.fse_plus": "ESF+ 2021–2027",
-        "eval.source.fund": "Interprofessional funds",
-        "eval.source.cofinancing": "Co-financing",
         "eval.back": "Back to the evaluation",
     },
 }

@@ -30,7 +30,6 @@ from regia.pacts.models import (
     ACTION_KINDS,
     FUNDING_SOURCES,
     PROGRAMME_SUBMITTED,
-    STATUSES,
     TARGET_GROUPS,
 )
 from regia.pacts.page_kit import redirect, render
@@ -289,38 +288,12 @@ def cabina_page(request: Request, session: SessionDep, principal: MonitorReader)
     })
 
 
-def _status_messages() -> tuple[dict[str, str], dict[str, str]]:
-    it = {"draft": "Bozza", "submitted": "Presentata", "admissible": "Ammissibile", "inadmissible": "Inammissibile",
-          "evaluated": "Valutata", "selected": "Selezionata", "not_selected": "Non selezionata",
-          "programme_submitted": "Programma presentato", "approved": "Approvato", "in_progress": "In corso",
-          "closed": "Chiuso"}
-    en = {"draft": "Draft", "submitted": "Submitted", "admissible": "Admissible", "inadmissible": "Inadmissible",
-          "evaluated": "Evaluated", "selected": "Selected", "not_selected": "Not selected",
-          "programme_submitted": "Programme submitted", "approved": "Approved", "in_progress": "In progress",
-          "closed": "Closed"}
-    assert set(it) == set(en) == set(STATUSES)
-    return {f"prog.status.{k}": v for k, v in it.items()}, {f"prog.status.{k}": v for k, v in en.items()}
-
-
-_IT_STATUS, _EN_STATUS = _status_messages()
 _IT_LABELS = {
-    "kind.training": "Formazione", "kind.guidance": "Orientamento", "kind.certification": "Certificazione",
-    "kind.apprenticeship": "Apprendistato", "kind.placement": "Inserimento lavorativo",
-    "group.students": "Studenti", "group.unemployed": "Disoccupati", "group.suspended_workers": "Occupati sospesi",
-    "group.employed": "Occupati", "group.apprentices": "Apprendisti", "group.foreign_workers": "Lavoratori stranieri",
-    "source.regional": "Regione", "source.fse_plus": "FSE+ 2021–2027", "source.fund": "Fondo",
-    "source.cofinancing": "Cofinanziamento",
     "fig.enrolled": "Iscritti", "fig.completed": "Conclusi", "fig.certified": "Certificati", "fig.placed": "Occupati",
     "alert.late": "In ritardo", "alert.underperforming": "Sotto obiettivo", "alert.overspending": "Spesa oltre budget",
     "alert.no_report": "Senza rendiconto",
 }
 _EN_LABELS = {
-    "kind.training": "Training", "kind.guidance": "Guidance", "kind.certification": "Certification",
-    "kind.apprenticeship": "Apprenticeship", "kind.placement": "Job placement",
-    "group.students": "Students", "group.unemployed": "Unemployed", "group.suspended_workers": "Suspended workers",
-    "group.employed": "Employed", "group.apprentices": "Apprentices", "group.foreign_workers": "Foreign workers",
-    "source.regional": "Region", "source.fse_plus": "ESF+ 2021–2027", "source.fund": "Fund",
-    "source.cofinancing": "Co-financing",
     "fig.enrolled": "Enrolled", "fig.completed": "Completed", "fig.certified": "Certified", "fig.placed": "Placed",
     "alert.late": "Late", "alert.underperforming": "Under target", "alert.overspending": "Over budget",
     "alert.no_report": "No report",
@@ -328,7 +301,7 @@ _EN_LABELS = {
 
 MESSAGES: dict[str, dict[str, str]] = {
     "it": {
-        **_IT_STATUS, **{f"prog.{k}": v for k, v in _IT_LABELS.items()},
+        **{f"prog.{k}": v for k, v in _IT_LABELS.items()},
         **programme.MESSAGES["it"], **monitoring.MESSAGES["it"],
         "prog.err.line_action": "{field}: la voce di budget indica un'azione che non è nel programma ({action})",
         "prog.err.choose_decision": "scegli se approvare o restituire il programma",
@@ -428,7 +401,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cab.totals": "{n} patti · budget {budget} € · speso {spent} € · iscritti {enrolled} su {target}",
     },
     "en": {
-        **_EN_STATUS, **{f"prog.{k}": v for k, v in _EN_LABELS.items()},
+        **{f"prog.{k}": v for k, v in _EN_LABELS.items()},
         **programme.MESSAGES["en"], **monitoring.MESSAGES["en"],
         "prog.err.line_action": "{field}: the budget line names no action of the programme ({action})",
         "prog.err.choose_decision": "approve or return the programme",

@@ -546,7 +546,7 @@ def version_page(request: Request, proposal_id: int, number: int, session: Sessi
 _STATUS_IT = {"draft": "Bozza", "submitted": "Presentata", "admissible": "Ammissibile",
               "inadmissible": "Non ammissibile", "evaluated": "Valutata", "selected": "Selezionata",
               "not_selected": "Non selezionata", "programme_submitted": "Programma presentato",
-              "approved": "Approvata", "in_progress": "In attuazione", "closed": "Conclusa"}
+              "approved": "Approvato", "in_progress": "In corso", "closed": "Chiuso"}
 _STATUS_EN = {"draft": "Draft", "submitted": "Submitted", "admissible": "Admissible",
               "inadmissible": "Inadmissible", "evaluated": "Evaluated", "selected": "Selected",
               "not_selected": "Not selected", "programme_submitted": "Programme submitted",
