@@ -35,6 +35,7 @@ from scipy import sparse
 from sqlalchemy import Engine
 
 from regia.classify import boilerplate, dense, language, lexicon
+from regia.classify import encoder as e5
 from regia.classify.index import K_ISCO, K_OCCUPATION, K_SKILL, Index, LangIndex, char_grams, load
 from regia.classify.phrases import SEPARATOR
 from regia.taxonomy.normalize import STOPWORDS, stem, token_spans
@@ -96,6 +97,30 @@ class Params:
     title_min: float = 0.5  # ... when it scores at least this there (a label, not a stray word of one)
     title_prior: float = 0.3  # the skills of the occupation the title names best (essential 1, optional 0.5)
     title_char: bool = False  # ... with character 3-grams of the window (after a cue or on a heading line)
+    # The cross-lingual encoder (``encoder.py``): similarity of each segment to the embedded labels, above
+    # ``encoder_floor``, rescaled to 0..1 and weighted. Default mode: texts of at most ``encoder_max_segments``
+    # segments (titles, sentences, course descriptions); ``--accurate``: every text; ``--fast``: none.
+    encoder_max_segments: int = 8
+    encoder_max_chars: int = 1500
+    encoder_skill_weight: float = 1.0
+    encoder_skill_floor: float = 0.80
+    encoder_occupation_weight: float = 1.0
+    encoder_occupation_floor: float = 0.82
+
+
+MODES = ("fast", "default", "accurate")
+
+
+def mode_params(mode: str, params: Params | None = None) -> Params:
+    """``params`` for a mode: ``fast`` never runs the encoder, ``accurate`` runs it on every segment."""
+    params = params or Params()
+    if mode == "fast":
+        return replace(params, encoder_max_segments=0)
+    if mode == "accurate":
+        return replace(params, encoder_max_segments=10**6, encoder_max_chars=10**9)
+    if mode != "default":
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    return params
 
 
 @dataclass(slots=True)
@@ -144,9 +169,13 @@ class _Evidence:
 
 
 class Classifier:
-    def __init__(self, index: Index, params: Params | None = None) -> None:
+    def __init__(self, index: Index, params: Params | None = None,
+                 vectors: e5.ConceptVectors | None = None) -> None:
         self.index = index
         self.params = params or Params()
+        self.vectors = vectors if vectors is not None and vectors.fingerprint == index.fingerprint else None
+        self._vector_masks = None if self.vectors is None else {
+            k: index.kind[self.vectors.rows] == k for k in (K_SKILL, K_OCCUPATION)}
         self._label_rows = {lang: li.matrix.tocsr() for lang, li in index.langs.items()}
         self._kind_mask = {k: index.kind == k for k in (K_SKILL, K_OCCUPATION, K_ISCO)}
         self._occ_isco_mask = self._kind_mask[K_OCCUPATION] | self._kind_mask[K_ISCO]
@@ -157,14 +186,25 @@ class Classifier:
                 self._encoder = encoder
 
     @classmethod
-    def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None) -> Classifier:
-        return cls(load(engine, cache_dir), params)
+    def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None,
+                    encoder: str = "auto", progress: Any = None) -> Classifier:
+        """The classifier of ``engine``'s taxonomy. ``encoder``: ``auto`` uses the concept vectors when they
+        were built (``regia classify index``), ``build`` builds them when missing (``progress``: a
+        ``regia.progress`` reporter), ``off`` classifies without the encoder."""
+        index = load(engine, cache_dir)
+        vectors = None
+        if encoder != "off" and cache_dir is not None:
+            vectors = e5.load_vectors(cache_dir, index.fingerprint)
+            if vectors is None and encoder == "build" and e5.digest() is not None:
+                vectors = build_vectors(index, cache_dir, progress)
+        return cls(index, params, vectors)
 
     def with_params(self, **changes: Any) -> Classifier:
         clone = Classifier.__new__(Classifier)
         clone.index, clone._label_rows = self.index, self._label_rows
         clone._kind_mask, clone._occ_isco_mask = self._kind_mask, self._occ_isco_mask
         clone._encoder = self._encoder
+        clone.vectors, clone._vector_masks = self.vectors, self._vector_masks
         clone.params = replace(self.params, **changes)
         return clone
 
@@ -253,6 +293,8 @@ class Classifier:
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
+        if self.vectors is not None:
+            self._encoded(text, tokens, scores, skills=skills, title=n_terms <= p.char_max_terms)
         titled = self._title(text, tokens, scores) if p.title_weight > 0 else None
         if skills:
             self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
@@ -261,6 +303,34 @@ class Classifier:
                 a, b = req.indptr[titled], req.indptr[titled + 1]
                 scores[req.indices[a:b]] += p.title_prior * req.data[a:b]
         return scores, evidence, tokens
+
+    def _encoded(self, text: str, tokens: list[_Token], scores: np.ndarray, *, skills: bool, title: bool) -> None:
+        """Cosine similarity of the text's segments (the encoder's ``query``) to the embedded labels: for each
+        concept its best label and segment, above the floor, rescaled to 0..1 and weighted. Occupations are
+        compared with the whole text when it is a title."""
+        p, vectors, masks = self.params, self.vectors, self._vector_masks
+        if vectors is None or masks is None or p.encoder_max_segments <= 0 or len(text) > p.encoder_max_chars:
+            return
+        spans = self._segment_spans(tokens)
+        if not spans or len(spans) > p.encoder_max_segments:
+            return
+        encoder = e5.shared()
+        if encoder is None:
+            return
+        whole = " ".join(text[tokens[0].start : tokens[-1].end].split())
+        segments = [" ".join(text[a:b].split()) for a, b in spans]
+        queries = segments if len(segments) > 1 else [whole]
+        if title and len(segments) > 1:
+            queries = [whole, *segments]
+        q = encoder.query(queries)
+        if skills and p.encoder_skill_weight > 0:
+            rows, best = vectors.best(q, masks[K_SKILL])
+            gain = np.clip((best - p.encoder_skill_floor) / (1.0 - p.encoder_skill_floor), 0.0, 1.0)
+            scores[rows] += p.encoder_skill_weight * gain
+        if title and p.encoder_occupation_weight > 0:
+            rows, best = vectors.best(q[:1], masks[K_OCCUPATION])
+            gain = np.clip((best - p.encoder_occupation_floor) / (1.0 - p.encoder_occupation_floor), 0.0, 1.0)
+            scores[rows] += p.encoder_occupation_weight * gain
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
                 scores: np.ndarray, evidence: dict[int, _Evidence], *, primary: bool) -> None:
@@ -591,6 +661,24 @@ class Classifier:
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
             out.append(Match(index.uris[c], score, bool(selected), spans, label))
         return out
+
+
+def build_vectors(index: Index, cache_dir: Path, progress: Any = None) -> e5.ConceptVectors:
+    """Embed the index's labels with the encoder (``encoder.concept_texts``) under ``cache_dir``."""
+    texts = e5.concept_texts(index)
+    last = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        if progress is None:
+            return
+        if last < 0:
+            progress.start("embedding skill and occupation labels (new texts only)", total)
+            last = 0
+        progress.advance(done - last)
+        last = done
+
+    return e5.build_vectors(cache_dir, index.fingerprint, texts, progress=report)
 
 
 def _gather(matrix: sparse.csc_matrix, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
