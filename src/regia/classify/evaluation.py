@@ -35,6 +35,7 @@ SKILL_SETS = {"tech": "tech", "house": "house", "techwolf": "techwolf"}
 MELO_SETS = {"melo-it": "ita_q_it_c_it", "melo-it-en": "ita_q_it_c_en"}
 ITALIAN_SETS = {"it-sentences": "sentences", "it-titles": "titles", "it-ads": "ads", "it-courses": "courses"}
 ITALIAN_DIR = Path(__file__).resolve().parents[3] / "bench" / "italian"  # in a source checkout
+PEER_FIGURES = ITALIAN_DIR.parent / "peer_figures.json"  # the peer's stored figures (bench/README.md)
 DATASETS = (*SKILL_SETS, *MELO_SETS, *ITALIAN_SETS)
 SPLITS = ("test", "validation")
 MELO_WITHHELD = ("esco_cp2011_mapping*", "cp2011_titles*", "cp2011_to_isco08*")
@@ -69,6 +70,7 @@ class BenchResult:
     peak_memory_mb: float
     notes: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0  # CPU time of this process (all threads) while classifying
+    mode: str = "default"  # where the encoder ran (``classifier.MODES``)
 
 
 def read_skill_set(bench_dir: Path, name: str, split: str = "test") -> Dataset:
@@ -123,6 +125,15 @@ def read_italian(name: str, folder: Path = ITALIAN_DIR) -> Dataset:
                 queries.append(Query(r["id"], r["text"], skills or occupation, occupation))
     task = {"titles": "occupations", "ads": "ads"}.get(ITALIAN_SETS[name], "skills")
     return Dataset(name, "validation", task, tuple(queries))
+
+
+def peer_figures(path: Path = PEER_FIGURES) -> dict[str, dict[str, float]]:
+    """The peer's figures per dataset (numbers only), or {} outside a source checkout."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: {m: v for m, v in d.items() if isinstance(v, int | float)} for k, d in data.items()
+            if isinstance(d, dict)}
 
 
 def read_dataset(bench_dir: Path, name: str, split: str = "test") -> Dataset:
