@@ -108,6 +108,9 @@ class Params:
     encoder_occupation_floor: float = 0.86
     select_encoder: float = 0.6  # a skill is also selected when its encoder gain reaches this (similarity 0.92)
     glossary_max_chars: int = 700  # longer texts (whole postings): the Italian labels say enough, faster
+    dedupe_spans: bool = True  # a mention asserts one skill: a selected skill whose evidence lies inside a better
+    # one's is not selected ("saldatura": join metals, not also welding techniques and operate welding equipment)
+    select_needs_span: bool = False  # only skills with evidence in the text are selected (no prior-only ones)
 
 
 MODES = ("fast", "default", "accurate")
@@ -255,6 +258,7 @@ class Classifier:
             if gain is not None:  # each source of evidence against its own threshold (calibrated on bench/italian)
                 selected = (scores - p.encoder_skill_weight * gain >= threshold) | (gain >= p.select_encoder)
             skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang, selected)
+            _one_per_mention(skills, p.dedupe_spans, p.select_needs_span)
         return Result(lang, occupations, skills)
 
     # ------------------------------------------------------------------ scoring
@@ -340,6 +344,8 @@ class Classifier:
             return None
         whole = " ".join(text[tokens[0].start : tokens[-1].end].split())
         segments = [" ".join(text[a:b].split()) for a, b in spans]
+        if len(segments) > 2:  # a posting (accurate mode): the duties and requirements, not the offer
+            segments = [seg for seg in segments if not boilerplate.is_offer(seg)] or segments
         queries = segments if len(segments) > 1 else [whole]
         if title and len(segments) > 1:
             queries = [whole, *segments]
@@ -714,6 +720,21 @@ def build_vectors(index: Index, cache_dir: Path, progress: Any = None) -> e5.Con
         last = done
 
     return e5.build_vectors(cache_dir, index.fingerprint, texts, progress=report)
+
+
+def _one_per_mention(matches: list[Match], dedupe: bool, needs_span: bool) -> None:
+    """Unselect, in rank order, skills whose evidence spans are all inside those of a better selected skill."""
+    taken: list[tuple[int, int]] = []
+    for m in matches:
+        if not m.selected:
+            continue
+        if not m.spans:
+            m.selected = not needs_span
+            continue
+        if dedupe and all(any(a <= s and e <= b for a, b in taken) for s, e in m.spans):
+            m.selected = False
+            continue
+        taken.extend(m.spans)
 
 
 def _gather(matrix: sparse.csc_matrix, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
