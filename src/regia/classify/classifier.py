@@ -34,7 +34,7 @@ import numpy as np
 from scipy import sparse
 from sqlalchemy import Engine
 
-from regia.classify import boilerplate, dense, language, lexicon
+from regia.classify import boilerplate, combine, dense, language, lexicon
 from regia.classify import encoder as e5
 from regia.classify.index import K_ISCO, K_OCCUPATION, K_SKILL, Index, LangIndex, char_grams, load
 from regia.classify.phrases import SEPARATOR
@@ -111,6 +111,7 @@ class Params:
     dedupe_spans: bool = True  # a mention asserts one skill: a selected skill whose evidence lies inside a better
     # one's is not selected ("saldatura": join metals, not also welding techniques and operate welding equipment)
     select_needs_span: bool = False  # only skills with evidence in the text are selected (no prior-only ones)
+    learned: bool = False  # rank skills by the learned combination of lexical and encoder signals (combine.py)
 
 
 MODES = ("fast", "default", "accurate")
@@ -257,9 +258,41 @@ class Classifier:
             selected = None
             if gain is not None:  # each source of evidence against its own threshold (calibrated on bench/italian)
                 selected = (scores - p.encoder_skill_weight * gain >= threshold) | (gain >= p.select_encoder)
+            if gain is not None and p.learned and (model := combine.load()) is not None:
+                if selected is None:
+                    selected = scores >= threshold
+                scores = self._learned(scores, gain, model, threshold)
             skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang, selected)
             _one_per_mention(skills, p.dedupe_spans, p.select_needs_span)
         return Result(lang, occupations, skills)
+
+    def _learned(self, scores: np.ndarray, gain: np.ndarray, model: combine.Combination, threshold: float
+                 ) -> np.ndarray:
+        """Skill candidates re-ranked by the learned combination (``combine.py``); the reported score of each is
+        its fitted probability (raw = threshold * log2(1 / (1 - p)), so that 1 - 0.5 ** (raw / threshold) = p)."""
+        p = self.params
+        skill = self._kind_mask[K_SKILL]
+        cand = np.flatnonzero(skill & (scores > 0))
+        if cand.size > combine.CANDIDATES:
+            cand = cand[np.argpartition(-scores[cand], combine.CANDIDATES - 1)[: combine.CANDIDATES]]
+        lexical = scores[cand] - p.encoder_skill_weight * gain[cand]
+        prob = 1.0 / (1.0 + np.exp(-model.logit(lexical, gain[cand])))
+        out = np.where(skill, 0.0, scores).astype(np.float32)
+        out[cand] = threshold * np.log2(1.0 / np.maximum(1.0 - prob, 1e-6))
+        return out
+
+    def candidate_signals(self, text: str, *, lang: str = "auto", k: int = 100
+                          ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The lexical score and the encoder gain of the best ``k`` skill candidates of ``text`` (training data
+        of the learned combination)."""
+        lang = language.detect(text) if lang == "auto" else lang
+        scores, _, _, gain = self._score(text, lang)
+        gain = np.zeros_like(scores) if gain is None else gain
+        cand = np.flatnonzero(self._kind_mask[K_SKILL] & (scores > 0))
+        if cand.size > k:
+            cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+        lexical = scores[cand] - self.params.encoder_skill_weight * gain[cand]
+        return lexical, gain[cand], [self.index.uris[c] for c in cand.tolist()]
 
     # ------------------------------------------------------------------ scoring
     def _tokens(self, text: str) -> list[_Token]:

@@ -104,6 +104,46 @@ def index(
     err.print(f"{vectors.texts} labels of {len(set(vectors.rows.tolist()))} concepts embedded under {cache_dir()}")
 
 
+def train(
+    synthetic: int = typer.Option(600, "--synthetic", help="ESCO description sentences used as synthetic queries"),
+) -> None:
+    """Fit the learned combination of the skill signals (logistic regression) and write data/combination.json.
+
+    Training data: the TECH and HOUSE *validation* splits (REGIA_BENCH_DIR) and the first sentence of ESCO skill
+    descriptions as synthetic queries; needs the label embeddings (`regia classify-index`). Deterministic."""
+    import numpy as np
+    from sqlalchemy import select
+
+    from regia.classify import classifier_for, combine, evaluation
+    from regia.classify.classifier import mode_params
+    from regia.db import session_factory
+    from regia.taxonomy.models import SKILL, Concept, ConceptText
+
+    eng = engine()
+    clf = classifier_for(eng, params=mode_params("default"), encoder="build")
+    if clf.vectors is None:
+        raise fail("no label embeddings: run `regia classify-index` first")
+    settings = get_settings()
+    queries = {}
+    for name in ("tech", "house"):
+        data = evaluation.read_dataset(settings.bench_dir, name, "validation")
+        queries[f"{name}-validation"] = [(q.text, q.gold) for q in data.queries]
+    with session_factory(eng)() as session:
+        descriptions = dict(session.execute(
+            select(Concept.uri, ConceptText.text).join(ConceptText, ConceptText.concept_id == Concept.id)
+            .where(Concept.type == SKILL, ConceptText.field == "description", ConceptText.lang == "en")).all())
+    queries["esco-descriptions"] = combine.synthetic_queries(descriptions, synthetic)
+    parts = [combine.training_rows(clf, qs, "en") for qs in queries.values()]
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    model, fit_info = combine.fit(x, y)
+    combine.save(model, {"training": {k: len(v) for k, v in queries.items()}, "fit": fit_info,
+                         "command": "regia classify-train"})
+    err.print(f"combination fitted on {int(fit_info['rows'])} candidates ({int(fit_info['positives'])} gold): "
+              f"weights {dict(zip(combine.FEATURES, (round(w, 3) for w in model.weights), strict=True))}, "
+              f"bias {model.bias:.3f} -> {combine.ARTEFACT}")
+
+
 def distill(
     output: Path = typer.Option(None, "-o", "--output", help="Model folder (default: the one Regia ships)"),
 ) -> None:
