@@ -104,6 +104,7 @@ class Params:
     encoder_max_chars: int = 700
     encoder_skill_weight: float = 6.0
     encoder_skill_floor: float = 0.80
+    encoder_skill_weight_long: float = 2.0  # ... in texts of more than 2 segments (--accurate on postings)
     encoder_occupation_weight: float = 2.0
     encoder_occupation_floor: float = 0.86
     select_encoder: float = 0.6  # a skill is also selected when its encoder gain reaches this (similarity 0.92)
@@ -257,7 +258,8 @@ class Classifier:
             threshold = p.select_skill if lang == "en" else p.select_skill_it
             selected = None
             if gain is not None:  # each source of evidence against its own threshold (calibrated on bench/italian)
-                selected = (scores - p.encoder_skill_weight * gain >= threshold) | (gain >= p.select_encoder)
+                weight = self._encoder_weight(len(self._segment_spans(tokens)))
+                selected = (scores - weight * gain >= threshold) | (gain >= p.select_encoder)
             if gain is not None and p.learned and (model := combine.load()) is not None:
                 if selected is None:
                     selected = scores >= threshold
@@ -388,12 +390,18 @@ class Classifier:
             rows, best = vectors.best(q, masks[K_SKILL])
             skill_gain = np.zeros_like(scores)
             skill_gain[rows] = np.clip((best - p.encoder_skill_floor) / (1.0 - p.encoder_skill_floor), 0.0, 1.0)
-            scores += p.encoder_skill_weight * skill_gain
+            scores += self._encoder_weight(len(segments)) * skill_gain
         if title and p.encoder_occupation_weight > 0:
             rows, best = vectors.best(q[:1], masks[K_OCCUPATION])
             gain = np.clip((best - p.encoder_occupation_floor) / (1.0 - p.encoder_occupation_floor), 0.0, 1.0)
             scores[rows] += p.encoder_occupation_weight * gain
         return skill_gain
+
+    def _encoder_weight(self, segments: int) -> float:
+        """Weight of the encoder's skill gain: a sentence's best label is its skill; in a posting of many segments
+        every segment's best label would flood the ranking, so lexical evidence leads there."""
+        p = self.params
+        return p.encoder_skill_weight if segments <= 2 else p.encoder_skill_weight_long
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
                 scores: np.ndarray, evidence: dict[int, _Evidence], *, primary: bool) -> None:
