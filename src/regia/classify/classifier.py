@@ -83,10 +83,12 @@ class Params:
     dense_candidates: int = 500  # only the best lexical candidates are re-scored
     dense_max_segments: int = 4  # texts of more segments (whole postings) are scored without embeddings
     glossary_weight: float = 0.6  # Italian text read word by word in English (glossary), onto English skill labels
-    # Decision thresholds on the raw score; the reported score is 1 - 0.5 ** (raw / threshold), so a
-    # concept is ``selected`` exactly when its score is 0.5 or more. English skills: best F1 on the
-    # TECH/HOUSE validation sentences; occupations: best F1 on odd-numbered MELO queries; Italian skills
-    # (no descriptions or embeddings to add to the raw score): a lexicon phrase match, not a partial one.
+    # Decision thresholds on the raw score; the reported score is 1 - 0.5 ** (raw / threshold), so a concept
+    # whose evidence is lexical only is ``selected`` when its score is 0.5 or more. Where the encoder ran, a
+    # skill is selected when its lexical part reaches the threshold or its encoder gain reaches
+    # ``select_encoder``; a mention asserts one skill (``dedupe_spans``). English skills: best F1 on the
+    # TECH/HOUSE validation sentences; occupations: best F1 on odd-numbered MELO queries; Italian skills: best
+    # F1 on bench/italian/ads.jsonl (``bench/selection_curve.py``).
     select_skill: float = 1.15
     select_skill_it: float = 0.85
     select_occupation: float = 1.0  # titles (char_max_terms terms or fewer)
