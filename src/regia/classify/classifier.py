@@ -18,6 +18,9 @@ How a text is scored (every step offline, CPU only):
 7. a posting's job title (a short first line, the words after "Cercasi" / "Ricerchiamo" / "We are looking
    for", or the words a posting of several sentences opens with) is scored again as a title and added to
    the occupations it names, so the named job outranks those its duties describe; its skills get a prior.
+8. the cross-lingual encoder (``encoder.py``, multilingual-e5-small) compares the text's segments with the
+   embedded labels of every skill and occupation and adds the rescaled similarity: on short texts (titles,
+   sentences) by default, on the duties and requirements of every text with ``--accurate`` (``mode_params``).
 """
 
 from __future__ import annotations
