@@ -19,6 +19,9 @@ from regia.db import make_engine, migrate
 from regia.taxonomy.importer import import_reference
 
 ROOT = Path(__file__).resolve().parents[1]
+# The classifier's label embeddings of the whole ESCO take 10-15 minutes to build: tests use what exists (or
+# build them over small taxonomies, asking for it explicitly), never the whole build by accident.
+os.environ.setdefault("REGIA_CLASSIFY_ENCODER", "auto")
 
 
 def _dir(env: str, default: Path) -> Path:

@@ -26,6 +26,16 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfir]")
 MANAGED = {"web"}
 
 
+def _key(msgid: str | tuple[str, ...]) -> str:
+    return msgid[0] if isinstance(msgid, tuple) else msgid
+
+
+def _forms(text: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    return tuple(text) if isinstance(text, tuple) else (text,)
+
+
 def _read(po: Path) -> Catalog:
     with po.open("rb") as fp:
         return read_po(fp)
@@ -52,17 +62,22 @@ def test_every_package_has_both_languages(catalogues: dict[str, dict[str, Catalo
 
 def test_same_keys_and_placeholders_in_both_languages(catalogues: dict[str, dict[str, Catalog]]) -> None:
     for domain, by_lang in catalogues.items():
-        texts = {lang: {m.id: m.string for m in cat if m.id} for lang, cat in by_lang.items()}
+        # a plural entry's key is its singular id; its text is one string per plural form
+        texts = {lang: {_key(m.id): _forms(m.string) for m in cat if m.id} for lang, cat in by_lang.items()}
         it, en = texts["it"], texts["en"]
         assert set(it) == set(en), f"{domain}: keys only in it {sorted(set(it) - set(en))}, " \
                                    f"only in en {sorted(set(en) - set(it))}"
         for key in it:
             for lang in i18n.SUPPORTED:
-                text = texts[lang][key]
-                assert isinstance(text, str) and text.strip(), f"{domain}/{lang}: {key} has no text"
-                assert "%" not in PLACEHOLDER.sub("", text.replace("%%", "")), \
-                    f"{domain}/{lang}: {key}: a lone % (write %% for a percent sign): {text!r}"
-            assert set(PLACEHOLDER.findall(it[key])) == set(PLACEHOLDER.findall(en[key])), \
+                forms = texts[lang][key]
+                assert forms and all(f.strip() for f in forms), f"{domain}/{lang}: {key} has no text"
+                for text in forms:
+                    assert "%" not in PLACEHOLDER.sub("", text.replace("%%", "")), \
+                        f"{domain}/{lang}: {key}: a lone % (write %% for a percent sign): {text!r}"
+            assert len(it[key]) == len(en[key]), f"{domain}: {key} has plural forms in one language only"
+            placeholders = {lang: {p for f in texts[lang][key] for p in PLACEHOLDER.findall(f)}
+                            for lang in i18n.SUPPORTED}
+            assert placeholders["it"] == placeholders["en"], \
                 f"{domain}: {key} has different placeholders: {it[key]!r} / {en[key]!r}"
 
 
