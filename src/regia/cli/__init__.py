@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from regia.cli import bench, ingest_courses, system, taxonomy
+from regia.cli import batch, bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
@@ -31,5 +31,6 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+app.add_typer(batch.app, name="batch")
 
 __all__ = ["app"]
