@@ -52,9 +52,9 @@ SUMMARY_SCHEMA = pa.schema([("part", pa.int32()), ("read", pa.int64()), ("writte
 
 
 def part_of(key: str, partitions: int) -> int:
-    """The partition of an id: the first 32 bits of its MD5, modulo ``partitions`` (what :func:`part_sql`
-    computes in SQL)."""
-    return int(hashlib.md5(key.strip().encode()).hexdigest()[:8], 16) % partitions
+    """The partition of an id: the first 32 bits of the MD5 of the id without surrounding spaces, modulo
+    ``partitions`` (what :func:`part_sql` computes in SQL)."""
+    return int(hashlib.md5(key.strip(" ").encode()).hexdigest()[:8], 16) % partitions
 
 
 def part_sql(key: str, partitions: int, dialect: str) -> str:

@@ -148,6 +148,8 @@ def decode(raw: dict[str, Any], ref: Reference, *, need_date: bool = False) -> B
         problems.append(Problem("id", f"must be a string or an integer, not {type(rid).__name__}"))
     elif len(str(rid)) > MAX_ID:
         problems.append(Problem("id", f"longer than {MAX_ID} characters"))
+    elif not str(rid).strip(" "):
+        problems.append(Problem("id", "missing id"))
     for name in ("title", "text"):
         if name not in raw or raw[name] is None:
             problems.append(Problem(name, f"missing {name}"))
@@ -222,7 +224,7 @@ def decode(raw: dict[str, Any], ref: Reference, *, need_date: bool = False) -> B
     if problems:
         return _merge(problems)
 
-    rid_text = str(rid).strip()
+    rid_text = str(rid).strip(" ")  # as the partitions see it (SQL trim)
     posting_id = posting_id_of(rid_text)
     return BatchPosting(
         id=rid_text, posting_id=posting_id, group_id=int(group) if group is not None else posting_id,

@@ -482,5 +482,6 @@ def group_of(session: Session, posting_id: int) -> list[Posting]:
 def source_codes(session: Session) -> Iterator[tuple[int, str | None, str | None, str | None]]:
     """``(posting id, isco_source, cp_source, occupation_source)`` of every stored posting: the occupation codes
     the sources gave (the facts keep the consolidated codes)."""
-    yield from session.execute(select(Posting.id, Posting.isco_source, Posting.cp_source, Posting.occupation_source)
-                               .order_by(Posting.id)).tuples()
+    for row in session.execute(select(Posting.id, Posting.isco_source, Posting.cp_source, Posting.occupation_source)
+                               .order_by(Posting.id)):
+        yield row[0], row[1], row[2], row[3]

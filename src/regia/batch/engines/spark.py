@@ -54,6 +54,7 @@ def session(master: str | None = None, conf: dict[str, str] | None = None, app_n
         settings.setdefault("spark.driver.host", "127.0.0.1")
         settings.setdefault("spark.driver.bindAddress", "127.0.0.1")
         settings.setdefault("spark.ui.enabled", "false")
+        settings.setdefault("spark.sql.shuffle.partitions", "8")  # a few cores: not 200 shuffle buckets
     builder = SparkSession.builder.appName(app_name).master(master)
     for key, value in settings.items():
         builder = builder.config(key, value)
@@ -74,18 +75,23 @@ class StageProgress(threading.Thread):
         self._stage: int | None = None
         self._done = 0
 
+    def _catch_up(self) -> None:
+        info = self.tracker.getStageInfo(self._stage) if self._stage is not None else None
+        if info is not None and info.numCompletedTasks > self._done:
+            self.progress.advance(info.numCompletedTasks - self._done)
+            self._done = info.numCompletedTasks
+
     def poll(self) -> None:
+        self._catch_up()  # the current stage, active or just finished
         for sid in sorted(self.tracker.getActiveStageIds()):
-            info = self.tracker.getStageInfo(sid)
-            if info is None:
+            if sid == self._stage:
                 continue
-            if sid != self._stage:
+            info = self.tracker.getStageInfo(sid)
+            if info is not None:
                 self._stage, self._done = sid, 0
                 self.progress.start(f"spark stage {sid}: {info.name.split(' at ')[0]}", info.numTasks)
-            if info.numCompletedTasks > self._done:
-                self.progress.advance(info.numCompletedTasks - self._done)
-                self._done = info.numCompletedTasks
-            break
+                self._catch_up()
+                break
 
     def run(self) -> None:
         while not self._halt.wait(self.interval):
