@@ -1,0 +1,155 @@
+"""One linkage run with Splink: register two sources, train the model unsupervised, score the blocked pairs,
+cluster. The same code on DuckDB (``engine="local"``, in memory) and on Spark (``engine="spark"``: Splink's
+Spark backend, the session of ``regia.batch.engines.spark``).
+
+Clerical decisions (``decisions``: (id_a, id_b) -> match or not) override the model: a pair a reviewer
+accepted is a link whatever its score, a pair rejected never is.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from regia.linkage import model
+from regia.linkage.records import Source, present
+
+ENGINES = ("local", "spark")
+
+
+@dataclass
+class LinkResult:
+    kind: str
+    pairs: list[tuple[str, str, float]]  # links: at or above the threshold, or accepted by a reviewer
+    review: list[dict[str, Any]]  # the uncertain band, undecided: id_a, id_b, probability, match_weight
+    clusters: list[tuple[str, str, str]]  # (cluster id, "a"/"b", record id) for every record
+    parameters: dict[str, Any]
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def _db_api(engine: str, spark: Any = None) -> Any:
+    if engine == "local":
+        from splink import DuckDBAPI
+
+        return DuckDBAPI()
+    if engine == "spark":
+        from splink import SparkAPI
+
+        from regia.batch.engines.spark import session
+
+        return SparkAPI(spark_session=spark or session())
+    raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+
+
+def parameters(linker: Any) -> dict[str, Any]:
+    """The trained model: prior and, per comparison, each level's m and u probabilities and match weight."""
+    settings = linker.misc.save_model_to_json()
+    out: dict[str, Any] = {"probability_two_random_records_match":
+                           settings.get("probability_two_random_records_match"), "comparisons": []}
+    for comparison in settings.get("comparisons", []):
+        levels = []
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = None
+            if m and u:
+                import math
+
+                weight = round(math.log2(m / u), 3)
+            levels.append({"level": level.get("label_for_charts") or level.get("sql_condition"),
+                           "m": m, "u": u, "match_weight": weight})
+        out["comparisons"].append({"name": comparison.get("output_column_name"),
+                                   "description": comparison.get("comparison_description"), "levels": levels})
+    return out
+
+
+def link(kind: str, a: Source, b: Source, *, options: model.Options | None = None, engine: str = "local",
+         spark: Any = None, decisions: dict[tuple[str, str], bool] | None = None,
+         count_comparisons: bool = True) -> LinkResult:
+    from splink import Linker
+
+    options = options or model.Options()
+    decisions = decisions or {}
+    started = time.perf_counter()
+    cols = present([a, b], kind)
+    if not a.records or not b.records:
+        return LinkResult(kind, [], [], [], {}, {"records_a": len(a.records), "records_b": len(b.records),
+                                                 "comparisons": 0, "links": 0, "review": 0, "clusters": 0})
+    db = _db_api(engine, spark)
+    ta = db.register(a.table(kind), dataset_display_name="a")
+    tb = db.register(b.table(kind), dataset_display_name="b")
+    settings = model.settings(kind, cols)
+    linker = Linker([ta, tb], settings, log_level=logging.ERROR)
+    training = linker.training
+    training.estimate_probability_two_random_records_match(model.deterministic_rules(kind, cols), recall=0.8)
+    training.estimate_u_using_random_sampling(max_pairs=options.max_pairs_u, seed=options.seed)
+    for rule in model.em_sessions(kind, cols):
+        training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=options.em_max_pairs)
+    trained = time.perf_counter()
+    low = min(options.review_low, options.threshold)
+    predicted = linker.inference.predict(threshold_match_probability=low)
+    rows = predicted.as_record_list()
+    links: dict[tuple[str, str], float] = {}
+    review: list[dict[str, Any]] = []
+    for r in rows:
+        if r["source_dataset_l"] == "a":
+            id_a, id_b = str(r["unique_id_l"]), str(r["unique_id_r"])
+        else:
+            id_a, id_b = str(r["unique_id_r"]), str(r["unique_id_l"])
+        p = float(r["match_probability"])
+        decided = decisions.get((id_a, id_b))
+        if decided is True or (decided is None and p >= options.threshold):
+            links[(id_a, id_b)] = p
+        elif decided is None:
+            review.append({"id_a": id_a, "id_b": id_b, "probability": p,
+                           "match_weight": float(r.get("match_weight") or 0.0)})
+    for (id_a, id_b), accepted in decisions.items():  # accepted pairs the blocking did not bring this time
+        if accepted and (id_a, id_b) not in links and id_a in a.raw and id_b in b.raw:
+            links[(id_a, id_b)] = 1.0
+    pairs = sorted((ia, ib, p) for (ia, ib), p in links.items())
+    clusters = _clusters(a, b, pairs)
+    counts: dict[str, Any] = {"records_a": len(a.records), "records_b": len(b.records), "scored": len(rows),
+                              "links": len(pairs), "review": len(review),
+                              "clusters": len({c for c, _, _ in clusters}),
+                              "linked_clusters": len({c for c, s, _ in clusters if s == "b"} &
+                                                     {c for c, s, _ in clusters if s == "a"}),
+                              "decisions_applied": sum(1 for k in decisions if k in links or any(
+                                  (r["id_a"], r["id_b"]) == k for r in review)),
+                              "train_seconds": round(trained - started, 2),
+                              "seconds": round(time.perf_counter() - started, 2)}
+    if count_comparisons:
+        from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+        records = count_comparisons_from_blocking_rules(
+            [ta, tb], blocking_rules=model.blocking_rules(kind, cols), link_type="link_only",
+            record_sample_proportion=1.0)
+        counts["comparisons"] = int(records[-1]["cumulative_comparison_count"]) if records else 0
+    return LinkResult(kind, pairs, sorted(review, key=lambda r: -r["probability"]), clusters, parameters(linker),
+                      counts)
+
+
+def _clusters(a: Source, b: Source, pairs: list[tuple[str, str, float]]) -> list[tuple[str, str, str]]:
+    """Connected components of the links (union-find): every record in one cluster, named by its first member."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for ia, ib, _ in pairs:
+        ra, rb = find(("a", ia)), find(("b", ib))
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    out = []
+    for side, src in (("a", a), ("b", b)):
+        for rid in src.raw:
+            root = find((side, rid))
+            out.append((f"{root[0]}:{root[1]}", side, rid))
+    return out
