@@ -109,6 +109,8 @@ def link(kind: str, a: Source, b: Source, *, options: model.Options | None = Non
     for (id_a, id_b), accepted in decisions.items():  # accepted pairs the blocking did not bring this time
         if accepted and (id_a, id_b) not in links and id_a in a.raw and id_b in b.raw:
             links[(id_a, id_b)] = 1.0
+    if options.one_to_one:
+        links = one_to_one(links, {k for k, v in decisions.items() if v})
     pairs = sorted((ia, ib, p) for (ia, ib), p in links.items())
     clusters = _clusters(a, b, pairs)
     counts: dict[str, Any] = {"records_a": len(a.records), "records_b": len(b.records), "scored": len(rows),
@@ -116,8 +118,7 @@ def link(kind: str, a: Source, b: Source, *, options: model.Options | None = Non
                               "clusters": len({c for c, _, _ in clusters}),
                               "linked_clusters": len({c for c, s, _ in clusters if s == "b"} &
                                                      {c for c, s, _ in clusters if s == "a"}),
-                              "decisions_applied": sum(1 for k in decisions if k in links or any(
-                                  (r["id_a"], r["id_b"]) == k for r in review)),
+                              "decisions": len(decisions),
                               "train_seconds": round(trained - started, 2),
                               "seconds": round(time.perf_counter() - started, 2)}
     if count_comparisons:
@@ -129,6 +130,20 @@ def link(kind: str, a: Source, b: Source, *, options: model.Options | None = Non
         counts["comparisons"] = int(records[-1]["cumulative_comparison_count"]) if records else 0
     return LinkResult(kind, pairs, sorted(review, key=lambda r: -r["probability"]), clusters, parameters(linker),
                       counts)
+
+
+def one_to_one(links: dict[tuple[str, str], float], keep: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Links such that every record is in at most one: the most probable first (reviewers' decisions always)."""
+    used_a: set[str] = set()
+    used_b: set[str] = set()
+    out: dict[tuple[str, str], float] = {}
+    for (id_a, id_b), p in sorted(links.items(), key=lambda kv: (kv[0] not in keep, -kv[1], kv[0])):
+        if (id_a in used_a or id_b in used_b) and (id_a, id_b) not in keep:
+            continue
+        out[(id_a, id_b)] = p
+        used_a.add(id_a)
+        used_b.add(id_b)
+    return out
 
 
 def _clusters(a: Source, b: Source, pairs: list[tuple[str, str, float]]) -> list[tuple[str, str, str]]:

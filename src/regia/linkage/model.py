@@ -53,6 +53,9 @@ class Options:
     max_pairs_u: float = 2e6  # random pairs for the u probabilities
     seed: int = 42
     em_max_pairs: float | None = 2e6  # pairs per EM session (sampled beyond)
+    # Each record of one source is at most one person of the other (two registers without duplicates): of a
+    # record's candidate links only its best is kept (greedy by probability), e.g. one of two homonyms.
+    one_to_one: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
