@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint lock clean
+.PHONY: install demo test lint lock clean messages
 
 install: $(STAMP)
+	@BIN=$(BIN) bash scripts/messages.sh compile
 
 $(STAMP): pyproject.toml requirements.lock package.json scripts/install-assets.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,10 @@ test: install
 	  if [ -z "$$url" ]; then echo "note: no PostgreSQL server, its tests will be skipped" >&2; fi; \
 	  REGIA_TEST_POSTGRES_URL=$$url $(BIN)/pytest; \
 	else $(BIN)/pytest; fi
+
+# Extract the message keys the code uses and update every package's gettext catalogues (then fill the texts).
+messages: install
+	BIN=$(BIN) bash scripts/messages.sh update
 
 lint: install
 	$(BIN)/ruff check src tests bench

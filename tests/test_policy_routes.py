@@ -31,10 +31,10 @@ ALL = frozenset(ALL_ROLES)
 AUTHENTICATED = ALL - {"anonymous"}
 REGION_ADMIN = frozenset({"region_admin"})
 ORG_A_ADMINS = frozenset({"region_admin", "partnership_admin"})
-PROPOSAL_READERS = frozenset({"region_admin", "evaluator", "fund_viewer", "fund_editor", "partnership_editor",
-                              "other_partnership_editor", "partnership_admin"})
+PROPOSAL_READERS = frozenset({"region_admin", "region_viewer", "evaluator", "fund_viewer", "fund_editor",
+                              "fund_b_editor", "partnership_editor", "other_partnership_editor", "partnership_admin"})
 PROPOSAL_CREATORS = frozenset({"partnership_editor", "other_partnership_editor", "partnership_admin"})
-OWN_DRAFT_READERS = frozenset({"region_admin", "partnership_editor", "partnership_admin"})
+OWN_DRAFT_READERS = frozenset({"region_admin", "region_viewer", "partnership_editor", "partnership_admin"})
 OWN_DRAFT_WRITERS = frozenset({"partnership_editor", "partnership_admin"})
 
 # (method, path) -> roles allowed. Paths with parameters are filled from the world (see PARAMS).
@@ -58,7 +58,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/auth/me"): AUTHENTICATED,
     ("GET", "/api/orgs"): AUTHENTICATED,  # each sees their own (row-level, tested elsewhere)
     ("POST", "/api/orgs"): REGION_ADMIN,
-    ("GET", "/api/orgs/{org_id}"): frozenset({"region_admin", "evaluator", "partnership_editor",
+    ("GET", "/api/orgs/{org_id}"): frozenset({"region_admin", "region_viewer", "evaluator", "partnership_editor",
                                               "partnership_admin"}),
     ("PATCH", "/api/orgs/{org_id}"): ORG_A_ADMINS,
     ("GET", "/api/users"): AUTHENTICATED,  # administrators their members, everyone else themself
@@ -80,7 +80,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # a Fund's editors publish but are refused this provider's course at row level
     ("GET", "/api/catalog/courses"): ALL,
     ("GET", "/api/catalog/courses/{course_id}"): ALL,
-    ("POST", "/api/catalog/courses"): frozenset({"region_admin", "provider_editor", "fund_editor"}),
+    ("POST", "/api/catalog/courses"): frozenset({"region_admin", "provider_editor", "other_provider_editor",
+                                                   "fund_editor", "fund_b_editor"}),
     ("PUT", "/api/catalog/courses/{course_id}/skills"): frozenset({"region_admin", "provider_editor"}),
     ("GET", "/api/catalog/orientation"): ALL,
     ("GET", "/catalog"): ALL,
@@ -122,13 +123,14 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 VARIANTS: list[tuple[str, str, str, frozenset[str]]] = [
     # another partnership's draft: only its own editors (and the Region) — never partnership A's editors
     ("GET", "/api/pacts/proposals/{proposal_id}", "draft_b",
-     frozenset({"region_admin", "other_partnership_editor"})),
+     frozenset({"region_admin", "region_viewer", "other_partnership_editor"})),
     ("PUT", "/api/pacts/proposals/{proposal_id}", "draft_b", frozenset({"other_partnership_editor"})),
-    ("GET", "/pacts/proposals/{proposal_id}", "draft_b", frozenset({"region_admin", "other_partnership_editor"})),
+    ("GET", "/pacts/proposals/{proposal_id}", "draft_b",
+     frozenset({"region_admin", "region_viewer", "other_partnership_editor"})),
     ("POST", "/pacts/proposals/{proposal_id}", "draft_b", frozenset({"other_partnership_editor"})),
     # a submitted proposal: evaluators and Funds read it too
     ("GET", "/api/pacts/proposals/{proposal_id}", "submitted_a",
-     OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor"}),
+     OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor", "fund_b_editor"}),
 ]
 
 TABLES = route_tables.modules()

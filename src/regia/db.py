@@ -98,9 +98,16 @@ def all_models() -> MetaData:
     """Import every package's models so that the metadata is complete (for Alembic)."""
     import regia.auth.models
     import regia.catalog.models
+    import regia.certification.models
+    import regia.exchange.models
+    import regia.iefp.models
     import regia.importing.models
+    import regia.jobs.models
+    import regia.linkage.models
+    import regia.monitoring.models
     import regia.pacts.models
     import regia.postings.models
+    import regia.programming.models
     import regia.taxonomy.models  # noqa: F401
 
     return Base.metadata

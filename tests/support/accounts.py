@@ -39,6 +39,12 @@ ROLES: dict[str, tuple[str, Role] | None] = {
     "partnership_admin": ("partnership_a", Role.ADMIN),
     "evaluator": ("region", Role.EVALUATOR),
     "region_admin": ("region", Role.ADMIN),
+    # wave 2: a Region analyst, a second Fund, a firm, a second provider, an IVC assessor of the provider
+    "region_viewer": ("region", Role.VIEWER),
+    "fund_b_editor": ("fund_b", Role.EDITOR),
+    "firm_editor": ("firm", Role.EDITOR),
+    "other_provider_editor": ("provider_b", Role.EDITOR),
+    "assessor": ("provider", Role.ASSESSOR),
 }
 ALL_ROLES = ("anonymous", *ROLES)
 
@@ -48,6 +54,9 @@ ORGS: dict[str, tuple[str, OrgType, str | None, str | None]] = {
     "provider": ("Ente di formazione di prova", OrgType.PROVIDER, None, "09000000019"),
     "partnership_a": ("Patto A", OrgType.PARTNERSHIP, "09000000027", None),
     "partnership_b": ("Patto B", OrgType.PARTNERSHIP, "09000000035", None),
+    "fund_b": ("Fondo di prova B", OrgType.FUND, "09000000092", None),
+    "firm": ("Officine di prova S.r.l.", OrgType.FIRM, None, "09000000076"),
+    "provider_b": ("Secondo ente di prova", OrgType.PROVIDER, None, "09000000084"),
 }
 
 

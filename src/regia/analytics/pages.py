@@ -22,9 +22,11 @@ from regia.analytics.needs import FilterError, Filters, Needs
 from regia.auth.policy import READ, Resource, require
 from regia.auth.principal import Principal
 from regia.db import session_factory
+from regia.i18n import N_
 from regia.taxonomy import service as taxonomy_service
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "pages"
+NAV = [("needs", "needs_page", N_("nav.needs"))]
 LOMBARDY = "ITC4"
 
 router = APIRouter(prefix="/fabbisogni")

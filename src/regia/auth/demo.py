@@ -28,6 +28,9 @@ DEMO_ORGANISATIONS: tuple[tuple[str, OrgType, str | None, str | None], ...] = (
     ("Patto Bergamo Meccatronica (demo)", OrgType.PARTNERSHIP, "09000000043", None),
     ("Patto Mantova Agroalimentare (demo)", OrgType.PARTNERSHIP, "09000000050", None),
     ("Patto Milano Digitale (demo)", OrgType.PARTNERSHIP, "09000000068", None),
+    ("Fondo Terziario Lombardo (demo)", OrgType.FUND, "09000000126", None),
+    ("Officine Meccaniche Brianza (demo)", OrgType.FIRM, None, "09000000134"),
+    ("CFP Monza e Brianza (demo)", OrgType.PROVIDER, None, "09000000142"),
 )
 
 # e-mail, name, organisation (None: a citizen), role
@@ -35,8 +38,14 @@ DEMO_USERS: tuple[tuple[str, str, str | None, Role | None], ...] = (
     ("admin@regione.demo", "Amministratrice Regione (demo)", "Regione Lombardia", Role.ADMIN),
     ("valutatore@regione.demo", "Valutatore Regione (demo)", "Regione Lombardia", Role.EVALUATOR),
     ("valutatrice@regione.demo", "Valutatrice Regione (demo)", "Regione Lombardia", Role.EVALUATOR),
-    ("fondo@fondimpresa.demo", "Referente Fondimpresa (demo)", "Fondimpresa", Role.VIEWER),
+    ("analista@regione.demo", "Analista Regione (demo)", "Regione Lombardia", Role.VIEWER),
+    ("fondo@fondimpresa.demo", "Referente Fondimpresa (demo)", "Fondimpresa", Role.EDITOR),
+    ("fondo@terziario.demo", "Referente Fondo Terziario (demo)", "Fondo Terziario Lombardo (demo)", Role.EDITOR),
     ("ente@formazione.demo", "Redattore ente accreditato (demo)", "Formazione Lombarda (demo)", Role.EDITOR),
+    ("valutatore@formazione.demo", "Valutatrice IVC (demo)", "Formazione Lombarda (demo)", Role.ASSESSOR),
+    ("cfp@cfp.demo", "Tutor CFP Monza e Brianza (demo)", "CFP Monza e Brianza (demo)", Role.EDITOR),
+    ("impresa@officine.demo", "Referente Officine Meccaniche Brianza (demo)", "Officine Meccaniche Brianza (demo)",
+     Role.EDITOR),
     ("brianza@patto.demo", "Redattrice Patto Brianza (demo)", "Patto Brianza Manifattura 4.0 (demo)", Role.EDITOR),
     ("valtellina@patto.demo", "Redattore Patto Valtellina (demo)", "Patto Valtellina Turismo (demo)", Role.EDITOR),
     ("bergamo@patto.demo", "Redattrice Patto Bergamo (demo)", "Patto Bergamo Meccatronica (demo)", Role.EDITOR),

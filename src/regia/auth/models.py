@@ -42,6 +42,7 @@ class OrgType(enum.StrEnum):
     BUSINESS_NETWORK = "business_network"  # rete di imprese
     CERTIFIER = "certifier"  # ente titolato alla certificazione (IVC)
     CITIZEN = "citizen"  # cittadino (a person acting for themselves)
+    FIRM = "firm"  # impresa (an employer: placements, apprenticeships, its own needs)
 
 
 ORG_TYPE_LABELS: dict[OrgType, dict[str, str]] = {
@@ -57,6 +58,7 @@ ORG_TYPE_LABELS: dict[OrgType, dict[str, str]] = {
     OrgType.BUSINESS_NETWORK: {"it": "Rete di imprese", "en": "Business network"},
     OrgType.CERTIFIER: {"it": "Ente titolato alla certificazione", "en": "Certifying body"},
     OrgType.CITIZEN: {"it": "Cittadino", "en": "Citizen"},
+    OrgType.FIRM: {"it": "Impresa", "en": "Firm"},
 }
 
 
@@ -65,6 +67,7 @@ class Role(enum.StrEnum):
     EDITOR = "editor"  # writes the organisation's own resources
     VIEWER = "viewer"  # reads the organisation's own resources
     EVALUATOR = "evaluator"  # reads submitted proposals to evaluate them
+    ASSESSOR = "assessor"  # assesses evidence and trials in competence certification (IVC)
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:

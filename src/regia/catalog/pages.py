@@ -22,8 +22,10 @@ from regia.auth.principal import Principal
 from regia.catalog import orientation, service
 from regia.catalog.models import MODALITIES, TARGETS
 from regia.catalog.search import BadQuery, Query
+from regia.i18n import N_
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+NAV = [("catalog", "catalog_search_page", N_("nav.catalog")), ("mismatch", "mismatch_page", N_("nav.mismatch"))]
 PAGE_SIZE = 20
 FACET_ORDER = ("province", "target", "modality", "funding", "hours", "digital", "green")
 

@@ -1,0 +1,1 @@
+"""Once-only identity resolution across sources (Splink): persons and firms."""

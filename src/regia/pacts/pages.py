@@ -7,9 +7,11 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from regia.i18n import N_
 from regia.pacts import evaluation_pages, programme_pages, proposal_pages
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+NAV = [("pacts", "pact_calls_page", N_("nav.pacts"))]
 PARTS = (proposal_pages, evaluation_pages, programme_pages)
 
 router = APIRouter(prefix="/pacts")

@@ -42,6 +42,7 @@ from regia.catalog import pages as catalog_pages
 from regia.catalog import search as catalog_search
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
+from regia.i18n import N_
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
 from regia.taxonomy import api as taxonomy_api
@@ -56,7 +57,7 @@ from regia.web.problems import (
     validation_errors,
     wants_problem,
 )
-from regia.web.templating import STATIC_DIR, make_templates
+from regia.web.templating import STATIC_DIR, NavItem, make_templates
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +67,20 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SWAGGER_JS = "vendor/swagger-ui/swagger-ui-bundle.js"
 SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 
-# Each domain with pages brings its router, its templates folder and its messages.
-PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "pacts": pacts_pages, "catalog": catalog_pages,
-                "needs": needs_pages}
+# Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
+# navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
+PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
+                "pacts": pacts_pages}
+NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
+                      ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
                mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router]
+
+
+def nav_items() -> list[NavItem]:
+    return NAV + [item for domain in PAGE_DOMAINS.values() for item in getattr(domain, "NAV", ())]
 
 
 def template_dirs() -> dict[str, Path]:
@@ -213,8 +221,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,  # served below from the vendored Swagger UI, so that it works offline
         redoc_url=None,
     )
-    catalog = i18n.Catalog(i18n.MESSAGES, *(domain.MESSAGES for domain in PAGE_DOMAINS.values()))
-    templates = make_templates(catalog, template_dirs())
+    catalog = i18n.Catalog(*(domain.MESSAGES for domain in PAGE_DOMAINS.values() if hasattr(domain, "MESSAGES")))
+    templates = make_templates(catalog, template_dirs(), nav_items=nav_items())
     app.state.settings = settings
     app.state.engine = engine
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts

@@ -3,10 +3,15 @@
 Domain templates are found under the domain's name: ``taxonomy/search.html`` is
 ``src/regia/taxonomy/templates/search.html``. Every template gets, besides its own context:
 
-- ``lang`` and ``t(key, **params)``: the page language and its messages (see :mod:`regia.web.i18n`);
+- ``lang``, and ``_(key, **params)`` / ``ngettext(singular, plural, n, **params)``: the page language and its
+  messages (Jinja2's i18n extension over the gettext catalogues of :mod:`regia.i18n`; ``t(key, **params)`` is
+  the same lookup under the name older templates use);
+- ``nav_items``: the main navigation, ``(key, route name, label key)`` (the layout's own and each domain's ``NAV``);
 - ``languages``: ``[(code, name, url_of_this_page_in_that_language), ...]``;
 - ``path_for(name, **params)``: the path of a named route (behind a proxy: with its root path);
-- ``number(n)``: an integer with the language's thousands separator;
+- ``number(n)``, ``decimal(x, digits)``, ``signed(x)``, ``money(x)``, ``percent(share)``, ``date(d)``,
+  ``datetime(instant)`` and ``rome(instant)``: Babel's formats in the page language, times in Europe/Rome
+  (:func:`regia.i18n.formatters`);
 - ``static_url(path)`` and ``vendor(path)``: a static file's URL, and whether a vendored front-end file
   (``static/vendor/...``, installed by ``scripts/install-assets.sh``) is present, so that pages render
   without those files instead of pointing at missing ones.
@@ -14,7 +19,7 @@ Domain templates are found under the domain's name: ``taxonomy/search.html`` is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +28,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, St
 from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
+from regia import i18n
 from regia.web.i18n import DEFAULT, LANGUAGE_NAMES, SUPPORTED, Catalog
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -47,8 +53,11 @@ def _language_links(request: Request) -> list[tuple[str, str, str]]:
     return links
 
 
-def make_templates(catalog: Catalog, domain_templates: Mapping[str, Path],
-                   static_dir: Path = STATIC_DIR) -> Jinja2Templates:
+NavItem = tuple[str, str, str]  # (key, route name, message key of its label)
+
+
+def make_templates(catalog: Catalog, domain_templates: Mapping[str, Path], static_dir: Path = STATIC_DIR,
+                   nav_items: Sequence[NavItem] = ()) -> Jinja2Templates:
     env = Environment(
         loader=ChoiceLoader([
             FileSystemLoader(TEMPLATES_DIR),
@@ -59,6 +68,8 @@ def make_templates(catalog: Catalog, domain_templates: Mapping[str, Path],
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    i18n.install_jinja(env)
+    env.globals["nav_items"] = list(nav_items)
     vendor_dir = static_dir / "vendor"
 
     def context(request: Request) -> dict[str, Any]:
@@ -70,12 +81,12 @@ def make_templates(catalog: Catalog, domain_templates: Mapping[str, Path],
 
         return {
             "lang": lang,
-            "t": catalog.translator(lang),
+            "t": lambda key, /, **params: i18n.gettext(key, lang, **params),  # older templates' name for _()
             "languages": _language_links(request),
             "path_for": path_for,
             "static_url": lambda path: f"{root}/static/{path}",
             "vendor": lambda path: (vendor_dir / path).is_file(),
-            "number": lambda n: f"{n:,}".replace(",", "." if lang == "it" else ","),
+            **i18n.formatters(lang),
         }
 
     return Jinja2Templates(env=env, context_processors=[context])

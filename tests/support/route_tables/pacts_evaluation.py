@@ -18,23 +18,25 @@ from regia.pacts import evaluation
 
 REGION = frozenset({"region_admin"})
 EVALUATOR = frozenset({"evaluator"})
-EVALUATION_READERS = REGION | EVALUATOR
-LETTER_READERS = frozenset({"region_admin", "partnership_editor", "partnership_admin"})  # owner of draft_a
+REGION_READERS = REGION | {"region_viewer"}  # a Region analyst reads what Region staff read
+EVALUATION_READERS = REGION_READERS | EVALUATOR
+# the Region and the owner of draft_a
+LETTER_READERS = frozenset({"region_admin", "region_viewer", "partnership_editor", "partnership_admin"})
 
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
-    ("GET", "/api/pacts/proposals/{proposal_id}/admissibility"): REGION,
+    ("GET", "/api/pacts/proposals/{proposal_id}/admissibility"): REGION_READERS,
     ("POST", "/api/pacts/proposals/{proposal_id}/admissibility"): REGION,
-    ("GET", "/api/pacts/proposals/{proposal_id}/assignments"): REGION,
+    ("GET", "/api/pacts/proposals/{proposal_id}/assignments"): REGION_READERS,
     ("POST", "/api/pacts/proposals/{proposal_id}/assignments"): REGION,
     ("GET", "/api/pacts/assignments"): EVALUATION_READERS,
     ("POST", "/api/pacts/assignments/{assignment_id}/declaration"): EVALUATOR,  # own assignment only
     ("GET", "/api/pacts/assignments/{assignment_id}/sheet"): EVALUATION_READERS,
     ("PUT", "/api/pacts/assignments/{assignment_id}/sheet"): EVALUATOR,
     ("POST", "/api/pacts/assignments/{assignment_id}/sheet/submit"): EVALUATOR,
-    ("GET", "/api/pacts/proposals/{proposal_id}/consensus"): REGION,  # the draft has no panel
+    ("GET", "/api/pacts/proposals/{proposal_id}/consensus"): REGION_READERS,  # the draft has no panel
     ("PUT", "/api/pacts/proposals/{proposal_id}/consensus"): frozenset(),  # nobody is on the draft's panel
     ("POST", "/api/pacts/proposals/{proposal_id}/evaluation/close"): REGION,
-    ("GET", "/api/pacts/calls/{call_id}/ranking"): REGION,
+    ("GET", "/api/pacts/calls/{call_id}/ranking"): REGION_READERS,
     ("POST", "/api/pacts/calls/{call_id}/ranking/publish"): REGION,
     ("GET", "/api/pacts/proposals/{proposal_id}/letter.pdf"): LETTER_READERS,
     # pages
@@ -42,13 +44,13 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/pacts/evaluation/assignments/{assignment_id}"): EVALUATION_READERS,
     ("POST", "/pacts/evaluation/assignments/{assignment_id}/declaration"): EVALUATOR,
     ("POST", "/pacts/evaluation/assignments/{assignment_id}/sheet"): EVALUATOR,
-    ("GET", "/pacts/evaluation/proposals/{proposal_id}"): REGION,
+    ("GET", "/pacts/evaluation/proposals/{proposal_id}"): REGION_READERS,
     ("POST", "/pacts/evaluation/proposals/{proposal_id}/admissibility"): REGION,
     ("POST", "/pacts/evaluation/proposals/{proposal_id}/assignments"): REGION,
     ("POST", "/pacts/evaluation/proposals/{proposal_id}/close"): REGION,
-    ("GET", "/pacts/evaluation/proposals/{proposal_id}/consensus"): REGION,
+    ("GET", "/pacts/evaluation/proposals/{proposal_id}/consensus"): REGION_READERS,
     ("POST", "/pacts/evaluation/proposals/{proposal_id}/consensus"): frozenset(),
-    ("GET", "/pacts/calls/{call_id}/ranking"): REGION,
+    ("GET", "/pacts/calls/{call_id}/ranking"): REGION_READERS,
     ("POST", "/pacts/calls/{call_id}/ranking"): REGION,
 }
 
@@ -57,9 +59,10 @@ VARIANTS: list[tuple[str, str, str, frozenset[str]]] = [
     ("PUT", "/api/pacts/proposals/{proposal_id}/consensus", "eval_admissible", EVALUATOR),
     ("GET", "/pacts/evaluation/proposals/{proposal_id}/consensus", "eval_admissible", EVALUATION_READERS),
     ("POST", "/pacts/evaluation/proposals/{proposal_id}/consensus", "eval_admissible", EVALUATOR),
-    ("GET", "/api/pacts/proposals/{proposal_id}/admissibility", "eval_admissible", REGION),
+    ("GET", "/api/pacts/proposals/{proposal_id}/admissibility", "eval_admissible", REGION_READERS),
+    # the owner (no outcome yet: 409) and the Region
     ("GET", "/api/pacts/proposals/{proposal_id}/letter.pdf", "eval_admissible",
-     frozenset({"region_admin", "other_partnership_editor"})),  # the owner (no outcome yet: 409) and the Region
+     frozenset({"region_admin", "region_viewer", "other_partnership_editor"})),
 ]
 
 

@@ -129,14 +129,12 @@ def pact_in(session: Session, *, organisation_id: int, call: Call, status: str, 
 
 # --- the route × role table ----------------------------------------------------------------------------------
 
-ALL_ROLES = frozenset({"anonymous", "citizen", "provider_editor", "fund_viewer", "fund_editor", "partnership_editor",
-                       "other_partnership_editor", "partnership_admin", "evaluator", "region_admin"})
-OWN_DRAFT_READERS = frozenset({"region_admin", "partnership_editor", "partnership_admin"})
+OWN_DRAFT_READERS = frozenset({"region_admin", "region_viewer", "partnership_editor", "partnership_admin"})
 OWNERS_A = frozenset({"partnership_editor", "partnership_admin"})
 REGION = frozenset({"region_admin"})
 # past the draft, evaluators and Funds read a proposal too
-PAST_DRAFT_READERS = OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor"}
-CABINA = frozenset({"region_admin", "fund_viewer", "fund_editor"})
+PAST_DRAFT_READERS = OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor", "fund_b_editor"}
+CABINA = frozenset({"region_admin", "region_viewer", "fund_viewer", "fund_editor", "fund_b_editor"})
 MONITOR_READERS = PAST_DRAFT_READERS - {"evaluator"}  # evaluators score proposals; they do not monitor pacts
 
 P = "/api/pacts/proposals/{proposal_id}"

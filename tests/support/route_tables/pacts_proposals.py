@@ -10,15 +10,14 @@ from sqlalchemy import Engine
 from regia.auth.principal import cli_principal
 from regia.db import session_scope
 from regia.pacts import documents
-from support.accounts import PDF, World
+from support.accounts import ALL_ROLES, PDF, World
 
-ALL = frozenset({"anonymous", "citizen", "provider_editor", "fund_viewer", "fund_editor", "partnership_editor",
-                 "other_partnership_editor", "partnership_admin", "evaluator", "region_admin"})
+ALL = frozenset(ALL_ROLES)
 REGION_STAFF = frozenset({"region_admin"})
 CREATORS = frozenset({"partnership_editor", "other_partnership_editor", "partnership_admin"})
-OWN_DRAFT_READERS = frozenset({"region_admin", "partnership_editor", "partnership_admin"})
+OWN_DRAFT_READERS = frozenset({"region_admin", "region_viewer", "partnership_editor", "partnership_admin"})
 OWN_DRAFT_WRITERS = frozenset({"partnership_editor", "partnership_admin"})
-SUBMITTED_READERS = OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor"}
+SUBMITTED_READERS = OWN_DRAFT_READERS | {"evaluator", "fund_viewer", "fund_editor", "fund_b_editor"}
 
 P = "/api/pacts/proposals/{proposal_id}"
 G = "/pacts/proposals/{proposal_id}"
@@ -53,7 +52,7 @@ VARIANTS: list[tuple[str, str, str, frozenset[str]]] = [
     ("GET", f"{P}/validation", "submitted_a", SUBMITTED_READERS),
     # another partnership's draft: its own editors only
     ("POST", f"{P}/documents", "draft_b", frozenset({"other_partnership_editor"})),
-    ("GET", f"{P}/documents", "draft_b", frozenset({"region_admin", "other_partnership_editor"})),
+    ("GET", f"{P}/documents", "draft_b", frozenset({"region_admin", "region_viewer", "other_partnership_editor"})),
     ("POST", f"{G}/submit", "draft_b", frozenset({"other_partnership_editor"})),
 ]
 

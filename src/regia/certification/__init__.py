@@ -1,0 +1,1 @@
+"""Certification of competences (IVC) against the regional standards (QRSP), issued as verifiable credentials."""

@@ -1,0 +1,5 @@
+"""Tables of the iefp domain."""
+
+from __future__ import annotations
+
+from regia.db import Base  # noqa: F401

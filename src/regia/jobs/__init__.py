@@ -1,0 +1,1 @@
+"""Background jobs for uploads and long work: a maintained job library, progress, resume, cancel."""

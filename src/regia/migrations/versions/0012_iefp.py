@@ -1,0 +1,28 @@
+"""iefp: figures, centres, paths, placements, training plans, matching (issue 17)
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03 15:00:00.000000
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0012'
+down_revision: Union[str, Sequence[str], None] = '0011'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    pass
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    pass

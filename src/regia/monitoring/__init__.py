@@ -1,0 +1,1 @@
+"""Outcomes: participations, employment records, indicators and counterfactual impact evaluation."""
