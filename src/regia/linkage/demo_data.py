@@ -32,15 +32,20 @@ from stdnum.it import codicefiscale
 from regia.linkage import normalize as n
 from regia.linkage.records import PERSON_COLUMNS, comuni
 
-MALE = ("Marco Alessandro Giuseppe Francesco Antonio Andrea Luca Giovanni Matteo Davide Lorenzo Simone Roberto "
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+MALE = _words("Marco Alessandro Giuseppe Francesco Antonio Andrea Luca Giovanni Matteo Davide Lorenzo Simone Roberto "
         "Stefano Paolo Federico Riccardo Mario Luigi Nicolò Gabriele Tommaso Emanuele Daniele Fabio Massimo Carlo "
         "Claudio Michele Vincenzo Salvatore Pietro Filippo Mattia Leonardo Edoardo Christian Domenico Angelo "
-        "Raffaele Gianluca Enrico Alberto Giacomo Diego Samuele Jacopo Cristian Gian Marco Pier Paolo").split()
-FEMALE = ("Giulia Francesca Chiara Sara Martina Valentina Alessia Federica Elena Silvia Anna Maria Laura Paola "
+        "Raffaele Gianluca Enrico Alberto Giacomo Diego Samuele Jacopo Cristian Gian Marco Pier Paolo")
+FEMALE = _words("Giulia Francesca Chiara Sara Martina Valentina Alessia Federica Elena Silvia Anna Maria Laura Paola "
           "Elisa Giorgia Alice Sofia Aurora Beatrice Roberta Cristina Barbara Monica Simona Daniela Ilaria Marta "
           "Noemi Greta Camilla Emma Ludovica Rebecca Arianna Irene Veronica Serena Angela Antonella Rosa Lucia "
-          "Caterina Teresa Giovanna Nicoletta Debora Michela Eleonora Benedetta Zoè").split()
-SURNAMES = ("Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti De_Luca "
+          "Caterina Teresa Giovanna Nicoletta Debora Michela Eleonora Benedetta Zoè")
+SURNAMES = _words("Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo Conti De_Luca "
             "Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro Mariani Rinaldi Caruso "
             "Ferrara Galli Martini Leone Longo Gentile Martinelli Vitale Lombardo Serra Coppola De_Santis "
             "D'Angelo Marchetti Parisi Villa Conte Ferraro Ferri Fabbri Bianco Marini Grasso Valentini Messina "
@@ -48,10 +53,10 @@ SURNAMES = ("Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Gr
             "Riva Pozzi Bassi Rota Locatelli Bonomi Crippa Ghezzi Mazza D'Amico Dell'Acqua Di_Stefano La_Rosa "
             "Lo_Russo Dall'Olio D'Alessandro De_Angelis Di_Pietro Sant'Ambrogio Cantù Forlì Nicolì Mantegazza "
             "Invernizzi Galimberti Ronchi Beretta Ferrario Pellegrini Testa Guerra Sanna Piras Orlando Fiore "
-            "Amato Sorrentino Bellini Cirillo Basile Morelli Gatti Palumbo Benedetti Farina Silvestri").split()
-STREETS = ("Roma Garibaldi Mazzini Dante Alighieri Manzoni Verdi Cavour Matteotti Marconi Vittorio_Emanuele "
+            "Amato Sorrentino Bellini Cirillo Basile Morelli Gatti Palumbo Benedetti Farina Silvestri")
+STREETS = _words("Roma Garibaldi Mazzini Dante Alighieri Manzoni Verdi Cavour Matteotti Marconi Vittorio_Emanuele "
            "Kennedy Gramsci Battisti Leopardi Carducci Volta Colombo Diaz XX_Settembre IV_Novembre Montegrappa "
-           "Trento Trieste Milano Bergamo Brescia Sauro Oberdan Pascoli Don_Minzoni San_Francesco").split()
+           "Trento Trieste Milano Bergamo Brescia Sauro Oberdan Pascoli Don_Minzoni San_Francesco")
 KINDS = (("Via", 70), ("Viale", 10), ("Piazza", 8), ("Corso", 6), ("Vicolo", 3), ("Largo", 3))
 ABBREVIATIONS = {"Via": "V.", "Viale": "V.le", "Piazza": "P.zza", "Corso": "C.so", "Largo": "L.go"}
 BIRTHPLACES = (("Milano", 30), ("Roma", 8), ("Napoli", 8), ("Torino", 5), ("Palermo", 5), ("Bergamo", 6),
@@ -272,3 +277,78 @@ def generate(out: Path, *, n_a: int = 5000, n_b: int = 5000, overlap: float = 0.
 def truth(path: Path) -> set[tuple[str, str]]:
     with path.open(encoding="utf-8") as fh:
         return {(r["id_a"], r["id_b"]) for r in csv.DictReader(fh)}
+
+
+# ------------------------------------------------------------------------------------------------ firms
+FIRM_WORDS = _words("Officine Meccanica Tessile Alimentari Costruzioni Impianti Trasporti Logistica Servizi "
+                    "Elettronica Plastica Legno Vetro Carta Chimica Edilizia Informatica Consulenza Ristorazione "
+                    "Brianza Orobica Lariana Padana Lombarda Ambrosiana Insubrica Valtellina Franciacorta Naviglio")
+FORMS = (("S.r.l.", "SRL", "Srl"), ("S.p.A.", "SPA", "Spa"), ("S.n.c.", "SNC", "snc"), ("S.a.s.", "SAS", "Sas"),
+         ("Soc. Coop.", "Società Cooperativa", "SOC COOP"))
+ATECO_CODES = ("25.62.00", "28.29.99", "10.71.10", "41.20.00", "43.21.01", "49.41.00", "52.10.20", "62.01.00",
+               "56.10.11", "13.20.00", "22.29.09", "16.23.10", "46.69.99", "71.12.10", "33.12.99")
+
+
+def _piva(rng: random.Random) -> str:
+    """A valid P.IVA: seven digits of the firm, three of the tax office (001-100), a Luhn check digit."""
+    from stdnum import luhn
+
+    body = f"{rng.randint(1, 9_999_999):07d}{rng.randint(1, 100):03d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def generate_firms(out: Path, *, n: int = 1000, overlap: float = 0.7, seed: int = 1) -> tuple[Path, Path, Path]:
+    """Two sources of firms (``firms_a.csv``, ``firms_b.csv``) and the truth: B writes names with another legal
+    form spelling, typos, the P.IVA in the codice fiscale column or missing, another ATECO digit, a move."""
+    rng = random.Random(seed)
+    gen = Generator(seed)
+    firms = []
+    for i in range(n):
+        name = " ".join(rng.sample(FIRM_WORDS, rng.choice((2, 2, 3))))
+        if rng.random() < 0.3:
+            name = f"{rng.choice(SURNAMES).replace('_', ' ')} {name}"
+        street, cap_, comune = gen._address()
+        firms.append({"key": i, "name": name, "form": rng.randrange(len(FORMS)), "piva": _piva(rng),
+                      "ateco": rng.choice(ATECO_CODES), "indirizzo": street, "cap": cap_, "comune": comune})
+    shared = rng.sample(firms, int(n * overlap))
+    others = []
+    for i in range(n - len(shared)):
+        f = dict(rng.choice(firms))
+        f.update(key=n + i, piva=_piva(rng), name=" ".join(rng.sample(FIRM_WORDS, 3)))
+        others.append(f)
+    in_b = shared + others
+    rng.shuffle(in_b)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = out / "firms_a.csv", out / "firms_b.csv", out / "truth_firms.csv"
+    columns = ("id", "ragione_sociale", "partita_iva", "codice_fiscale", "ateco", "indirizzo", "cap", "comune")
+    with paths[0].open("w", encoding="utf-8", newline="") as fa:
+        w = csv.writer(fa)
+        w.writerow(columns)
+        for f in firms:
+            w.writerow([f"FA{f['key']:06d}", f"{f['name']} {FORMS[f['form']][0]}", f["piva"], f["piva"], f["ateco"],
+                        f["indirizzo"], f["cap"], f["comune"]])
+    with paths[1].open("w", encoding="utf-8", newline="") as fb, paths[2].open("w", encoding="utf-8",
+                                                                               newline="") as ft:
+        w, t = csv.writer(fb), csv.writer(ft)
+        w.writerow(columns)
+        t.writerow(["id_a", "id_b"])
+        for i, f in enumerate(in_b):
+            name = f["name"].upper() if rng.random() < 0.5 else f["name"]
+            if rng.random() < 0.15:
+                name = gen._typo(name)
+            name = f"{name} {rng.choice(FORMS[f['form']])}"
+            piva, cf = f["piva"], ""
+            roll = rng.random()
+            if roll < 0.25:
+                piva, cf = "", f["piva"]
+            elif roll < 0.35:
+                piva = ""
+            elif roll < 0.4:
+                piva = "IT" + piva
+            ateco = f["ateco"] if rng.random() < 0.8 else f["ateco"][:5] + f"{rng.randint(0, 99):02d}".replace(".", "")
+            street, cap_, comune = (f["indirizzo"], f["cap"], f["comune"]) if rng.random() < 0.85 else gen._address()
+            rid = f"FB{i:06d}"
+            w.writerow([rid, name, piva, cf, ateco, street, cap_, comune])
+            if f["key"] < n:
+                t.writerow([f"FA{f['key']:06d}", rid])
+    return paths

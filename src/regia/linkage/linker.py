@@ -37,9 +37,9 @@ def _db_api(engine: str, spark: Any = None) -> Any:
     if engine == "spark":
         from splink import SparkAPI
 
-        from regia.batch.engines.spark import session
-
-        return SparkAPI(spark_session=spark or session())
+        if spark is None:
+            raise ValueError("the spark engine needs a Spark session (the CLI starts one: --engine spark)")
+        return SparkAPI(spark_session=spark)
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
 
@@ -61,8 +61,7 @@ def parameters(linker: Any) -> dict[str, Any]:
                 weight = round(math.log2(m / u), 3)
             levels.append({"level": level.get("label_for_charts") or level.get("sql_condition"),
                            "m": m, "u": u, "match_weight": weight})
-        out["comparisons"].append({"name": comparison.get("output_column_name"),
-                                   "description": comparison.get("comparison_description"), "levels": levels})
+        out["comparisons"].append({"name": comparison.get("output_column_name"), "levels": levels})
     return out
 
 

@@ -218,7 +218,7 @@ def firm_name(value: object) -> str:
 def address(value: object) -> str:
     """An address with its usual abbreviations written out (``V.le`` -> ``VIALE``) and no punctuation."""
     raw = str(value or "").replace(".", " ")
-    words = fold(raw).split() + [""]
+    words = [*fold(raw).split(), ""]
     out: list[str] = []
     i = 0
     while i < len(words) - 1:

