@@ -52,7 +52,7 @@ def _run(kind: str, a: Path, b: Path, output: Path, *, threshold: float, review_
     for issue in outcome.issues:
         what = "rejected" if issue.rejected else "value left out"
         err.print(f"[yellow]{escape(issue.file)} row {issue.row}[/yellow] (id {escape(issue.id or '-')}) "
-                  f"{escape(issue.field or '-')}: {escape(issue.reason)} [{what}]", soft_wrap=True)
+                  f"{escape(issue.field or '-')}: {escape(issue.reason)} {escape(f'[{what}]')}", soft_wrap=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
     with tmp.open("w", encoding="utf-8", newline="") as fh:

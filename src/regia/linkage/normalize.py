@@ -234,8 +234,9 @@ def address(value: object) -> str:
 
 
 def cap(value: object) -> str:
-    d = digits(value)
-    return d.zfill(5) if 0 < len(d) <= 5 else ""
+    """Five digits (leading zeros a spreadsheet dropped put back: ``100`` -> ``00100``); '' when not a CAP."""
+    text = str(value or "").strip().removeprefix("I-").removeprefix("IT-")
+    return text.zfill(5) if text.isdigit() and len(text) <= 5 else ""
 
 
 def ateco(value: object) -> str:
