@@ -29,6 +29,13 @@ class LinkResult:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
+def spark_conf() -> dict[str, str]:
+    """What a Spark session needs for Splink: its similarity functions' jar (Jaro-Winkler ...)."""
+    from splink.backends.spark import similarity_jar_location
+
+    return {"spark.jars": similarity_jar_location()}
+
+
 def _db_api(engine: str, spark: Any = None) -> Any:
     if engine == "local":
         from splink import DuckDBAPI
@@ -39,6 +46,10 @@ def _db_api(engine: str, spark: Any = None) -> Any:
 
         if spark is None:
             raise ValueError("the spark engine needs a Spark session (the CLI starts one: --engine spark)")
+        if not spark.sparkContext.getCheckpointDir():  # Splink checkpoints its intermediate tables
+            import tempfile
+
+            spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="regia-splink-checkpoints-"))
         return SparkAPI(spark_session=spark)
     raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
 
@@ -80,13 +91,14 @@ def link(kind: str, a: Source, b: Source, *, options: model.Options | None = Non
     db = _db_api(engine, spark)
     ta = db.register(a.table(kind), dataset_display_name="a")
     tb = db.register(b.table(kind), dataset_display_name="b")
-    settings = model.settings(kind, cols)
-    linker = Linker([ta, tb], settings, log_level=logging.ERROR)
-    training = linker.training
-    training.estimate_probability_two_random_records_match(model.deterministic_rules(kind, cols), recall=0.8)
-    training.estimate_u_using_random_sampling(max_pairs=options.max_pairs_u, seed=options.seed)
-    for rule in model.em_sessions(kind, cols):
-        training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=options.em_max_pairs)
+    if engine == "spark" and options.train_on == "local":
+        local = _db_api("local")
+        trained_model = _train(kind, local.register(_sample(a, kind, options), dataset_display_name="a"),
+                               local.register(_sample(b, kind, options), dataset_display_name="b"), cols, options)
+        trained = _with_parameters(kind, cols, trained_model.misc.save_model_to_json())
+        linker = Linker([ta, tb], trained, log_level=logging.ERROR)
+    else:
+        linker = _train(kind, ta, tb, cols, options)
     trained = time.perf_counter()
     low = min(options.review_low, options.threshold)
     predicted = linker.inference.predict(threshold_match_probability=low)
@@ -129,6 +141,43 @@ def link(kind: str, a: Source, b: Source, *, options: model.Options | None = Non
         counts["comparisons"] = int(records[-1]["cumulative_comparison_count"]) if records else 0
     return LinkResult(kind, pairs, sorted(review, key=lambda r: -r["probability"]), clusters, parameters(linker),
                       counts)
+
+
+def _sample(src: Source, kind: str, options: model.Options) -> Any:
+    """The source's records, or a random sample of ``train_records`` of them (seeded): training data."""
+    table = src.table(kind)
+    if table.num_rows <= options.train_records:
+        return table
+    import random
+
+    rows = sorted(random.Random(options.seed).sample(range(table.num_rows), options.train_records))
+    return table.take(rows)
+
+
+def _with_parameters(kind: str, cols: set[str], trained: dict[str, Any]) -> Any:
+    """The model's settings (in no SQL dialect) carrying the parameters trained elsewhere: a DuckDB-trained
+    model scores on Spark (its saved JSON holds DuckDB's SQL, which Spark reads otherwise)."""
+    settings = model.settings(kind, cols)
+    settings.probability_two_random_records_match = trained["probability_two_random_records_match"]
+    for comparison, saved in zip(settings.comparisons, trained["comparisons"], strict=True):
+        for level, values in zip(comparison.create_comparison_levels(), saved["comparison_levels"], strict=True):
+            chosen = {k: values[k] for k in ("m_probability", "u_probability") if values.get(k) is not None}
+            if chosen:
+                level.configure(**chosen)
+    return settings
+
+
+def _train(kind: str, ta: Any, tb: Any, cols: set[str], options: model.Options) -> Any:
+    """A linker over the two registered tables with its model trained unsupervised (see ``model``)."""
+    from splink import Linker
+
+    linker = Linker([ta, tb], model.settings(kind, cols), log_level=logging.ERROR)
+    training = linker.training
+    training.estimate_probability_two_random_records_match(model.deterministic_rules(kind, cols), recall=0.8)
+    training.estimate_u_using_random_sampling(max_pairs=options.max_pairs_u, seed=options.seed)
+    for rule in model.em_sessions(kind, cols):
+        training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=options.em_max_pairs)
+    return linker
 
 
 def one_to_one(links: dict[tuple[str, str], float], keep: set[tuple[str, str]]) -> dict[tuple[str, str], float]:

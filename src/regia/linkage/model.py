@@ -56,6 +56,11 @@ class Options:
     # Each record of one source is at most one person of the other (two registers without duplicates): of a
     # record's candidate links only its best is kept (greedy by probability), e.g. one of two homonyms.
     one_to_one: bool = True
+    # On Spark the model is trained with DuckDB on a sample of each source (at most ``train_records`` records),
+    # then scores every pair on Spark: training is a sequence of small queries that a cluster runs slowly,
+    # scoring is the big join. ``train_on="spark"`` trains on Spark, on everything.
+    train_on: str = "local"
+    train_records: int = 500_000
     extra: dict[str, Any] = field(default_factory=dict)
 
 
