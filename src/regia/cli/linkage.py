@@ -31,9 +31,11 @@ def _run(kind: str, a: Path, b: Path, output: Path, *, threshold: float, review_
     if engine_name == "spark":
         try:
             from regia.batch.engines.spark import session
+            from regia.linkage.linker import spark_conf
+
+            spark = session(master, spark_conf(), app_name="regia-linkage")
         except ImportError:
             raise fail("the spark engine needs the spark extra (pip install -e '.[spark]') and Java 17+") from None
-        spark = session(master)
     db = None
     if store:
         from regia.cli.common import engine

@@ -27,6 +27,7 @@ from regia.auth import audit
 from regia.auth.errors import Conflict, DomainError, NotFound
 from regia.auth.principal import Principal
 from regia.db import session_factory
+from regia.i18n import N_
 from regia.linkage import normalize as n
 from regia.linkage import records
 from regia.linkage.linker import LinkResult, link
@@ -192,7 +193,7 @@ def queue(session: Session, *, kind: str | None = None, status: str = PENDING, l
 def get(session: Session, *, review_id: int) -> LinkageReview:
     row = session.get(LinkageReview, review_id)
     if row is None:
-        raise NotFound(f"no review pair {review_id}", key="linkage.err.not_found", params={"id": review_id})
+        raise NotFound(f"no review pair {review_id}", key=N_("linkage.err.not_found"), params={"id": review_id})
     return row
 
 
@@ -201,9 +202,9 @@ def decide(session: Session, *, review_id: int, match: bool, principal: Principa
     """Record a reviewer's decision on a pair (audited); a stale version (someone decided meanwhile) is refused."""
     row = get(session, review_id=review_id)
     if version is not None and row.version != version:
-        raise Conflict("someone decided this pair meanwhile: reload it", key="linkage.err.stale")
+        raise Conflict("someone decided this pair meanwhile: reload it", key=N_("linkage.err.stale"))
     if note is not None and len(note) > 500:
-        raise DomainError("note: at most 500 characters", key="linkage.err.note_long", params={"max": 500})
+        raise DomainError("note: at most 500 characters", key=N_("linkage.err.note_long"), params={"max": 500})
     before = row.status
     row.status = MATCH if match else NON_MATCH
     row.decided_by = principal.user_id
