@@ -14,7 +14,7 @@ from regia.cli.common import console, engine, err, fail, print_json
 
 app = typer.Typer(no_args_is_help=True, help="Batch jobs over files of postings: local engine or Apache Spark.")
 
-ENGINE_HELP = "local (DuckDB + worker processes, default) or spark (PySpark: pip install -e '.[spark]')"
+ENGINE_HELP = "local (DuckDB + worker processes, default) or spark (PySpark: pip install -e '.\\[spark]')"
 MASTER_HELP = "Spark master: local[2], spark://host:7077, yarn, k8s://https://host:6443 (default: local[*])"
 
 
@@ -69,7 +69,7 @@ def _run(task: str, source: str, output: str, *, engine_name: str, master: str |
     except (JobError, InputError, SnapshotError) as exc:
         raise fail(str(exc), 2) from None
     except ImportError as exc:
-        raise fail(f"{exc}: the spark engine needs the spark extra (pip install -e '.[spark]') and Java 17+") \
+        raise fail(f"{exc}: the spark engine needs the spark extra (pip install -e '.\\[spark]') and Java 17+") \
             from None
     except KeyboardInterrupt:
         err.print("[yellow]interrupted:[/yellow] completed partitions are kept; run the same command again to "
@@ -95,21 +95,25 @@ Input = typer.Argument(..., help="Postings: a Parquet or JSON Lines file or fold
 Output = typer.Option(..., "-o", "--output", help="Output folder (path or URI); a killed run resumes there")
 
 
+ENGINE = typer.Option("local", "--engine", "-e", help=ENGINE_HELP)
+MASTER = typer.Option(None, "--master", help=MASTER_HELP)
+SNAPSHOT = typer.Option(None, "--snapshot", help="Taxonomy snapshot (`regia batch snapshot`); default: built from "
+                                                 "the database")
+PARTITIONS = typer.Option(16, "--partitions", min=1, max=100_000, help="Partitions (the resume unit)")
+WORKERS = typer.Option(None, "--workers", min=0, max=256, help="Local engine: worker processes")
+OVERWRITE = typer.Option(False, "--overwrite", help="Clear an output that holds another job")
+CONF = typer.Option([], "--conf", help="Spark setting KEY=VALUE (repeatable)")
+JSON = typer.Option(False, "--json", help="Print the manifest as JSON")
+QUIET = typer.Option(False, "--quiet", "-q", help="No progress bars")
+
+
 @app.command("classify")
 def classify(
-    source: str = Input, output: str = Output,
-    engine_name: str = typer.Option("local", "--engine", "-e", help=ENGINE_HELP),
-    master: str | None = typer.Option(None, "--master", help=MASTER_HELP),
-    snapshot_path: str | None = typer.Option(None, "--snapshot", help="Taxonomy snapshot (`regia batch snapshot`); "
-                                                                      "default: built from the database"),
-    partitions: int = typer.Option(16, "--partitions", min=1, max=100_000, help="Partitions (the resume unit)"),
-    workers: int | None = typer.Option(None, "--workers", min=0, max=256, help="Local engine: worker processes"),
+    source: str = Input, output: str = Output, engine_name: str = ENGINE, master: str | None = MASTER,
+    snapshot_path: str | None = SNAPSHOT, partitions: int = PARTITIONS, workers: int | None = WORKERS,
     top_k: int = typer.Option(20, "--top-k", min=1, max=1000, help="Occupations and skills kept per posting"),
     lang: str = typer.Option("auto", "--lang", help="Language of the texts: auto, it or en"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Clear an output that holds another job"),
-    conf: list[str] = typer.Option([], "--conf", help="Spark setting KEY=VALUE (repeatable)"),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
+    overwrite: bool = OVERWRITE, conf: list[str] = CONF, as_json: bool = JSON, quiet: bool = QUIET,
 ) -> None:
     """Classify postings: one row per posting x concept (id, kind, uri, score, selected, rank), Parquet
     partitioned by month."""
@@ -120,20 +124,12 @@ def classify(
 
 @app.command("needs")
 def needs(
-    source: str = Input, output: str = Output,
-    engine_name: str = typer.Option("local", "--engine", "-e", help=ENGINE_HELP),
-    master: str | None = typer.Option(None, "--master", help=MASTER_HELP),
-    snapshot_path: str | None = typer.Option(None, "--snapshot", help="Taxonomy snapshot (`regia batch snapshot`); "
-                                                                      "default: built from the database"),
-    partitions: int = typer.Option(16, "--partitions", min=1, max=100_000, help="Partitions (the resume unit)"),
-    workers: int | None = typer.Option(None, "--workers", min=0, max=256, help="Local engine: worker processes"),
+    source: str = Input, output: str = Output, engine_name: str = ENGINE, master: str | None = MASTER,
+    snapshot_path: str | None = SNAPSHOT, partitions: int = PARTITIONS, workers: int | None = WORKERS,
     top_k: int = typer.Option(20, "--top-k", min=1, max=1000, help="Concepts ranked per posting"),
     dims: str | None = typer.Option(None, "--dims", help="Cube dimensions, comma-separated (default: province, "
                                                          "section, division, isco, occupation, skill, month)"),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Clear an output that holds another job"),
-    conf: list[str] = typer.Option([], "--conf", help="Spark setting KEY=VALUE (repeatable)"),
-    as_json: bool = typer.Option(False, "--json", help="Print the manifest as JSON"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars"),
+    overwrite: bool = OVERWRITE, conf: list[str] = CONF, as_json: bool = JSON, quiet: bool = QUIET,
 ) -> None:
     """The needs cube (territory x ATECO x occupation x skill x month, digital/green flags) as the analytics
     layer computes it, with the postings facts it is computed from."""

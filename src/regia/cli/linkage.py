@@ -35,7 +35,7 @@ def _run(kind: str, a: Path, b: Path, output: Path, *, threshold: float, review_
 
             spark = session(master, spark_conf(), app_name="regia-linkage")
         except ImportError:
-            raise fail("the spark engine needs the spark extra (pip install -e '.[spark]') and Java 17+") from None
+            raise fail("the spark engine needs the spark extra (pip install -e '.\\[spark]') and Java 17+") from None
     db = None
     if store:
         from regia.cli.common import engine

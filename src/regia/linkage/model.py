@@ -97,6 +97,26 @@ def _comparison(col: str, label: str, levels: list[Any]) -> Any:
                                comparison_levels=[cll.NullLevel(col), *levels, cll.ElseLevel()])
 
 
+def _place_comparisons(present: set[str], label: str) -> list[Any]:
+    """Address (exact, Jaro-Winkler >= 0.9, >= 0.7) and place (CAP and comune, comune, CAP), where present."""
+    cll = _cll()
+    out = []
+    if "indirizzo" in present:
+        out.append(_comparison("indirizzo", "indirizzo", [
+            cll.ExactMatchLevel("indirizzo"), cll.JaroWinklerLevel("indirizzo", 0.9),
+            cll.JaroWinklerLevel("indirizzo", 0.7)]))
+    levels = []
+    if "cap" in present and "comune" in present:
+        levels.append(cll.And(cll.ExactMatchLevel("cap"), cll.ExactMatchLevel("comune")))
+    if "comune" in present:
+        levels.append(cll.ExactMatchLevel("comune"))
+    if "cap" in present:
+        levels.append(cll.ExactMatchLevel("cap"))
+    if levels:
+        out.append(_comparison("comune" if "comune" in present else "cap", label, levels))
+    return out
+
+
 def person_comparisons(present: set[str]) -> list[Any]:
     cll = _cll()
     out = []
@@ -128,20 +148,7 @@ def person_comparisons(present: set[str]) -> list[Any]:
             cll.LevenshteinLevel("cf", 1),
             cll.LevenshteinLevel("cf", 2),
         ]))
-    if "indirizzo" in present:
-        out.append(_comparison("indirizzo", "indirizzo", [
-            cll.ExactMatchLevel("indirizzo"), cll.JaroWinklerLevel("indirizzo", 0.9),
-            cll.JaroWinklerLevel("indirizzo", 0.7)]))
-    if "cap" in present or "comune" in present:
-        levels = []
-        if "cap" in present and "comune" in present:
-            levels.append(cll.And(cll.ExactMatchLevel("cap"), cll.ExactMatchLevel("comune")))
-        if "comune" in present:
-            levels.append(cll.ExactMatchLevel("comune"))
-        if "cap" in present:
-            levels.append(cll.ExactMatchLevel("cap"))
-        col = "comune" if "comune" in present else "cap"
-        out.append(_comparison(col, "residenza (CAP, comune)", levels))
+    out.extend(_place_comparisons(present, "residenza (CAP, comune)"))
     return out
 
 
@@ -165,19 +172,7 @@ def firm_comparisons(present: set[str]) -> list[Any]:
     if "ateco" in present:
         out.append(_comparison("ateco", "ATECO", [
             cll.ExactMatchLevel("ateco"), cll.ExactMatchLevel("ateco4"), cll.ExactMatchLevel("ateco2")]))
-    if "indirizzo" in present:
-        out.append(_comparison("indirizzo", "indirizzo", [
-            cll.ExactMatchLevel("indirizzo"), cll.JaroWinklerLevel("indirizzo", 0.9),
-            cll.JaroWinklerLevel("indirizzo", 0.7)]))
-    if "cap" in present or "comune" in present:
-        levels = []
-        if "cap" in present and "comune" in present:
-            levels.append(cll.And(cll.ExactMatchLevel("cap"), cll.ExactMatchLevel("comune")))
-        if "comune" in present:
-            levels.append(cll.ExactMatchLevel("comune"))
-        if "cap" in present:
-            levels.append(cll.ExactMatchLevel("cap"))
-        out.append(_comparison("comune" if "comune" in present else "cap", "sede (CAP, comune)", levels))
+    out.extend(_place_comparisons(present, "sede (CAP, comune)"))
     return out
 
 
