@@ -218,6 +218,11 @@ def fact_rows_of(p: records.BatchPosting, lab: Any, ref: Any) -> tuple[dict[str,
     return fact, skills
 
 
+def mark_empty(store: Store, part: int) -> None:
+    """The marker of a partition that no input row hashes to (an engine that never schedules it)."""
+    store.write_json(f"{PARTS_DIR}/{part_name(part)}.json", asdict(PartResult(part, host="-")))
+
+
 def done(store: Store) -> dict[int, dict[str, Any]]:
     """The markers of the completed partitions: part -> its counts and files."""
     out = {}

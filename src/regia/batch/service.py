@@ -90,8 +90,8 @@ def run(job: Job, *, engine: str = "local", overwrite: bool = False, progress: P
         "partitions_resumed": job.partitions - len(pending), **totals, "cube_cells": cells,
         "seconds": round(time.perf_counter() - started, 2),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "workers": sorted({(m["host"], m["pid"]) for m in markers.values()}),
-        "snapshot_loads": {f"{m['host']}:{m['pid']}": m["snapshot_loads"] for m in markers.values()},
+        "workers": sorted({(m["host"], m["pid"]) for m in markers.values() if m["pid"]}),
+        "snapshot_loads": {f"{m['host']}:{m['pid']}": m["snapshot_loads"] for m in markers.values() if m["pid"]},
     }
     if job.task == NEEDS:
         manifest["dims"] = list(job.dims)

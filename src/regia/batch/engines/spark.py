@@ -183,7 +183,10 @@ class SparkEngine:
             raise
         finally:
             tracker.stop()
-        return [r.asDict() for r in rows]
+        summaries = [r.asDict() for r in rows]
+        for part in set(pending) - {s["part"] for s in summaries}:  # no row of the input hashes to it
+            parts.mark_empty(out, part)
+        return summaries
 
     def cube(self, job: Job, out: Store, sql: str, params: list[Any]) -> int:
         from regia.postings import facts
