@@ -40,7 +40,11 @@ def _run(kind: str, a: Path, b: Path, output: Path, *, threshold: float, review_
     if store:
         from regia.cli.common import engine
 
-        db = engine()
+        try:
+            db = engine()
+        except Exception as exc:  # no database to keep runs in: link all the same, say so
+            err.print(f"[yellow]note:[/yellow] no database ({type(exc).__name__}): the run, the review queue and "
+                      "earlier decisions are not used (--no-store to silence this)")
     if not quiet and not as_json:
         err.print(f"Linking {kind}: {a.name} x {b.name} ({engine_name}) ...")
     try:
