@@ -147,6 +147,32 @@ def shift_month(month: str, delta: int) -> str:
     return f"{k // 12:04d}-{k % 12 + 1:02d}"
 
 
+def cube_sql(f: Filters, dims: Sequence[str], *, limit: int | None = None, ordered: bool = False,
+             flags: bool = False) -> tuple[str, list[Any]]:
+    """The cube's SQL over the views ``postings`` / ``posting_skills`` and its parameters (``?`` placeholders).
+
+    Plain SQL that DuckDB and Spark SQL both run (``regia.batch`` runs it on Spark over the same facts).
+    ``flags``: over skills, whether any fact of the cell marks its skill digital / green (``bool_or``)."""
+    unknown = [d for d in dims if d not in DIMENSIONS]
+    if unknown:
+        raise FilterError("dims", f"unknown dimension(s) {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
+    over_skills = "skill" in dims
+    where, params = _clause(f, skills_table=over_skills)
+    cols = [f"{DIMENSIONS[d]} AS {d}" for d in dims]
+    measures = ["count(DISTINCT group_id) AS postings", "count(DISTINCT posting_id) AS ads"]
+    if flags and over_skills:
+        measures += ["bool_or(digital) AS digital", "bool_or(green) AS green"]
+    select = ", ".join([*cols, *measures])
+    sql = f"SELECT {select} FROM {'posting_skills' if over_skills else 'postings'} WHERE {where}"
+    if dims:
+        sql += " GROUP BY ALL"
+        if ordered or limit:
+            sql += " ORDER BY postings DESC, " + ", ".join(dims)
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return sql, params
+
+
 @dataclass
 class Labels:
     """Labels of codes in one language, looked up once per call."""
@@ -288,35 +314,18 @@ class Needs:
             out[f"{k}_mention_share"] = row[f"{k}_mentions"] / row["mentions"] if row["mentions"] else 0.0
         return out
 
-    def _cube_sql(self, f: Filters, dims: Sequence[str], *, limit: int | None, ordered: bool
-                  ) -> tuple[str, list[Any]]:
-        unknown = [d for d in dims if d not in DIMENSIONS]
-        if unknown:
-            raise FilterError("dims", f"unknown dimension(s) {', '.join(unknown)}; use {', '.join(DIMENSIONS)}")
-        over_skills = "skill" in dims
-        where, params = _clause(f, skills_table=over_skills)
-        cols = [f"{DIMENSIONS[d]} AS {d}" for d in dims]
-        select = ", ".join([*cols, "count(DISTINCT group_id) AS postings", "count(DISTINCT posting_id) AS ads"])
-        sql = f"SELECT {select} FROM {'posting_skills' if over_skills else 'postings'} WHERE {where}"
-        if dims:
-            sql += " GROUP BY ALL"
-            if ordered or limit:
-                sql += " ORDER BY postings DESC, " + ", ".join(dims)
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return sql, params
-
     def cube(self, f: Filters, dims: Sequence[str], *, limit: int | None = None) -> list[dict[str, Any]]:
         """Postings (distinct groups) and ads by the given dimensions, largest first. Over skills (``skill``
         among ``dims``) the rows are posting-skill facts (an ad asking a skill twice, from the feed and from
         the classifier, counts once); otherwise postings."""
-        sql, params = self._cube_sql(f, dims, limit=limit, ordered=True)
+        sql, params = cube_sql(f, dims, limit=limit, ordered=True)
         return self._rows(sql, params)
 
-    def cube_table(self, f: Filters, dims: Sequence[str], *, limit: int | None = None) -> Any:
+    def cube_table(self, f: Filters, dims: Sequence[str], *, limit: int | None = None, flags: bool = False) -> Any:
         """The same cube as an Arrow table (columnar, no Python objects per row): for large results, e.g. the
-        full province x sector x occupation x skill x month cube. Unordered unless ``limit`` is given."""
-        sql, params = self._cube_sql(f, dims, limit=limit, ordered=False)
+        full province x sector x occupation x skill x month cube. Unordered unless ``limit`` is given;
+        ``flags`` adds the skills' digital/green flags (see :func:`cube_sql`)."""
+        sql, params = cube_sql(f, dims, limit=limit, ordered=False, flags=flags)
         cur = self.con()
         try:
             return arrow_table(cur.sql(sql, params=params))

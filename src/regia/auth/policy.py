@@ -76,6 +76,7 @@ class Resource(enum.StrEnum):
     PACT_EVALUATION = "pact_evaluation"
     PACT_MONITORING = "pact_monitoring"
     CATALOG = "catalog"
+    LINKAGE = "linkage"  # clerical review of record linkage: personal data of two sources (Region staff only)
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -189,6 +190,8 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PACT_EVALUATION: _pact_evaluation,
     Resource.PACT_MONITORING: _pact_monitoring,
     Resource.CATALOG: _catalog,
+    # reading the pairs shows names and tax codes: staff who may decide, not analysts (viewers)
+    Resource.LINKAGE: lambda p, a, o: p.is_system or (p.authenticated and _region_staff(p, WRITE)),
 }
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
-from regia.cli import bench, ingest_courses, system, taxonomy
+from regia.cli import batch, bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
+from regia.cli import linkage as linkage_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
 
@@ -33,5 +34,7 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+app.add_typer(batch.app, name="batch")
+app.add_typer(linkage_cli.app, name="linkage")
 
 __all__ = ["app"]

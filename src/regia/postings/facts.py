@@ -19,10 +19,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from regia.postings.formats.base import SourceSkill
+    from regia.postings.reference import Reference
 
 POSTINGS = "postings"
 SKILLS = "posting_skills"
@@ -52,6 +56,41 @@ SKILLS_SCHEMA = pa.schema([
 SCHEMAS = {POSTINGS: POSTINGS_SCHEMA, SKILLS: SKILLS_SCHEMA}
 _SQL_TYPES = {"int64": "BIGINT", "string": "VARCHAR", "bool": "BOOLEAN", "date32[day]": "DATE", "float": "FLOAT"}
 _BATCH_FILE = re.compile(r"^f(\d+)-b(\d+)\.parquet$")
+
+
+def occupation_codes(ref: Reference, *, isco_source: str | None, cp_source: str | None,
+                     occupation_source: str | None, occupation_regia: str | None
+                     ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """The consolidated ``(occupation, isco, cp)`` of a posting - the source's codes first, then what they
+    imply, then Regia's - and Regia's own ``(isco_regia, cp_regia)``."""
+    isco_regia = ref.occupations.get(occupation_regia or "") or None
+    cp_regia = ref.occupation_cp.get(occupation_regia or "")
+    occupation = occupation_source or occupation_regia
+    isco = isco_source or (ref.occupations.get(occupation_source or "") or None) or isco_regia
+    cp = cp_source or ref.occupation_cp.get(occupation_source or "") or cp_regia
+    return occupation, isco, cp, isco_regia, cp_regia
+
+
+def skill_rows(ref: Reference, *, posting_id: int, group_id: int, dims: dict[str, Any],
+               source: Iterable[SourceSkill], regia: Iterable[tuple[str, float]]) -> list[dict[str, Any]]:
+    """``posting_skills`` rows of one posting: the source's skills (origin ``source``, flags from the taxonomy
+    or the source) and the classifier's selected ones (origin ``regia``); ``dims`` are the posting's
+    dimension columns (``synthetic``, ``date_posted``, ``month``, ``nuts3`` ... ``occupation``)."""
+    rows = []
+    for s in source:
+        flags = ref.skill_flags(s.uri)
+        rows.append({"posting_id": posting_id, "group_id": group_id, "skill_uri": s.uri, "origin": "source",
+                     "score": None, "digital": "digital" in flags or bool(s.digital),
+                     "green": "green" in flags or bool(s.green), "transversal": "transversal" in flags,
+                     "language": "language" in flags, "digital_source": s.digital, "green_source": s.green,
+                     **dims})
+    for uri, score in regia:
+        flags = ref.skill_flags(uri)
+        rows.append({"posting_id": posting_id, "group_id": group_id, "skill_uri": uri, "origin": "regia",
+                     "score": score, "digital": "digital" in flags, "green": "green" in flags,
+                     "transversal": "transversal" in flags, "language": "language" in flags,
+                     "digital_source": None, "green_source": None, **dims})
+    return rows
 
 
 def default_dir() -> Path:

@@ -259,11 +259,9 @@ class _Ingest:
         loc = rec.location
         ateco = rec.ateco
         occ_regia = lab.occupation
-        isco_regia = ref.occupations.get(occ_regia or "") or None
-        cp_regia = ref.occupation_cp.get(occ_regia or "")
-        occupation = rec.occupation_source or occ_regia
-        isco = rec.isco_source or (ref.occupations.get(rec.occupation_source or "") or None) or isco_regia
-        cp = rec.cp_source or ref.occupation_cp.get(rec.occupation_source or "") or cp_regia
+        codes = facts.occupation_codes(ref, isco_source=rec.isco_source, cp_source=rec.cp_source,
+                                       occupation_source=rec.occupation_source, occupation_regia=occ_regia)
+        occupation, isco, cp, isco_regia, cp_regia = codes
         synthetic = self.synthetic if self.synthetic is not None else is_synthetic_url(rec.url)
         month = rec.date_posted.strftime("%Y-%m")
         posting = {
@@ -297,20 +295,8 @@ class _Ingest:
         dims = {"synthetic": synthetic, "date_posted": rec.date_posted, "month": month, "nuts3": loc.nuts3,
                 "nuts2": loc.nuts2, "ateco_section": fact["ateco_section"], "ateco_division": fact["ateco_division"],
                 "isco": isco, "cp": cp, "occupation": occupation}
-        skills = []
-        for s in rec.source_skills:
-            flags = ref.skill_flags(s.uri)
-            skills.append({"posting_id": pid, "group_id": group, "skill_uri": s.uri, "origin": "source",
-                           "score": None, "digital": "digital" in flags or bool(s.digital),
-                           "green": "green" in flags or bool(s.green), "transversal": "transversal" in flags,
-                           "language": "language" in flags, "digital_source": s.digital, "green_source": s.green,
-                           **dims})
-        for uri, score in lab.skills:
-            flags = ref.skill_flags(uri)
-            skills.append({"posting_id": pid, "group_id": group, "skill_uri": uri, "origin": "regia",
-                           "score": score, "digital": "digital" in flags, "green": "green" in flags,
-                           "transversal": "transversal" in flags, "language": "language" in flags,
-                           "digital_source": None, "green_source": None, **dims})
+        skills = facts.skill_rows(ref, posting_id=pid, group_id=group, dims=dims, source=rec.source_skills,
+                                  regia=lab.skills)
         return posting, fact, skills
 
 
@@ -491,3 +477,11 @@ def group_of(session: Session, posting_id: int) -> list[Posting]:
     if gid is None:
         return []
     return list(session.scalars(select(Posting).where(Posting.group_id == gid).order_by(Posting.id)))
+
+
+def source_codes(session: Session) -> Iterator[tuple[int, str | None, str | None, str | None]]:
+    """``(posting id, isco_source, cp_source, occupation_source)`` of every stored posting: the occupation codes
+    the sources gave (the facts keep the consolidated codes)."""
+    for row in session.execute(select(Posting.id, Posting.isco_source, Posting.cp_source, Posting.occupation_source)
+                               .order_by(Posting.id)):
+        yield row[0], row[1], row[2], row[3]
