@@ -20,7 +20,7 @@ from regia.analytics.needs import Filters, Needs
 from regia.batch import exchange, parts, records, service
 from regia.batch.job import Job, JobError
 from regia.cli import app
-from support.batch_world import BatchWorld, batch_world, cube, kill_mid_run, rows
+from support.batch_world import BatchWorld, batch_world, cube, kill_mid_run, query, rows
 
 
 @pytest.fixture(scope="module")
@@ -192,15 +192,15 @@ def test_killed_local_run_resumes_without_doubling(world: BatchWorld, tmp_path: 
     assert manifest["resumed"] and manifest["partitions_resumed"] >= complete
     assert rows(out, "needs") == rows(reference, "needs")
     assert cube(out) == cube(reference)
-    facts = duckdb.sql(f"SELECT posting_id FROM read_parquet('{out}/facts/postings/*.parquet')").fetchall()
+    facts = query(f"SELECT posting_id FROM read_parquet('{out}/facts/postings/*.parquet')")
     assert len(facts) == len(set(facts)) == manifest["written"]
     assert not list(out.rglob(".*.tmp")) and not (out / "_staging").exists()
 
 
 @given(st.text(max_size=40))
 def test_partition_of_an_id_is_the_same_in_python_and_duckdb(key: str) -> None:
-    got = duckdb.execute(f"SELECT {parts.part_sql('?', 37, 'duckdb')}", [key]).fetchone()
-    assert got is not None and int(got[0]) == parts.part_of(key, 37)
+    [(got,)] = query(f"SELECT {parts.part_sql('?', 37, 'duckdb')}", [key])
+    assert int(got) == parts.part_of(key, 37)
 
 
 @settings(max_examples=200)

@@ -15,12 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 from sqlalchemy import Engine
 
 from regia.batch import parts, service
-from support.batch_world import BatchWorld, batch_world, cube, kill_mid_run, rows
+from support.batch_world import BatchWorld, batch_world, cube, kill_mid_run, query, rows
 
 
 def _spark_available() -> str | None:
@@ -106,8 +105,8 @@ def test_killed_spark_classify_resumes_to_the_local_output(world: BatchWorld, sp
 
 def test_spark_reads_json_lines_and_reports_bad_lines(world: BatchWorld, spark: Any, tmp_path: Path) -> None:
     source = tmp_path / "few.jsonl"
-    good = duckdb.sql(f"SELECT id, title, text, CAST(date_posted AS VARCHAR) AS date_posted FROM "
-                      f"read_parquet('{world.export}') ORDER BY id LIMIT 30").fetchall()
+    good = query(f"SELECT id, title, text, CAST(date_posted AS VARCHAR) AS date_posted FROM "
+                 f"read_parquet('{world.export}') ORDER BY id LIMIT 30")
     lines = [json.dumps(dict(zip(("id", "title", "text", "date_posted"), r, strict=True))) for r in good]
     lines.insert(10, '{"id": 1, "title": ')
     lines.insert(20, json.dumps({"id": "x", "title": "Cuoco", "text": "x", "nuts3": "ITZZZ"}))

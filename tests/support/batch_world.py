@@ -83,6 +83,13 @@ def batch_world(sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempPathFactor
     return _WORLD["world"]
 
 
+def query(sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """All rows of a query on a connection of its own (never DuckDB's shared default one, whose unfinished
+    results would make the next query fail)."""
+    with duckdb.connect() as connection:
+        return connection.execute(sql, params).fetchall()
+
+
 def rows(output: Path, task: str) -> list[tuple[Any, ...]]:
     """Every result row of an output, sorted: classification rows with their month, or the facts."""
     if task == "classify":
@@ -90,12 +97,11 @@ def rows(output: Path, task: str) -> list[tuple[Any, ...]]:
                "hive_partitioning = true) ORDER BY ALL")
     else:
         sql = f"SELECT * FROM read_parquet('{output}/facts/posting_skills/*.parquet') ORDER BY ALL"
-    return duckdb.sql(sql).fetchall()
+    return query(sql)
 
 
 def cube(output: Path) -> list[tuple[Any, ...]]:
-    return duckdb.sql(f"SELECT * FROM read_parquet('{output}/cube/**/*.parquet', hive_partitioning = true) "
-                      "ORDER BY ALL").fetchall()
+    return query(f"SELECT * FROM read_parquet('{output}/cube/**/*.parquet', hive_partitioning = true) ORDER BY ALL")
 
 
 def kill_mid_run(args: list[str], output: Path, *, after_parts: int, env: dict[str, str] | None = None,
