@@ -11,12 +11,14 @@ from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
+from regia.cli import worker as worker_cli
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(system.db_app, name="db")
 app.command("serve")(system.serve)
 app.command("demo")(system.demo)
+app.command("worker")(worker_cli.worker)
 app.command("classify")(classify_cli.classify)
 app.command("classify-distill")(classify_cli.distill)
 app.add_typer(bench.app, name="bench")
