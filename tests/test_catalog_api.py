@@ -77,13 +77,19 @@ def test_who_may_publish(client: TestClient, world: World) -> None:
     other = client.post("/api/catalog/courses", json={"courses": sample("01234567897")},
                         headers=world.bearer("provider_editor")).json()
     assert (other["stored"], other["rejected"]) == (0, 2)
-    # a Fund publishes any provider's course, under its own name; the provider's own copy is then recognised
+    # a Fund publishes, under its own name, the courses it finances (fondo:Fondimpresa), not the others
     fund = client.post("/api/catalog/courses", json={"courses": sample("01234567897")},
                        headers=world.bearer("fund_editor")).json()
-    assert (fund["stored"], fund["rejected"]) == (2, 0)
+    assert (fund["stored"], fund["rejected"]) == (1, 1)
+    assert "fondo:<its name>" in fund["rejections"][0] and "[funding]" in fund["rejections"][0]
+    # another Fund finances neither
+    other_fund = client.post("/api/catalog/courses", json={"courses": sample("01234567897")},
+                             headers=world.bearer("fund_b_editor")).json()
+    assert (other_fund["stored"], other_fund["rejected"]) == (0, 2)
+    # the Region publishes any: the Fund's course is recognised, the other one is new
     again = client.post("/api/catalog/courses", json={"courses": sample("01234567897")},
                         headers=world.bearer("region_admin")).json()
-    assert (again["stored"], again["duplicate"]) == (0, 2)
+    assert (again["stored"], again["duplicate"]) == (1, 1)
 
 
 def test_only_the_provider_confirms_its_courses_skills(client: TestClient, world: World) -> None:
@@ -213,7 +219,7 @@ def test_the_course_page_form_confirms_removes_and_adds(client: TestClient, worl
     csrf = _login(client, world, "provider_editor")
     page = client.get(f"/catalog/courses/{course}")
     assert 'id="skills-form"' in page.text and f'data-uri="{weld}" data-origin="classifier"' in page.text
-    assert "0.81" in page.text and csrf in page.text
+    assert "0,81" in page.text and csrf in page.text
     suggestions = client.get("/catalog/skills/suggest", params={"add_query": "spreadsheets", "course": course})
     assert suggestions.status_code == 200 and f'value="{excel}"' in suggestions.text
     assert "welding" not in client.get("/catalog/skills/suggest", params={"q": "welding techniques",

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from regia.auth.principal import cli_principal
 from regia.catalog import search as search_mod
 from regia.catalog import service
 from regia.catalog.demo_data import generate
@@ -57,7 +58,8 @@ def test_a_published_course_is_found_at_once_although_the_same_search_was_cached
     for _ in range(2):  # the second answer comes from the cache
         r = client.get(url)
         assert r.status_code == 200 and r.json()["total"] == 0
-    report = service.publish(catalog, [dict(RECORD)], source="test-speed", tagger=None)
+    report = service.publish(catalog, [dict(RECORD)], source="test-speed", tagger=None,
+                             principal=cli_principal("test"))
     assert report.counts()["stored"] == 1, report.rejections
     found = client.get(url).json()
     assert found["total"] == 1 and found["results"][0]["title"] == RECORD["title"]

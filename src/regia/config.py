@@ -39,6 +39,25 @@ class Settings(BaseSettings):
     )
     download_timeout: float = 30.0
 
+    jobs_queue_url: str | None = Field(
+        default=None, description="Queue of the background jobs: sqlite:///PATH (default: a SQLite file in "
+                                  "data_dir) or redis://HOST:PORT/DB (production; the redis extra)")
+    jobs_upload_dir: Path | None = Field(default=None, description="Where uploads wait for their job "
+                                                                   "(default: data_dir/uploads)")
+    jobs_max_upload_mb: int = Field(default=50, ge=1, le=10_000, description="Largest file accepted for an "
+                                                                            "import, in MB")
+    jobs_stale_seconds: float = Field(default=60.0, gt=0, description="A running job whose worker has not "
+                                      "reported for this long is taken over by another worker")
+    jobs_workers: int = Field(default=1, ge=1, le=32, description="Jobs a worker process runs at once")
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.jobs_upload_dir or self.data_dir / "uploads"
+
+    @property
+    def jobs_max_upload_bytes(self) -> int:
+        return self.jobs_max_upload_mb * 1_000_000
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -181,7 +181,7 @@ def publish_course(engine: Engine, *, vat: str) -> int:
            "title": "Corso di prova online", "description": "Un corso per i test", "hours": "40",
            "modality": "online", "comune": "", "start_date": "2027-01-11", "end_date": "2027-02-12", "seats": "15",
            "cost_eur": "0", "funding": "fse", "targets": "occupati", "eqf_level": "4", "certification": ""}
-    report = catalog.publish(engine, [row], source="test", tagger=None, provider_vat=vat)
+    report = catalog.publish(engine, [row], source="test", tagger=None, principal=cli_principal("test"))
     assert report.course_ids, [str(r) for r in report.rejections]
     return report.course_ids[0]
 

@@ -35,7 +35,17 @@ catalog        anyone (the catalogue is public)                      route: regi
                                                                       course's owner organisations): region
                                                                       admin/editor, or the editors/admins of an
                                                                       owner *provider* organisation — never a
-                                                                      Fund's or another provider's
+                                                                      Fund's or another provider's; a record
+                                                                      published (``obj`` has ``provider_ids``
+                                                                      and ``funder_ids``): Region staff, the
+                                                                      provider's editors, the editors of a Fund
+                                                                      financing it
+postings       region members (aggregates are read through needs)    region members: admins, editors and
+                                                                      viewers (the analysts load feeds)
+job            its uploader, the members of the organisation it     its uploader and the editors/admins of that
+               was uploaded for, region admins                       organisation, region admins (cancel);
+                                                                      route level: authenticated (each kind's
+                                                                      upload also needs WRITE on its resource)
 ============== ===================================================== ============================================
 """
 
@@ -77,6 +87,8 @@ class Resource(enum.StrEnum):
     PACT_MONITORING = "pact_monitoring"
     CATALOG = "catalog"
     LINKAGE = "linkage"  # clerical review of record linkage: personal data of two sources (Region staff only)
+    POSTINGS = "postings"
+    JOB = "job"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -172,9 +184,28 @@ def _catalog(p: Principal, action: Action, obj: Any) -> bool:
         return False
     if _region_staff(p, WRITE):
         return True
-    if obj is None:  # publish (providers their own courses, Funds any under their name) or edit some course
+    if obj is None:  # publish (providers their own courses, Funds those they finance) or edit some course
         return p.has(roles=EDITING, types=(OrgType.PROVIDER, OrgType.FUND))
+    if hasattr(obj, "funder_ids"):  # a record being published
+        return bool(set(obj.provider_ids) & p.org_ids(*EDITING, types=(OrgType.PROVIDER,))
+                    or set(obj.funder_ids) & p.org_ids(*EDITING, types=(OrgType.FUND,)))
     return bool(set(obj.organisation_ids) & p.org_ids(*EDITING, types=(OrgType.PROVIDER,)))
+
+
+def _postings(p: Principal, action: Action, obj: Any) -> bool:
+    return p.is_system or p.has(roles=REGION_READERS, types=(OrgType.REGION,))
+
+
+def _job(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a job (``user_id``: its uploader, ``organisation_id``: the organisation it was uploaded for)."""
+    if not p.authenticated:
+        return False
+    if obj is None or p.is_region_admin:
+        return True
+    if p.user_id is not None and obj.user_id == p.user_id:
+        return True
+    members = p.org_ids() if action is READ else p.org_ids(*EDITING)
+    return obj.organisation_id is not None and obj.organisation_id in members
 
 
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
@@ -192,6 +223,8 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.CATALOG: _catalog,
     # reading the pairs shows names and tax codes: staff who may decide, not analysts (viewers)
     Resource.LINKAGE: lambda p, a, o: p.is_system or (p.authenticated and _region_staff(p, WRITE)),
+    Resource.POSTINGS: _postings,
+    Resource.JOB: _job,
 }
 
 
@@ -232,6 +265,13 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
         return or_(*conditions)
     if resource is Resource.AUDIT:
         return true() if p.is_region_admin else false()
+    if resource is Resource.JOB:
+        if p.is_region_admin:
+            return true()
+        own: list[ColumnElement[bool]] = [model.user_id == p.user_id] if p.user_id is not None else []
+        if members := p.org_ids():
+            own.append(model.organisation_id.in_(members))
+        return or_(*own) if own else false()
     if resource is Resource.PACT_PROPOSAL:
         if p.has(roles=REGION_READERS, types=(OrgType.REGION,)):
             return true()

@@ -83,6 +83,15 @@ def _load_user(session: Session, user_id: int) -> User | None:
     return session.scalar(stmt)
 
 
+def load_principal(session: Session, user_id: int) -> Principal | None:
+    """The principal of a user as they are now (their current memberships): a background job acts as the
+    user who queued it. None when the account is gone or disabled."""
+    user = _load_user(session, user_id)
+    if user is None or not user.is_active:
+        return None
+    return principal_for(user, via="session")
+
+
 class InvalidCredentials(Exception):
     """A bearer token was sent but is unknown, revoked or expired."""
 

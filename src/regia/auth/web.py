@@ -32,18 +32,21 @@ class _TooLarge(Exception):
 class BodySizeLimit:
     """Refuses request bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: tuple[tuple[str, int], ...] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger  # (path prefix, its limit): routes that take uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = scope.get("path", "")
+        limit = next((n for prefix, n in self.larger if path.startswith(prefix)), self.max_bytes)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = False
                 if too_big:
@@ -57,7 +60,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -154,13 +157,14 @@ def forbidden_page(request: Request, detail: str | None = None) -> Response:
     return templates.TemplateResponse(request, "auth/forbidden.html", {"detail": detail}, status_code=403)
 
 
-def install(app: FastAPI, settings: AuthSettings | None = None) -> None:
+def install(app: FastAPI, settings: AuthSettings | None = None,
+            uploads: tuple[tuple[str, int], ...] = ()) -> None:
     settings = settings or get_auth_settings()
     app.state.auth_settings = settings
     app.state.oidc_client = None
     app.add_exception_handler(DomainError, domain_error)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes, larger=uploads)
     if settings.cors_origins:  # off by default: same-origin pages need none
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from regia.auth.models import OrgType, Role
-from regia.auth.policy import POLICY_ATTR, READ, REGION_STAFF, WRITE, Resource, can, public, require
+from regia.auth.models import Role
+from regia.auth.policy import POLICY_ATTR, READ, WRITE, Resource, can, public, require
 from regia.auth.principal import ANONYMOUS, Principal
 from regia.auth.sessions import SESSION_COOKIE
 from regia.catalog import orientation, service
@@ -268,31 +268,12 @@ def get_course(request: Request, _: Reader, course_id: Id) -> Response:
         raise HTTPException(404, detail=f"No course {course_id}") from None
 
 
-def _publisher(session: Session, principal: Principal) -> tuple[str, str | None]:
-    """(source name, the only provider VAT allowed or None for any) of a principal who may publish (whom the
-    policy let through at route level: Region staff, provider and Fund editors)."""
-    from regia.auth import service as auth
-
-    if principal.is_system or principal.has(roles=REGION_STAFF, types=(OrgType.REGION,)):
-        return "regione-lombardia", None
-    for types, restrict in (((OrgType.PROVIDER,), True), ((OrgType.FUND,), False)):
-        for org_id in sorted(principal.org_ids(*EDITORS, types=types)):
-            org = auth.get_organisation(session, principal=principal, id=org_id)
-            vat = org.vat_number or org.tax_code
-            if restrict and not vat:
-                continue
-            return org.name, (vat if restrict else None)
-    raise HTTPException(403, detail="only providers, Funds and the Region publish courses")
-
-
 @router.post("/courses", response_model=PublishOut, summary="Publish courses (once-only)")
 def publish(request: Request, body: PublishIn, session: SessionDep, principal: Writer) -> PublishOut:
     """Course editions as in the CSV format; a course already held (sent again, or by another source) is
     recognised and merged, not duplicated. A provider may publish only its own courses."""
-    source, vat = _publisher(session, principal)
     tagger = getattr(request.app.state, "catalog_tagger", None)
-    report = service.publish(request.app.state.engine, body.courses, source=source, tagger=tagger,
-                             provider_vat=vat)
+    report = service.publish(request.app.state.engine, body.courses, principal=principal, tagger=tagger)
     return PublishOut(**report.counts(), rejections=[str(r) for r in report.rejections],
                       course_ids=report.course_ids)
 

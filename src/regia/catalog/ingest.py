@@ -45,6 +45,7 @@ from regia.catalog.models import (
 )
 from regia.catalog.tagging import Tagger, collections
 from regia.catalog.validation import CourseRecord, Funding, Invalid, Places, validate_record
+from regia.importing.checkpoint import Batch, Checkpoint, NoCheckpoint
 from regia.importing.csvfile import BadRow
 from regia.importing.ledger import content_hash
 from regia.importing.quarantine import Rejection, keep
@@ -52,6 +53,7 @@ from regia.taxonomy.models import Concept, Label
 
 DOMAIN = "courses"
 FLUSH_EVERY = 500
+BATCH_SIZE = 500  # records per committed batch of a resumable import (the resume granularity)
 
 
 @dataclass
@@ -171,9 +173,15 @@ def source_key(rec: CourseRecord) -> str:
 Item = tuple[int, dict[str, object], str]  # (line, raw values, raw text)
 
 
+# A check of a valid record before it is stored: None, or the (field, reason) of its rejection.
+RecordCheck = Callable[[CourseRecord], tuple[str, str] | None]
+
+
 class Ingest:
-    def __init__(self, session: Session, *, source: str, file: str, places: Places, tagger: Tagger | None) -> None:
+    def __init__(self, session: Session, *, source: str, file: str, places: Places, tagger: Tagger | None,
+                 check: RecordCheck | None = None) -> None:
         self.session = session
+        self.check = check
         self.source = source
         self.file = file
         self.places = places
@@ -201,6 +209,11 @@ class Ingest:
             except Invalid as exc:
                 rid = f"{values.get('provider_vat', '')}|{values.get('course_code', '')}".strip("|") or None
                 self.reject(Rejection(self.file, line, exc.reason, raw, exc.field, rid))
+                continue
+            refused = self.check(rec) if self.check is not None else None
+            if refused is not None:
+                self.reject(Rejection(self.file, line, refused[1], raw, refused[0],
+                                      f"{rec.provider_vat}|{rec.course_code}".strip("|")))
                 continue
             groups.setdefault(source_key(rec), []).append((line, rec))
         with self.session.no_autoflush:  # flushed in batches: autoflush before every lazy load costs more
@@ -467,9 +480,43 @@ def _jsonable(value: dict[str, object]) -> dict[str, object]:
 
 
 def ingest_items(session: Session, items: Iterable[Item | BadRow], *, source: str, file: str, places: Places,
-                 tagger: Tagger | None, advance: Callable[[], None] | None = None) -> IngestReport:
+                 tagger: Tagger | None, advance: Callable[[], None] | None = None,
+                 check: RecordCheck | None = None) -> IngestReport:
     """Ingest records already read (from a file or an API request) in the session's transaction."""
-    return Ingest(session, source=source, file=file, places=places, tagger=tagger).run(items, advance=advance)
+    return Ingest(session, source=source, file=file, places=places, tagger=tagger, check=check).run(
+        items, advance=advance)
+
+
+def ingest_batches(engine: Engine, path: Path, *, source: str, file: str | None = None, tagger: Tagger | None = None,
+                   check: RecordCheck | None = None, checkpoint: Checkpoint | None = None,
+                   batch_size: int = BATCH_SIZE) -> IngestReport:
+    """Ingest one course file in batches of ``batch_size`` records, each its own transaction, resumable
+    (:mod:`regia.importing.checkpoint`): starts after ``checkpoint.position`` records and hands the
+    checkpoint each batch's counts and rejections before committing it. A course whose records fall in two
+    batches is recognised in the second by its source key, like a record sent again; the counts are those of
+    one run (an edition is stored once). ``formats.FormatError`` when the file as a whole is unreadable."""
+    from regia.db import session_scope
+
+    checkpoint = checkpoint or NoCheckpoint()
+    items = list(read_items(path))
+    checkpoint.total(len(items))
+    name = file or path.name
+    total = IngestReport(file=name, source=source)
+    with session_scope(engine) as session:
+        places = load_places(session)
+    for start in range(checkpoint.position, len(items), batch_size):
+        chunk = items[start:start + batch_size]
+        with session_scope(engine) as session:
+            part = ingest_items(session, chunk, source=source, file=name, places=places, tagger=tagger, check=check)
+            checkpoint.committed(session, Batch(position=start + len(chunk), read=part.read, stored=part.stored,
+                                                duplicate=part.duplicate, rejected=part.rejected,
+                                                rejections=tuple(part.rejections)))
+        for counter in ("read", "stored", "duplicate", "rejected", "courses_new", "courses_updated",
+                        "editions_new"):
+            setattr(total, counter, getattr(total, counter) + getattr(part, counter))
+        total.rejections += part.rejections
+        total.course_ids = list(dict.fromkeys(total.course_ids + part.course_ids))
+    return total
 
 
 def read_items(path: Path) -> Iterable[Item | BadRow]:

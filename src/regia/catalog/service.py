@@ -5,17 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from regia.auth import errors
+from regia.auth.models import OrgType
+from regia.auth.policy import EDITING, REGION_STAFF, WRITE, Resource, can
+from regia.auth.principal import Principal
 from regia.catalog import search as search_mod
 from regia.catalog.ingest import IngestReport, ingest_items, load_places
 from regia.catalog.models import ORIGIN_PROVIDER, Course, CourseSkill, Provider, utcnow
 from regia.catalog.search import Query, Results
 from regia.catalog.tagging import Tagger, collections
+from regia.catalog.validation import CourseRecord
 from regia.db import session_scope
+from regia.i18n import N_
+from regia.importing.checkpoint import Checkpoint
 from regia.taxonomy.models import OCCUPATION, SKILL, Concept, Label
 from regia.taxonomy.normalize import fold
 
@@ -151,30 +159,113 @@ def course_detail(engine: Engine, course_id: int, *, lang: str = "it") -> dict[s
         }
 
 
-def publish(engine: Engine, records: Iterable[dict[str, object]], *, source: str, tagger: Tagger | None,
-            provider_vat: str | None = None) -> IngestReport:
-    """Publish records sent through the API. ``provider_vat``: when given (a provider's account), every
-    record must be that provider's; the others are rejected (a provider publishes only its own courses)."""
-    from regia.catalog.validation import Invalid, validate_tax_id
+@dataclass(frozen=True)
+class Publication:
+    """What the policy decides a published record on (``can(principal, WRITE, Resource.CATALOG, obj)``): the
+    organisations that are its provider (by partita IVA / codice fiscale) and the Funds financing it (its
+    ``fondo:NAME`` names a Fund organisation)."""
 
-    items: list[Any] = []
-    for i, values in enumerate(records, start=1):
-        raw = repr(values)[:2000]
-        if provider_vat is not None:
-            try:
-                vat = validate_tax_id(str(values.get("provider_vat") or ""))
-            except Invalid:
-                vat = ""
-            if vat and vat != provider_vat:
-                from regia.importing.csvfile import BadRow
+    provider_ids: tuple[int, ...]
+    funder_ids: tuple[int, ...]
 
-                items.append(BadRow(i, f"provider_vat {vat} is not the publishing provider's ({provider_vat})", raw))
-                continue
-        items.append((i, {str(k).lower(): v for k, v in values.items()}, raw))
+
+class Publishers:
+    """Who publishes a course record: its provider's and its Fund's organisations (looked up once per
+    import), and the policy's verdict for one principal."""
+
+    def __init__(self, session: Session, principal: Principal) -> None:
+        from regia.auth.models import Organisation, OrgType
+        from regia.catalog.matching import key_text
+
+        self.principal = principal
+        self.by_code: dict[str, list[int]] = {}
+        self.funds: list[tuple[str, int]] = []
+        for org_id, org_type, vat, tax_code, name in session.execute(select(
+                Organisation.id, Organisation.type, Organisation.vat_number, Organisation.tax_code,
+                Organisation.name).where(Organisation.type.in_((OrgType.PROVIDER, OrgType.FUND)))):
+            if org_type == OrgType.PROVIDER:
+                for code in {c for c in (vat, tax_code) if c}:
+                    self.by_code.setdefault(code.upper(), []).append(org_id)
+            else:
+                self.funds.append((key_text(name), org_id))
+        self._key_text = key_text
+
+    def of(self, rec: CourseRecord) -> Publication:
+        fund = self._key_text(rec.funding.fund) if rec.funding is not None and rec.funding.channel == "fondo" else ""
+        funders = tuple(org for key, org in self.funds if fund and (key == fund or key.startswith(fund + " ")))
+        return Publication(tuple(self.by_code.get(rec.provider_vat.upper(), ())), funders)
+
+    def check(self, rec: CourseRecord) -> tuple[str, str] | None:
+        """None when the principal may publish the record; else its field and the reason."""
+        if can(self.principal, WRITE, Resource.CATALOG, self.of(rec)):
+            return None
+        if self.principal.has(types=(OrgType.FUND,)):
+            return "funding", (f"a Fund publishes the courses it finances (funding fondo:<its name>), not "
+                               f"{rec.funding or 'no funding'}")
+        return "provider_vat", f"provider_vat {rec.provider_vat} is not the publishing provider's"
+
+
+def source_of(session: Session, principal: Principal) -> str:
+    """The source name of what ``principal`` publishes: the Region's, else its provider's or Fund's name."""
+    from regia.auth import service as accounts
+
+    if principal.is_system or principal.has(roles=REGION_STAFF, types=(OrgType.REGION,)):
+        return REGION_SOURCE
+    for types in ((OrgType.PROVIDER,), (OrgType.FUND,)):
+        for org_id in sorted(principal.org_ids(*EDITING, types=types)):
+            return accounts.get_organisation(session, principal=principal, id=org_id).name
+    raise errors.Forbidden("only providers, Funds and the Region publish courses")
+
+
+def publish(engine: Engine, records: Iterable[dict[str, object]], *, principal: Principal,
+            tagger: Tagger | None, source: str | None = None) -> IngestReport:
+    """Publish records sent through the API, under the publisher's name (:func:`source_of`, unless ``source``
+    names it); a record the principal may not publish (the policy: a provider its own courses, a Fund those it
+    finances) is rejected with the reason, like an invalid one."""
+    items = [(i, {str(k).lower(): v for k, v in values.items()}, repr(values)[:2000])
+             for i, values in enumerate(records, start=1)]
     with session_scope(engine) as session:
-        report = ingest_items(session, items, source=source, file="api", places=load_places(session), tagger=tagger)
+        source = source or source_of(session, principal)
+        publishers = Publishers(session, principal)
+        report = ingest_items(session, items, source=source, file="api", places=load_places(session), tagger=tagger,
+                              check=publishers.check)
     search_mod.invalidate(engine)
     return report
+
+
+IMPORT_LABEL = N_("catalog.import.label")
+IMPORT_HINT = N_("catalog.import.hint")
+REGION_SOURCE = "regione-lombardia"  # the source name of what the Region's staff publish
+
+
+def import_file(engine: Engine, path: Path, *, principal: Principal, file_name: str, checkpoint: Checkpoint,
+                tagger: Tagger | None = None) -> None:
+    """Import an uploaded course file (the ``catalog`` kind of ``regia.jobs``): resumable batches, the rows the
+    uploader may not publish rejected with their reason (:func:`publish`'s rule), new courses tagged by the
+    classifier when the taxonomy is loaded."""
+    from regia.catalog.ingest import ingest_batches
+
+    with session_scope(engine) as session:
+        source = source_of(session, principal)
+        publishers = Publishers(session, principal)
+    try:
+        ingest_batches(engine, path, source=source, file=file_name, tagger=tagger or _tagger(engine),
+                       check=publishers.check, checkpoint=checkpoint)
+    finally:
+        search_mod.invalidate(engine)
+
+
+_taggers: dict[int, Tagger | None] = {}
+
+
+def _tagger(engine: Engine) -> Tagger | None:
+    """The classifier's tagger of this engine's taxonomy, made once per process (it loads the index)."""
+    if id(engine) not in _taggers:
+        from regia.catalog.tagging import make_tagger
+        from regia.config import get_settings
+
+        _taggers[id(engine)] = make_tagger(engine, get_settings().data_dir / "classify")
+    return _taggers[id(engine)]
 
 
 def confirm_skills(engine: Engine, course_id: int, *, confirm: list[str], remove: list[str],

@@ -12,12 +12,14 @@ from regia.cli import ingest as ingest_cli
 from regia.cli import linkage as linkage_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
+from regia.cli import worker as worker_cli
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(system.db_app, name="db")
 app.command("serve")(system.serve)
 app.command("demo")(system.demo)
+app.command("worker")(worker_cli.worker)
 app.command("classify")(classify_cli.classify)
 app.command("classify-index")(classify_cli.index)
 app.command("classify-train")(classify_cli.train)

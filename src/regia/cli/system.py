@@ -73,5 +73,17 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
-    console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
-    serve(host=host, port=port, reload=False)
+    console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url}), with a worker "
+                  "for the uploads")
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "-m", "regia", "worker"])  # the uploads' background jobs
+    try:
+        serve(host=host, port=port, reload=False)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -23,8 +23,13 @@ import numpy as np
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from regia.auth.errors import Forbidden
+from regia.auth.policy import WRITE, Resource, can
+from regia.auth.principal import Principal
 from regia.db import session_factory
+from regia.i18n import N_
 from regia.importing import quarantine
+from regia.importing.checkpoint import Batch, Checkpoint, NoCheckpoint
 from regia.importing.models import QuarantineEntry
 from regia.importing.quarantine import Rejection
 from regia.postings import dedupe, facts, privacy, reference
@@ -120,8 +125,10 @@ class _Prepared:
 
 class _Ingest:
     def __init__(self, engine: Engine, *, feed: str, labeller: Labeller | None, facts_dir: Path,
-                 batch_size: int, progress: Progress, synthetic: bool | None) -> None:
+                 batch_size: int, progress: Progress, synthetic: bool | None,
+                 checkpoint: Checkpoint | None = None) -> None:
         self.engine = engine
+        self.checkpoint = checkpoint or NoCheckpoint()
         self.feed = feed
         self.labeller = labeller
         self.facts_dir = facts_dir
@@ -248,6 +255,9 @@ class _Ingest:
                 position=batch.last_ordinal + 1, batches=batch_no + (1 if fact_rows else 0),
                 read=IngestFile.read + c.read, stored=IngestFile.stored + c.stored,
                 duplicate=IngestFile.duplicate + c.duplicate, rejected=IngestFile.rejected + c.rejected))
+            self.checkpoint.committed(session, Batch(position=batch.last_ordinal + 1, read=c.read, stored=c.stored,
+                                                     duplicate=c.duplicate, rejected=c.rejected,
+                                                     rejections=tuple(batch.rejections)))
             session.commit()
         file_row.position = batch.last_ordinal + 1
         file_row.batches = batch_no + (1 if fact_rows else 0)
@@ -396,6 +406,7 @@ def ingest(
     batch_size: int = BATCH_SIZE,
     progress: Progress | None = None,
     synthetic: bool | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> IngestResult:
     """Ingest postings files (see the module's docstring). ``labeller`` classifies with Regia's classifier;
     without one, postings are stored with the source's codes only."""
@@ -406,7 +417,7 @@ def ingest(
         run, files, resumed = _open_run(session, source, inputs)
         facts.clean_uncommitted(facts_dir, _committed_batches(session))
     job = _Ingest(engine, feed=source or "", labeller=labeller, facts_dir=facts_dir, batch_size=batch_size,
-                  progress=progress, synthetic=synthetic)
+                  progress=progress, synthetic=synthetic, checkpoint=checkpoint)
     with session_factory(engine)() as session:
         job.load_held(session)
         job.had_quarantine = bool(session.scalar(
@@ -417,7 +428,9 @@ def ingest(
         job.feed = source or default_feed(source_input)
         if file_row.status != DONE:
             reader = READERS[source_input.format]
-            progress.start(f"{source_input.name}", reader.count(source_input) or 0)
+            rows = reader.count(source_input)
+            progress.start(f"{source_input.name}", rows or 0)
+            job.checkpoint.total(rows)
             progress.advance(file_row.position)
             names = _field_names(source_input)
             pending: tuple[_Prepared, Any] | None = None
@@ -447,6 +460,34 @@ def ingest(
             status=DONE, finished_at=dt.datetime.now(dt.UTC)))
         session.commit()
     return result
+
+
+IMPORT_LABEL = N_("postings.import.label")
+IMPORT_HINT = N_("postings.import.hint")
+
+
+def import_file(engine: Engine, path: Path, *, principal: Principal, file_name: str, checkpoint: Checkpoint) -> None:
+    """Import an uploaded postings feed (the ``postings`` kind of ``regia.jobs``; Region analysts and staff):
+    :func:`ingest` of the one file, reporting to ``checkpoint``, classified by Regia's classifier when its
+    model is there. A re-run of the same file resumes after its last committed batch (the ingest's own
+    state, which commits with the checkpoint's)."""
+    if not can(principal, WRITE, Resource.POSTINGS):
+        raise Forbidden("postings feeds are loaded by the Region's analysts and staff")
+    from regia.postings.classification import Labeller
+
+    labeller = None
+    try:
+        from regia.classify import classifier_for
+
+        labeller = Labeller(classifier_for(engine), workers=0)
+        labeller.start()
+    except LookupError:  # no classifier model: postings keep the source's codes
+        labeller = None
+    try:
+        ingest(engine, [path], labeller=labeller, checkpoint=checkpoint)
+    finally:
+        if labeller is not None:
+            labeller.close()
 
 
 # --------------------------------------------------------------------------------------------- queries

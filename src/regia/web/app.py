@@ -43,6 +43,9 @@ from regia.catalog import search as catalog_search
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.i18n import N_
+from regia.jobs import api as jobs_api
+from regia.jobs import pages as jobs_pages
+from regia.jobs import queue as jobs_queue
 from regia.linkage import pages as linkage_pages
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
@@ -71,13 +74,13 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages, "linkage": linkage_pages}
+                "pacts": pacts_pages, "linkage": linkage_pages, "jobs": jobs_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
-               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router]
+               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, jobs_api.router]
 
 
 def nav_items() -> list[NavItem]:
@@ -230,14 +233,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,  # served below from the vendored Swagger UI, so that it works offline
         redoc_url=None,
     )
-    catalog = i18n.Catalog(*(domain.MESSAGES for domain in PAGE_DOMAINS.values() if hasattr(domain, "MESSAGES")))
-    templates = make_templates(catalog, template_dirs(), nav_items=nav_items())
+    templates = make_templates(template_dirs(), nav_items=nav_items())
     app.state.settings = settings
     bind_engine(app, engine)
-    app.state.catalog = catalog
     app.state.templates = templates
+    app.state.job_queue = partial(jobs_queue.enqueue, settings=settings)  # "run job N", for the worker
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
-    auth_web.install(app)  # policy errors, login redirect, 403 page, body size limit, CORS (off by default)
+    # policy errors, login redirect, 403 page, body size limit (uploads: their own), CORS (off by default)
+    upload_limit = settings.jobs_max_upload_bytes + 1_000_000  # the file, and the form around it
+    auth_web.install(app, uploads=(("/api/jobs/", upload_limit), ("/jobs/upload/", upload_limit)))
 
     app.add_middleware(LanguageChoice, default=default_lang)
 

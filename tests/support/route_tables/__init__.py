@@ -7,7 +7,8 @@ Each module may define:
 - ``VARIANTS: list[(method, path, proposal key, frozenset[role])]`` — the same routes on other rows;
 - ``seed(engine, world) -> None`` — add the rows its routes need (ids go into ``world.extra``);
 - ``params(world) -> dict[str, str]`` — values of its path parameters;
-- ``request_kwargs(method, path, world, role, csrf) -> dict | None`` — the body of a request (None: not mine).
+- ``request_kwargs(method, path, world, role, csrf) -> dict | None`` — the body of a request (None: not mine);
+- ``HIDDEN_404: set[(method, path)]`` — routes that answer 404 for rows the role may not read (a denial).
 
 Modules are found by name (every module of this package), so adding one needs no edit elsewhere.
 """

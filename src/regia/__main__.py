@@ -1,0 +1,5 @@
+"""``python -m regia``: the ``regia`` command."""
+
+from regia.cli import app
+
+app()
