@@ -9,6 +9,7 @@ from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
+from regia.cli import programming as programming_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
 
@@ -31,5 +32,7 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+app.add_typer(programming_cli.app, name="programming")
+demo_data_cli.app.command("programming")(programming_cli.demo)
 
 __all__ = ["app"]
