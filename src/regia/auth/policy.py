@@ -36,6 +36,12 @@ catalog        anyone (the catalogue is public)                      route: regi
                                                                       admin/editor, or the editors/admins of an
                                                                       owner *provider* organisation — never a
                                                                       Fund's or another provider's
+programming    region admin/editor/viewer all; a Fund's members the  route: region admin/editor, Fund editors/
+               agreements of their Fund (``obj.fund_id``) and the     admins; row: region admin/editor, or the
+               aggregate figures of the others                        Fund's editors on their own agreement (their
+                                                                      side only: regia.programming.states)
+programming_   region admin/editor/viewer (analysts run scenarios     region admin/editor (save, import, apply to
+scenario       without saving them)                                   a plan)
 ============== ===================================================== ============================================
 """
 
@@ -76,6 +82,8 @@ class Resource(enum.StrEnum):
     PACT_EVALUATION = "pact_evaluation"
     PACT_MONITORING = "pact_monitoring"
     CATALOG = "catalog"
+    PROGRAMMING = "programming"
+    PROGRAMMING_SCENARIO = "programming_scenario"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -176,6 +184,17 @@ def _catalog(p: Principal, action: Action, obj: Any) -> bool:
     return bool(set(obj.organisation_ids) & p.org_ids(*EDITING, types=(OrgType.PROVIDER,)))
 
 
+def _programming(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: an agreement (with ``fund_id``), or anything carrying the ``fund_id`` of its agreement."""
+    if not p.authenticated:
+        return False
+    if _region_staff(p, action):
+        return True
+    if obj is None:
+        return p.has(roles=EDITING if action is WRITE else (), types=(OrgType.FUND,))
+    return obj.fund_id in p.org_ids(*(EDITING if action is WRITE else ()), types=(OrgType.FUND,))
+
+
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PUBLIC: lambda p, a, o: True,
     Resource.TAXONOMY: lambda p, a, o: a is READ,
@@ -189,6 +208,8 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PACT_EVALUATION: _pact_evaluation,
     Resource.PACT_MONITORING: _pact_monitoring,
     Resource.CATALOG: _catalog,
+    Resource.PROGRAMMING: _programming,
+    Resource.PROGRAMMING_SCENARIO: lambda p, a, o: p.authenticated and _region_staff(p, a),
 }
 
 
@@ -238,6 +259,11 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
         if p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)):
             conditions.append(model.status != DRAFT)
         return or_(*conditions) if conditions else false()
+    if resource is Resource.PROGRAMMING:
+        if p.has(roles=REGION_READERS, types=(OrgType.REGION,)):
+            return true()
+        funds = p.org_ids(types=(OrgType.FUND,))
+        return model.fund_id.in_(funds) if funds else false()
     if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):
         return true()
     return false()

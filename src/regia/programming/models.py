@@ -103,7 +103,7 @@ class Agreement(Base):
 
     __tablename__ = "programming_agreement"
     __table_args__ = (CheckConstraint(f"status IN {STATUSES!r}", name="status"),)
-    __policy_resource__ = "programming_agreement"
+    __policy_resource__ = "programming"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
