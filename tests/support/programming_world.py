@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from regia.auth.principal import cli_principal
 from regia.db import session_scope
-from regia.programming import service
+from regia.programming import scenarios, service
 
 SYSTEM = cli_principal("test")
 YEARS = (2026, 2027, 2028)
@@ -35,6 +35,15 @@ TRANCHES = [
     {"line": "L1", "source": "fund-a-cf", "year": 2027, "planned": "80000", "committed": "0"},
     {"line": "L2", "source": "fse-p1", "year": 2026, "planned": "100000", "committed": "50000"},
 ]
+
+
+SMALL_SCENARIO = {
+    "name": "Scenario di prova", "years": [2026],
+    "sources": [{"id": "fund-a-cf", "targets": ["occupati", "sospesi"]}, {"id": "regional",
+                                                                         "targets": ["occupati", "disoccupati"]}],
+    "budget": {"fund-a-cf": {"2026": 10000}, "regional": {"2026": 5000}},
+    "cells": [{"province": "ITC46", "target": "occupati", "area": "digital", "need": 20, "weight": 1.5, "cost": 500},
+              {"province": "ITC4C", "target": "disoccupati", "area": "green", "need": 10, "cost": 400}]}
 
 
 def seed_sources(session: Any, orgs: dict[str, int]) -> dict[str, int]:
@@ -71,6 +80,10 @@ def seed(engine: Engine, world: Any) -> None:
                           lines=[{**LINES[0], "code": "B1", "territory": "ITC4B"}],
                           tranches=[{"line": "B1", "source": "fund-b-cf", "year": 2026, "planned": "40000",
                                      "committed": "0"}])
+        document = service.upload_document(session, actor=SYSTEM, agreement_id=a.id, filename="accordo.pdf",
+                                           data=b"%PDF-1.4 accordo")
+        saved = scenarios.save(session, actor=SYSTEM, document=SMALL_SCENARIO)
+        world.extra.update({"document_a": document.id, "scenario": saved.id})
         world.extra.update({"agreement_a": a.id, "agreement_b": b.id, "plan_a": plan.id, "plan_b": plan_b.id,
                             **{f"source_{k}": v for k, v in sources.items()}})
 

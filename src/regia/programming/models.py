@@ -56,6 +56,16 @@ LABELS = (  # message keys built at run time, kept for the extractor
     N_("programming.channel.catalogue_voucher"), N_("programming.channel.ivc_service"),
     N_("programming.kind.regional"), N_("programming.kind.fse_plus"), N_("programming.kind.gol"),
     N_("programming.kind.fund_system"), N_("programming.kind.fund_training"),
+    N_("programming.move.signed"), N_("programming.move.in_force"), N_("programming.move.closed"),
+    N_("programming.done.saved"), N_("programming.done.signed"), N_("programming.done.in_force"),
+    N_("programming.done.closed"), N_("programming.done.amended"), N_("programming.done.uploaded"),
+    N_("programming.result.optimal"), N_("programming.result.infeasible"), N_("programming.result.unbounded"),
+    N_("programming.result.not_run"),
+    N_("programming.constraint.budget"), N_("programming.constraint.capacity"), N_("programming.constraint.floor"),
+    N_("programming.constraint.minimum"), N_("programming.constraint.need"),
+    N_("programming.reason.need_met"), N_("programming.reason.capacity_full"), N_("programming.reason.floor"),
+    N_("programming.reason.minimum_lot"), N_("programming.reason.whole_participants"),
+    N_("programming.reason.no_eligible_cell"), N_("programming.reason.status_quo"), N_("programming.reason.other"),
 )
 
 

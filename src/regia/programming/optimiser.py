@@ -413,7 +413,7 @@ def _lp_duals(model: Model) -> np.ndarray:
 
 
 def solve(scenario: Scenario, *, integer: bool | None = None, time_limit: float | None = None,
-          threads: int | None = None, explain: bool = True) -> Result:
+          threads: int | None = None, explain: bool = True, highs_options: dict[str, Any] | None = None) -> Result:
     """Optimise ``scenario``: the allocation, the objective, duals, what binds, unspent money and why; for an
     infeasible scenario the constraints in conflict (never an exception for a model HiGHS can read)."""
     started = time.perf_counter()
@@ -421,6 +421,8 @@ def solve(scenario: Scenario, *, integer: bool | None = None, time_limit: float 
     h = _highs(threads)
     if time_limit:
         h.setOptionValue("time_limit", float(time_limit))
+    for name, value in (highs_options or {}).items():  # e.g. {"solver": "ipm"} (bench/programming_optimise.py)
+        h.setOptionValue(name, value)
     h.passModel(model.lp)
     h.run()
     status = h.getModelStatus()
