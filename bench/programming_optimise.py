@@ -28,7 +28,8 @@ YEARS = (2026, 2027, 2028)
 
 
 def sources(n: int, dense: bool) -> list[dict]:
-    public = [("regional", list(TARGETS)), ("fse-p1", ["disoccupati", "inattivi"]), ("gol", ["disoccupati", "inattivi"])]
+    public = [("regional", list(TARGETS)), ("fse-p1", ["disoccupati", "inattivi"]),
+              ("gol", ["disoccupati", "inattivi"])]
     if n > 6:
         public.append(("fse-p2", ["disoccupati", "inattivi", "sospesi"]))
     funds = [(f"fund-{k + 1}", ["occupati", "sospesi"] if k % 2 == 0 else ["occupati"]) for k in range(n - len(public))]
