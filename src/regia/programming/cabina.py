@@ -22,6 +22,7 @@ from regia.auth.errors import Forbidden
 from regia.auth.models import Organisation, OrgType
 from regia.auth.policy import READ, REGION_READERS, Resource, can
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.programming.models import Agreement, Plan, PlanLine, Tranche
 from regia.programming.scenarios import TARGET_SHARES, NeedsProvider
 
@@ -55,7 +56,7 @@ class Overview:
 
 def overview(session: Session, *, principal: Principal, needs: NeedsProvider | None = None) -> Overview:
     if not can(principal, READ, Resource.PROGRAMMING):
-        raise Forbidden("not allowed to read the programming", key="programming.err.not_party")
+        raise Forbidden("not allowed to read the programming", key=N_("programming.err.not_party"))
     full = principal.is_system or principal.has(roles=REGION_READERS, types=(OrgType.REGION,))
     agreements = session.scalars(select(Agreement).options(
         selectinload(Agreement.plans).selectinload(Plan.lines).selectinload(PlanLine.tranches)

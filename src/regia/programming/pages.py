@@ -104,13 +104,13 @@ def _date(value: Any, field: str) -> date:
     try:
         return date.fromisoformat(str(value or ""))
     except ValueError:
-        raise InvalidInput(f"{field}: not a date", field=field, key="programming.err.date") from None
+        raise InvalidInput(f"{field}: not a date", field=field, key=N_("programming.err.date")) from None
 
 
 @router.get("/agreements/new", response_class=HTMLResponse, name="programming_agreement_new")
 def agreement_new(request: Request, session: SessionDep, principal: Writer) -> Response:
     if not service.region_staff(principal):
-        raise Forbidden("only Region staff create agreements", key="programming.err.region_only")
+        raise Forbidden("only Region staff create agreements", key=N_("programming.err.region_only"))
     return _render(request, "agreement_new.html", {"funds": cabina.fund_choices(session), "error": None,
                                                    "form": {}, "csrf_token": principal.csrf or "",
                                                    "areas": AREAS, "targets": TARGETS})
@@ -124,7 +124,8 @@ async def agreement_create(request: Request, session: SessionDep, principal: Wri
         try:
             fund_id = int(str(form.get("fund_id") or ""))
         except ValueError:
-            raise InvalidInput("fund_id: choose a Fund", field="fund_id", key="programming.err.not_a_fund") from None
+            raise InvalidInput("fund_id: choose a Fund", field="fund_id",
+                               key=N_("programming.err.not_a_fund")) from None
         agreement = service.create_agreement(session, actor=principal, code=str(form.get("code") or ""),
                                              fund_id=fund_id, **values)
     except DomainError as exc:
@@ -194,7 +195,7 @@ async def agreement_post(request: Request, agreement_id: int, session: SessionDe
             try:
                 first, last = int(str(form.get("first_year"))), int(str(form.get("last_year")))
             except ValueError:
-                raise InvalidInput("years: whole numbers", field="first_year", key="programming.err.date") from None
+                raise InvalidInput("years: whole numbers", field="first_year", key=N_("programming.err.date")) from None
             plan = service.create_plan(session, actor=principal, agreement_id=agreement_id,
                                        title=str(form.get("title") or ""), first_year=first, last_year=last)
             session.commit()
@@ -207,7 +208,7 @@ async def agreement_post(request: Request, agreement_id: int, session: SessionDe
                                     kind=str(form.get("kind") or "agreement"))
             done = "done=uploaded"
         else:
-            raise InvalidInput("unknown operation", field="op", key="programming.err.fields")
+            raise InvalidInput("unknown operation", field="op", key=N_("programming.err.fields"))
     except DomainError as exc:
         session.rollback()
         return _agreement_page(request, session, principal, agreement_id, error=_error(request, exc),
@@ -400,7 +401,7 @@ async def scenario_post(request: Request, scenario_id: int, session: SessionDep,
         try:
             plan_id = int(str(form.get("plan_id") or ""))
         except ValueError:
-            raise InvalidInput("choose a plan", field="plan_id", key="programming.err.not_found") from None
+            raise InvalidInput("choose a plan", field="plan_id", key=N_("programming.err.not_found")) from None
         scenarios.apply_to_plan(session, actor=principal, id=scenario_id, plan_id=plan_id)
     except service.PlanRulesBroken as exc:
         session.rollback()

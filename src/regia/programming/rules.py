@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from regia.i18n import format_money, gettext
+from regia.i18n import N_, format_money, gettext
 from regia.programming.models import Envelope, FundingSource, Plan, PlanLine, Tranche
 
 
@@ -68,7 +68,7 @@ def check(session: Session, plan: Plan, lines: list[PlanLine], tranches: list[tu
     for line in lines:
         for year in line.cost:
             if int(year) not in years:
-                issues.append(Issue("programming.rule.cost_year", line.code, int(year),
+                issues.append(Issue(N_("programming.rule.cost_year"), line.code, int(year),
                                     f"line {line.code}, {year}: a cost outside the plan's years "
                                     f"({plan.first_year}-{plan.last_year})",
                                     params={"first": plan.first_year, "last": plan.last_year}))
@@ -84,22 +84,22 @@ def check(session: Session, plan: Plan, lines: list[PlanLine], tranches: list[tu
         per_line_year[(line.code, t.year)] += planned
         where = f"line {line.code}, {t.year}"
         if t.year not in years:
-            issues.append(Issue("programming.rule.year", line.code, t.year,
+            issues.append(Issue(N_("programming.rule.year"), line.code, t.year,
                                 f"{where}: outside the plan's years ({plan.first_year}-{plan.last_year})",
                                 source.name, {"first": plan.first_year, "last": plan.last_year}))
         if line.target not in (source.targets or []):
-            issues.append(Issue("programming.rule.target", line.code, t.year,
+            issues.append(Issue(N_("programming.rule.target"), line.code, t.year,
                                 f"{where}: {source.name} may not fund the target group {line.target}",
                                 source.name, {"target": line.target}))
         if source.organisation_id is not None and source.organisation_id != fund_id:
-            issues.append(Issue("programming.rule.other_fund", line.code, t.year,
+            issues.append(Issue(N_("programming.rule.other_fund"), line.code, t.year,
                                 f"{where}: {source.name} belongs to another Fund", source.name))
         if committed > planned:
-            issues.append(Issue("programming.rule.committed", line.code, t.year,
+            issues.append(Issue(N_("programming.rule.committed"), line.code, t.year,
                                 f"{where}: committed {committed} over planned {planned} ({source.name})",
                                 source.name, {"committed": committed, "planned": planned}))
         if spent > committed:
-            issues.append(Issue("programming.rule.spent", line.code, t.year,
+            issues.append(Issue(N_("programming.rule.spent"), line.code, t.year,
                                 f"{where}: spent {spent} over committed {committed} ({source.name})",
                                 source.name, {"spent": spent, "committed": committed}))
     for (source_id, year), amount in sorted(in_plan.items()):
@@ -109,7 +109,7 @@ def check(session: Session, plan: Plan, lines: list[PlanLine], tranches: list[tu
             source = sources[source_id]
             for line, t in tranches:
                 if t.source_id == source_id and t.year == year and money(t.planned) > 0:
-                    issues.append(Issue("programming.rule.envelope", line.code, year,
+                    issues.append(Issue(N_("programming.rule.envelope"), line.code, year,
                                         f"line {line.code}, {year}: the tranches of {source.name} in {year} total "
                                         f"{total} over its envelope {limit}", source.name,
                                         {"total": total, "envelope": limit}))
@@ -117,7 +117,7 @@ def check(session: Session, plan: Plan, lines: list[PlanLine], tranches: list[tu
     for (code, year), amount in sorted(per_line_year.items()):
         cost = costs.get((code, year), Decimal(0))
         if amount > cost:
-            issues.append(Issue("programming.rule.double_funding", code, year,
+            issues.append(Issue(N_("programming.rule.double_funding"), code, year,
                                 f"line {code}, {year}: its sources fund {amount} over the line's cost {cost}",
                                 params={"total": amount, "cost": cost}))
     return issues

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regia.auth.errors import InvalidInput
+from regia.i18n import N_
 
 FORMAT_VERSION = 1
 MAX_CELLS = 2_000_000
@@ -42,7 +43,7 @@ class ScenarioError(InvalidInput):
         text = "; ".join(f"{path}: {message}" for path, message in problems[:20])
         more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
         super().__init__(f"invalid scenario: {text}{more}", field=problems[0][0] if problems else None,
-                         key="programming.err.scenario", params={"problems": text + more})
+                         key=N_("programming.err.scenario"), params={"problems": text + more})
 
 
 @dataclass(frozen=True)

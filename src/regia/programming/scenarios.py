@@ -27,6 +27,7 @@ from regia.auth import audit
 from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.programming import optimiser, service
 from regia.programming.models import AREAS, TARGETS, FundingSource, Plan, PlanLine, SavedScenario, Tranche
 from regia.programming.scenario import Scenario, ScenarioError, parse
@@ -42,12 +43,12 @@ CHANNEL_OF_KIND = {"regional": "regional_call", "fse_plus": "catalogue_voucher",
 
 def _reader(principal: Principal) -> None:
     if not can(principal, READ, Resource.PROGRAMMING_SCENARIO):
-        raise Forbidden("only Region staff and analysts read scenarios", key="programming.err.region_only")
+        raise Forbidden("only Region staff and analysts read scenarios", key=N_("programming.err.region_only"))
 
 
 def _writer(principal: Principal) -> None:
     if not can(principal, WRITE, Resource.PROGRAMMING_SCENARIO):
-        raise Forbidden("only Region staff save scenarios", key="programming.err.region_only")
+        raise Forbidden("only Region staff save scenarios", key=N_("programming.err.region_only"))
 
 
 def save(session: Session, *, actor: Principal, document: dict[str, Any], plan_id: int | None = None,
@@ -73,7 +74,7 @@ def get(session: Session, *, principal: Principal, id: int) -> SavedScenario:
     _reader(principal)
     row = session.get(SavedScenario, id)
     if row is None:
-        raise NotFound(f"no scenario {id}", key="programming.err.not_found")
+        raise NotFound(f"no scenario {id}", key=N_("programming.err.not_found"))
     return row
 
 
@@ -152,10 +153,10 @@ def build(session: Session, engine: Engine, *, principal: Principal, name: str, 
             cells.append(cell)
     if not cells:
         raise InvalidInput("no needs to programme: ingest postings first (the mismatch is empty)", field="needs",
-                           key="programming.err.no_needs")
+                           key=N_("programming.err.no_needs"))
     if not sources:
         raise InvalidInput("no budget: the plans have no tranches and the sources no envelopes for these years",
-                           field="plans", key="programming.err.no_budget")
+                           field="plans", key=N_("programming.err.no_budget"))
     document = {"name": name, "years": years,
                 "sources": [{"id": s.code, "name": s.name, "targets": list(s.targets)} for s in sources],
                 "budget": {s.code: {str(y): float(v) for y, v in sorted(budget[s.id].items())} for s in sources},
@@ -178,14 +179,14 @@ def apply_to_plan(session: Session, *, actor: Principal, id: int, plan_id: int) 
     result = row.result or {}
     if result.get("status") != optimiser.OPTIMAL:
         raise Conflict("only an optimal scenario becomes tranches", field="scenario",
-                       key="programming.err.not_optimal")
+                       key=N_("programming.err.not_optimal"))
     plan = service.get_plan(session, principal=actor, id=plan_id)
     codes = {s.code: s for s in session.scalars(select(FundingSource))}
     scenario = parse(row.body)
     unknown = sorted({s.id for s in scenario.sources} - set(codes))
     if unknown:
         raise InvalidInput(f"the scenario's sources {', '.join(unknown)} are not Regia's funding sources",
-                           field="sources", key="programming.err.unknown_sources",
+                           field="sources", key=N_("programming.err.unknown_sources"),
                            params={"sources": ", ".join(unknown)})
     lines = {(ln.territory, ln.target, ln.area): service._line_json(ln) for ln in plan.lines}
     tranches = [{"line": ln.code, "source": t.source.code, "year": t.year, "planned": str(t.planned),

@@ -26,6 +26,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import Organisation, OrgType
 from regia.auth.policy import READ, REGION_STAFF, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.pacts.documents import safe_filename, sniff
 from regia.programming import rules, states
 from regia.programming.models import (
@@ -54,7 +55,7 @@ class PlanRulesBroken(InvalidInput):
     def __init__(self, issues: list[rules.Issue]) -> None:
         self.issues = issues
         super().__init__("; ".join(i.detail for i in issues[:20]), field=f"lines.{issues[0].line}",
-                         key="programming.err.rules", params={"n": len(issues)})
+                         key=N_("programming.err.rules"), params={"n": len(issues)})
 
 
 def region_staff(principal: Principal) -> bool:
@@ -65,10 +66,10 @@ def _money(value: Any, field: str) -> Decimal:
     try:
         amount = Decimal(str(value if value not in (None, "") else 0).replace(" ", ""))
     except InvalidOperation:
-        raise InvalidInput(f"{field}: not an amount", field=field, key="programming.err.amount",
+        raise InvalidInput(f"{field}: not an amount", field=field, key=N_("programming.err.amount"),
                            params={"field": field}) from None
     if not amount.is_finite() or amount < 0 or amount > Decimal("1e12"):
-        raise InvalidInput(f"{field}: must be an amount of at least 0", field=field, key="programming.err.amount",
+        raise InvalidInput(f"{field}: must be an amount of at least 0", field=field, key=N_("programming.err.amount"),
                            params={"field": field})
     return amount.quantize(Decimal("0.01"))
 
@@ -84,7 +85,7 @@ def _targets(targets: Sequence[str], field: str = "targets") -> list[str]:
     bad = [t for t in targets if t not in TARGETS]
     if bad:
         raise InvalidInput(f"{field}: unknown target group(s) {', '.join(bad)}", field=field,
-                           key="programming.err.targets", params={"values": ", ".join(bad)})
+                           key=N_("programming.err.targets"), params={"values": ", ".join(bad)})
     return [t for t in TARGETS if t in targets]
 
 
@@ -92,18 +93,18 @@ def create_source(session: Session, *, actor: Principal, code: str, name: str, k
                   priority: str = "", organisation_id: int | None = None,
                   envelopes: dict[int, Any] | None = None) -> FundingSource:
     if not can(actor, WRITE, Resource.PROGRAMMING_SCENARIO):  # Region staff
-        raise Forbidden("only Region staff edit funding sources", key="programming.err.region_only")
+        raise Forbidden("only Region staff edit funding sources", key=N_("programming.err.region_only"))
     if kind not in SOURCE_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(SOURCE_KINDS)}", field="kind",
-                           key="programming.err.kind")
+                           key=N_("programming.err.kind"))
     if session.scalar(select(FundingSource.id).where(FundingSource.code == code)) is not None:
-        raise Conflict(f"a source {code!r} exists", field="code", key="programming.err.code_taken",
+        raise Conflict(f"a source {code!r} exists", field="code", key=N_("programming.err.code_taken"),
                        params={"code": code})
     if kind.startswith("fund_"):
         org = session.get(Organisation, organisation_id) if organisation_id else None
         if org is None or org.type != OrgType.FUND:
             raise InvalidInput("a Fund's source names its Fund", field="organisation_id",
-                               key="programming.err.not_a_fund")
+                               key=N_("programming.err.not_a_fund"))
     source = FundingSource(code=code, name=name, kind=kind, priority=priority, organisation_id=organisation_id,
                            targets=_targets(targets))
     session.add(source)
@@ -121,10 +122,10 @@ def update_source(session: Session, *, actor: Principal, id: int, targets: Seque
                   envelopes: dict[int, Any] | None = None, name: str | None = None) -> FundingSource:
     """The Region changes a source's eligibility rule, name or envelopes (a year given replaces that year)."""
     if not can(actor, WRITE, Resource.PROGRAMMING_SCENARIO):
-        raise Forbidden("only Region staff edit funding sources", key="programming.err.region_only")
+        raise Forbidden("only Region staff edit funding sources", key=N_("programming.err.region_only"))
     source = session.get(FundingSource, id)
     if source is None:
-        raise NotFound(f"no funding source {id}", key="programming.err.not_found")
+        raise NotFound(f"no funding source {id}", key=N_("programming.err.not_found"))
     before = {"targets": list(source.targets), "name": source.name,
               "envelopes": {str(e.year): str(e.amount) for e in source.envelopes}}
     if targets is not None:
@@ -156,7 +157,7 @@ def list_sources(session: Session, *, principal: Principal) -> Sequence[FundingS
 
 def _period(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise InvalidInput("ends_on: before starts_on", field="ends_on", key="programming.err.period")
+        raise InvalidInput("ends_on: before starts_on", field="ends_on", key=N_("programming.err.period"))
 
 
 def _clean_priorities(priorities: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -164,7 +165,7 @@ def _clean_priorities(priorities: dict[str, Any] | None) -> dict[str, list[str]]
     areas = [a for a in p.get("areas", []) if a]
     if bad := [a for a in areas if a not in AREAS]:
         raise InvalidInput(f"priorities.areas: unknown area(s) {', '.join(bad)}", field="priorities.areas",
-                           key="programming.err.areas", params={"values": ", ".join(bad)})
+                           key=N_("programming.err.areas"), params={"values": ", ".join(bad)})
     return {"areas": areas, "targets": _targets([t for t in p.get("targets", []) if t], "priorities.targets"),
             "territories": [str(t).upper() for t in p.get("territories", []) if t]}
 
@@ -176,14 +177,14 @@ def _clean_signatories(signatories: list[dict[str, Any]] | None) -> list[dict[st
             continue
         if s.get("party") not in ("region", "fund"):
             raise InvalidInput(f"signatories[{i}].party: region or fund", field=f"signatories[{i}].party",
-                               key="programming.err.party")
+                               key=N_("programming.err.party"))
         signed = s.get("signed_on") or None
         if signed is not None:
             try:
                 signed = date.fromisoformat(str(signed)).isoformat()
             except ValueError:
                 raise InvalidInput(f"signatories[{i}].signed_on: not a date", field=f"signatories[{i}].signed_on",
-                                   key="programming.err.date") from None
+                                   key=N_("programming.err.date")) from None
         out.append({"name": str(s["name"]).strip()[:200], "role": str(s.get("role") or "").strip()[:200],
                     "party": s["party"], "signed_on": signed})
     return out
@@ -194,13 +195,13 @@ def create_agreement(session: Session, *, actor: Principal, code: str, title: st
                      commitments: dict[str, str] | None = None,
                      signatories: list[dict[str, Any]] | None = None) -> Agreement:
     if not region_staff(actor):
-        raise Forbidden("only Region staff create agreements", key="programming.err.region_only")
+        raise Forbidden("only Region staff create agreements", key=N_("programming.err.region_only"))
     fund = session.get(Organisation, fund_id)
     if fund is None or fund.type != OrgType.FUND:
-        raise InvalidInput("fund_id: not a Fund", field="fund_id", key="programming.err.not_a_fund")
+        raise InvalidInput("fund_id: not a Fund", field="fund_id", key=N_("programming.err.not_a_fund"))
     code = code.strip().upper()
     if not code or session.scalar(select(Agreement.id).where(Agreement.code == code)) is not None:
-        raise Conflict(f"code {code!r} is empty or taken", field="code", key="programming.err.code_taken",
+        raise Conflict(f"code {code!r} is empty or taken", field="code", key=N_("programming.err.code_taken"),
                        params={"code": code})
     _period(starts_on, ends_on)
     agreement = Agreement(code=code, title=title.strip(), fund_id=fund_id, starts_on=starts_on, ends_on=ends_on,
@@ -218,7 +219,7 @@ def create_agreement(session: Session, *, actor: Principal, code: str, title: st
 def get_agreement(session: Session, *, principal: Principal, id: int) -> Agreement:
     agreement = session.get(Agreement, id)
     if agreement is None or not can(principal, READ, Resource.PROGRAMMING, agreement):
-        raise NotFound(f"no agreement {id}", key="programming.err.not_found")  # others' are not acknowledged
+        raise NotFound(f"no agreement {id}", key=N_("programming.err.not_found"))  # others' are not acknowledged
     return agreement
 
 
@@ -232,13 +233,13 @@ def _apply(agreement: Agreement, parties: set[Party], changes: dict[str, Any]) -
     unknown = set(changes) - set(AGREEMENT_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown field(s) {', '.join(sorted(unknown))}", field=sorted(unknown)[0],
-                           key="programming.err.fields")
+                           key=N_("programming.err.fields"))
     if Party.REGION not in parties:
         region_side = {k for k in changes if k != "commitments"}
         asked = changes.get("commitments", {})
         if region_side or (asked.get("region", agreement.commitments.get("region", ""))
                            != agreement.commitments.get("region", "")):
-            raise Forbidden("a Fund edits only its own commitments", key="programming.err.fund_side")
+            raise Forbidden("a Fund edits only its own commitments", key=N_("programming.err.fund_side"))
         agreement.commitments = {**agreement.commitments, "fund": str(asked.get("fund", ""))}
         return
     if "starts_on" in changes or "ends_on" in changes:
@@ -259,9 +260,9 @@ def _writable(session: Session, actor: Principal, id: int, version: int | None) 
     agreement = get_agreement(session, principal=actor, id=id)
     parties = states.parties_of(actor, agreement)
     if not parties:
-        raise Forbidden("not a party of this agreement", key="programming.err.not_party")
+        raise Forbidden("not a party of this agreement", key=N_("programming.err.not_party"))
     if version is not None and version != agreement.version:
-        raise Conflict("the agreement changed meanwhile: reload it", field="version", key="programming.err.stale")
+        raise Conflict("the agreement changed meanwhile: reload it", field="version", key=N_("programming.err.stale"))
     return agreement, parties
 
 
@@ -271,7 +272,7 @@ def update_agreement(session: Session, *, actor: Principal, id: int, version: in
     agreement, parties = _writable(session, actor, id, version)
     if agreement.status not in states.EDITED_DIRECTLY:
         raise Conflict("a signed agreement changes only by an amendment", field="status",
-                       key="programming.err.amend_instead")
+                       key=N_("programming.err.amend_instead"))
     before = _snapshot(agreement)
     _apply(agreement, parties, changes)
     session.flush()
@@ -287,10 +288,10 @@ def amend(session: Session, *, actor: Principal, id: int, version: int | None, s
     agreement, parties = _writable(session, actor, id, version)
     if agreement.status not in states.AMENDED:
         raise Conflict(f"an agreement in status {agreement.status} is not amended", field="status",
-                       key="programming.err.not_amendable")
+                       key=N_("programming.err.not_amendable"))
     if not summary.strip():
         raise InvalidInput("summary: say what the amendment changes", field="summary",
-                           key="programming.err.summary")
+                           key=N_("programming.err.summary"))
     before = _snapshot(agreement)
     _apply(agreement, parties, changes)
     agreement.amendment += 1
@@ -320,15 +321,15 @@ def upload_document(session: Session, *, actor: Principal, agreement_id: int, fi
     """A PDF, PNG or JPEG (recognised by its bytes, at most 5 MB) of an agreement, by either party."""
     agreement, _ = _writable(session, actor, agreement_id, None)
     if kind not in ("agreement", "annex", "amendment"):
-        raise InvalidInput("kind: agreement, annex or amendment", field="kind", key="programming.err.kind")
+        raise InvalidInput("kind: agreement, annex or amendment", field="kind", key=N_("programming.err.kind"))
     if not data:
-        raise InvalidInput("the file is empty", field="file", key="programming.err.file_empty")
+        raise InvalidInput("the file is empty", field="file", key=N_("programming.err.file_empty"))
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput("the file is over 5 MB", field="file", key="programming.err.file_large")
+        raise InvalidInput("the file is over 5 MB", field="file", key=N_("programming.err.file_large"))
     found = sniff(data)
     if found is None:
         raise InvalidInput("only PDF, PNG or JPEG files are accepted", field="file",
-                           key="programming.err.file_type")
+                           key=N_("programming.err.file_type"))
     content_type, ext = found
     document = AgreementDocument(agreement_id=agreement.id, kind=kind, filename=safe_filename(filename, ext),
                                  content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
@@ -352,7 +353,7 @@ def get_document(session: Session, *, principal: Principal, agreement_id: int, i
     agreement = get_agreement(session, principal=principal, id=agreement_id)
     document = session.get(AgreementDocument, id)
     if document is None or document.agreement_id != agreement.id:
-        raise NotFound(f"no document {id} in agreement {agreement_id}", key="programming.err.not_found")
+        raise NotFound(f"no document {id} in agreement {agreement_id}", key=N_("programming.err.not_found"))
     return document
 
 
@@ -362,12 +363,12 @@ def create_plan(session: Session, *, actor: Principal, agreement_id: int, title:
                 last_year: int) -> Plan:
     agreement, parties = _writable(session, actor, agreement_id, None)
     if Party.REGION not in parties:
-        raise Forbidden("only Region staff create plans", key="programming.err.region_only")
+        raise Forbidden("only Region staff create plans", key=N_("programming.err.region_only"))
     if agreement.status not in states.PLANNED:
-        raise Conflict("a closed agreement gets no new plan", field="status", key="programming.err.closed")
+        raise Conflict("a closed agreement gets no new plan", field="status", key=N_("programming.err.closed"))
     if not agreement.starts_on.year <= first_year <= last_year <= agreement.ends_on.year:
         raise InvalidInput(f"years: within the agreement's period ({agreement.starts_on.year}-"
-                           f"{agreement.ends_on.year})", field="first_year", key="programming.err.plan_years",
+                           f"{agreement.ends_on.year})", field="first_year", key=N_("programming.err.plan_years"),
                            params={"first": agreement.starts_on.year, "last": agreement.ends_on.year})
     plan = Plan(agreement_id=agreement.id, title=title.strip() or agreement.title, first_year=first_year,
                 last_year=last_year)
@@ -383,7 +384,7 @@ def get_plan(session: Session, *, principal: Principal, id: int) -> Plan:
     plan = session.scalar(select(Plan).where(Plan.id == id).options(
         selectinload(Plan.lines).selectinload(PlanLine.tranches).selectinload(Tranche.source)))
     if plan is None:
-        raise NotFound(f"no plan {id}", key="programming.err.not_found")
+        raise NotFound(f"no plan {id}", key=N_("programming.err.not_found"))
     get_agreement(session, principal=principal, id=plan.agreement_id)  # 404 when the agreement is not visible
     return plan
 
@@ -391,11 +392,11 @@ def get_plan(session: Session, *, principal: Principal, id: int) -> Plan:
 def _line_from(row: dict[str, Any], k: int) -> PlanLine:
     code = str(row.get("code") or "").strip().upper()
     if not code:
-        raise InvalidInput(f"lines[{k}].code: required", field=f"lines[{k}].code", key="programming.err.line_code")
+        raise InvalidInput(f"lines[{k}].code: required", field=f"lines[{k}].code", key=N_("programming.err.line_code"))
     for name, allowed in (("area", AREAS), ("target", TARGETS), ("channel", CHANNELS)):
         if row.get(name) not in allowed:
             raise InvalidInput(f"lines[{k}].{name}: one of {', '.join(allowed)}", field=f"lines[{k}].{name}",
-                               key="programming.err.line_field", params={"line": code, "field": name})
+                               key=N_("programming.err.line_field"), params={"line": code, "field": name})
     cost = {str(int(y)): str(_money(v, f"lines[{k}].cost.{y}")) for y, v in (row.get("cost") or {}).items()
             if v not in (None, "")}
     participants = {str(int(y)): float(v) for y, v in (row.get("participants") or {}).items() if v not in (None, "")}
@@ -425,15 +426,15 @@ def save_plan(session: Session, *, actor: Principal, plan_id: int, version: int 
     plan = get_plan(session, principal=actor, id=plan_id)
     agreement, parties = _writable(session, actor, plan.agreement_id, None)
     if version is not None and version != plan.version:
-        raise Conflict("the plan changed meanwhile: reload it", field="version", key="programming.err.stale")
+        raise Conflict("the plan changed meanwhile: reload it", field="version", key=N_("programming.err.stale"))
     if agreement.status not in states.PLANNED:
-        raise Conflict("the agreement is closed", field="status", key="programming.err.closed")
+        raise Conflict("the agreement is closed", field="status", key=N_("programming.err.closed"))
     sources = {s.code: s for s in session.scalars(select(FundingSource))}
     new_lines = [_line_from(row, k) for k, row in enumerate(lines)]
     codes = [line.code for line in new_lines]
     if len(set(codes)) != len(codes):
         dup = next(c for c in codes if codes.count(c) > 1)
-        raise InvalidInput(f"line {dup} is repeated", field="lines", key="programming.err.line_repeated",
+        raise InvalidInput(f"line {dup} is repeated", field="lines", key=N_("programming.err.line_repeated"),
                            params={"line": dup})
     by_code = {line.code: line for line in new_lines}
     new_tranches: list[tuple[PlanLine, Tranche]] = []
@@ -442,22 +443,22 @@ def save_plan(session: Session, *, actor: Principal, plan_id: int, version: int 
         line = by_code.get(str(row.get("line") or "").strip().upper())
         if line is None:
             raise InvalidInput(f"tranches[{k}].line: no such line", field=f"tranches[{k}].line",
-                               key="programming.err.tranche_line", params={"line": str(row.get("line"))})
+                               key=N_("programming.err.tranche_line"), params={"line": str(row.get("line"))})
         source = sources.get(str(row.get("source") or ""))
         if source is None:
             raise InvalidInput(f"tranches[{k}].source: unknown source", field=f"tranches[{k}].source",
-                               key="programming.err.tranche_source", params={"source": str(row.get("source"))})
+                               key=N_("programming.err.tranche_source"), params={"source": str(row.get("source"))})
         try:
             year = int(row.get("year"))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise InvalidInput(f"tranches[{k}].year: not a year", field=f"tranches[{k}].year",
-                               key="programming.err.date") from None
+                               key=N_("programming.err.date")) from None
         t = Tranche(source_id=source.id, year=year, planned=_money(row.get("planned"), f"tranches[{k}].planned"),
                     committed=_money(row.get("committed"), f"tranches[{k}].committed"), spent=Decimal(0))
         key = (line.code, source.id, year)
         if key in seen:
             raise InvalidInput(f"line {line.code}, {year}: {source.name} twice", field=f"tranches[{k}]",
-                               key="programming.err.tranche_repeated",
+                               key=N_("programming.err.tranche_repeated"),
                                params={"line": line.code, "year": year, "source": source.name})
         seen.add(key)
         new_tranches.append((line, t))
@@ -497,7 +498,7 @@ def _only_fund_side(plan: Plan, agreement: Agreement, lines: list[PlanLine], tra
                     sources: dict[str, FundingSource]) -> None:
     """A Fund's editor sent the plan back: only the tranches of the Fund's own sources may differ."""
     if [_line_json(line) for line in lines] != [_line_json(line) for line in plan.lines]:
-        raise Forbidden("a Fund edits only the tranches of its own sources", key="programming.err.fund_side")
+        raise Forbidden("a Fund edits only the tranches of its own sources", key=N_("programming.err.fund_side"))
     own = {s.id for s in sources.values() if s.organisation_id == agreement.fund_id}
 
     def others(items: list[tuple[str, Tranche]]) -> list[tuple[str, int, int, Decimal, Decimal]]:
@@ -506,7 +507,7 @@ def _only_fund_side(plan: Plan, agreement: Agreement, lines: list[PlanLine], tra
 
     held = [(line.code, t) for line in plan.lines for t in line.tranches]
     if others([(line.code, t) for line, t in tranches]) != others(held):
-        raise Forbidden("a Fund edits only the tranches of its own sources", key="programming.err.fund_side")
+        raise Forbidden("a Fund edits only the tranches of its own sources", key=N_("programming.err.fund_side"))
 
 
 def check_plan(session: Session, *, principal: Principal, plan_id: int) -> list[rules.Issue]:
@@ -524,16 +525,16 @@ def record_spent(session: Session, *, actor: Principal, plan_id: int, line: str,
     tranche = next((t for pl in plan.lines if pl.code == line.upper() for t in pl.tranches
                     if t.source.code == source and t.year == year), None)
     if tranche is None:
-        raise NotFound(f"no tranche of {source} for line {line}, {year}", key="programming.err.no_tranche",
+        raise NotFound(f"no tranche of {source} for line {line}, {year}", key=N_("programming.err.no_tranche"),
                        params={"line": line, "source": source, "year": year})
     parties = states.parties_of(actor, agreement)
     if Party.REGION not in parties and not (Party.FUND in parties
                                             and tranche.source.organisation_id == agreement.fund_id):
-        raise Forbidden("not allowed to record this tranche's spending", key="programming.err.not_party")
+        raise Forbidden("not allowed to record this tranche's spending", key=N_("programming.err.not_party"))
     amount = _money(spent, "spent")
     if amount > Decimal(tranche.committed):
         raise InvalidInput(f"line {line}, {year}: spent {amount} over committed {tranche.committed}",
-                           field="spent", key="programming.rule.spent",
+                           field="spent", key=N_("programming.rule.spent"),
                            params={"line": line, "year": year, "source": tranche.source.name, "spent": amount,
                                    "committed": Decimal(tranche.committed)})
     before = str(tranche.spent)

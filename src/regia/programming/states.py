@@ -23,6 +23,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, REGION_STAFF
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.programming.models import CLOSED, DRAFT, IN_FORCE, SIGNED, Agreement
 
 
@@ -66,16 +67,16 @@ def check(principal: Principal, agreement: Agreement, target: str) -> Transition
     transition = TRANSITIONS.get((agreement.status, target))
     if transition is None:
         raise Conflict(f"an agreement cannot go from {agreement.status!r} to {target!r}", field="status",
-                       key="programming.err.transition", params={"source": agreement.status, "target": target})
+                       key=N_("programming.err.transition"), params={"source": agreement.status, "target": target})
     if not transition.parties & parties_of(principal, agreement):
         raise Forbidden(f"only the Region may {transition.action.replace('_', ' ')} an agreement",
-                        key="programming.err.region_only")
+                        key=N_("programming.err.region_only"))
     if target == SIGNED:
         signed_by = {str(s.get("party")) for s in agreement.signatories or [] if s.get("name")}
         missing = sorted({"region", "fund"} - signed_by)
         if missing:
             raise InvalidInput(f"a signatory of each party is needed (missing: {', '.join(missing)})",
-                               field="signatories", key="programming.err.signatories",
+                               field="signatories", key=N_("programming.err.signatories"),
                                params={"missing": ", ".join(missing)})
     return transition
 
