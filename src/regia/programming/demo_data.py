@@ -104,6 +104,16 @@ def ensure_demo_programming(engine: Engine, *, needs: NeedsProvider) -> dict[str
                     states.move(session, actor=actor, agreement=agreement, target="in_force")
             plan_ids += [p.id for p in agreement.plans]
         made = 0
+        if not needs(None):  # no postings ingested: the demo's needs are its plans' participants, one and a half times
+            demand: dict[tuple[str, str], int] = {}
+            for agreement in session.scalars(select(Agreement)):
+                for plan in agreement.plans:
+                    for line in plan.lines:
+                        key = (line.territory, line.area)
+                        demand[key] = demand.get(key, 0) + round(1.5 * sum(line.participants.values()))
+
+            def needs(provinces: Any = None, demand: dict[tuple[str, str], int] = demand) -> dict[tuple[str, str], int]:
+                return demand
         for name, integer in (("Piani 2026-2027 (dai dati di Regia)", False),
                               ("Piani 2026-2027, partecipanti interi", True)):
             if session.scalar(select(SavedScenario.id).where(SavedScenario.name == name)) is not None:
