@@ -240,3 +240,25 @@ def test_cabina_fund_sees_own_rows_and_aggregates(world: World) -> None:
         assert book.active.max_row == 1 + len(full.rows)
         share = next(c for c in full.coverage if (c["territory"], c["area"]) == ("ITC46", "digital"))
         assert share["participants"] == 120 and share["need"] == pytest.approx(200.0)
+
+
+def test_demo_programming_is_idempotent(databases: Any) -> None:
+    from regia.auth.demo import seed_demo_accounts
+    from regia.db import migrate
+    from regia.programming.demo_data import ensure_demo_programming
+    from regia.programming.models import Agreement, SavedScenario
+
+    engine = databases.new("sqlite")
+    migrate(engine)
+    seed_demo_accounts(engine)
+    first = ensure_demo_programming(engine, needs=lambda provinces: {})
+    assert first == {"agreements": 2, "plans": 2, "scenarios_added": 2}
+    assert ensure_demo_programming(engine, needs=lambda provinces: {})["scenarios_added"] == 0
+    with session_scope(engine) as session:
+        funds = {a.code: (a.status, len(a.plans)) for a in session.scalars(select(Agreement))}
+        assert funds == {"ACCORDO-1-2026": ("in_force", 1), "ACCORDO-2-2026": ("signed", 1)}
+        rows = session.scalars(select(SavedScenario)).all()
+        assert {r.result["status"] for r in rows} == {"optimal"} and len(rows) == 2
+        for agreement in session.scalars(select(Agreement)):
+            for plan in agreement.plans:
+                assert service.check_plan(session, principal=SYSTEM, plan_id=plan.id) == []
