@@ -146,10 +146,13 @@ class _Reader:
 
     def number(self, value: Any, path: str, *, minimum: float = 0.0, strict: bool = False,
                maximum: float | None = None) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.bad(path, "must be a number")
+        try:
+            v = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+        except OverflowError:
+            v = math.inf
+        if not math.isfinite(v) or abs(v) > 1e15:
+            self.bad(path, "must be a number (at most 1e15)")
             return 0.0
-        v = float(value)
         if (strict and v <= minimum) or v < minimum:
             self.bad(path, f"must be {'more than' if strict else 'at least'} {_num(minimum)}")
         if maximum is not None and v > maximum:

@@ -188,7 +188,7 @@ def apply_to_plan(session: Session, *, actor: Principal, id: int, plan_id: int) 
         raise InvalidInput(f"the scenario's sources {', '.join(unknown)} are not Regia's funding sources",
                            field="sources", key=N_("programming.err.unknown_sources"),
                            params={"sources": ", ".join(unknown)})
-    lines = {(ln.territory, ln.target, ln.area): service._line_json(ln) for ln in plan.lines}
+    lines = {(ln.territory, ln.target, ln.area): service.line_json(ln) for ln in plan.lines}
     tranches = [{"line": ln.code, "source": t.source.code, "year": t.year, "planned": str(t.planned),
                  "committed": str(t.committed)} for ln in plan.lines for t in ln.tranches
                 if not (t.source.code in {s.id for s in scenario.sources} and t.year in scenario.years)]

@@ -105,6 +105,9 @@ def create_source(session: Session, *, actor: Principal, code: str, name: str, k
         if org is None or org.type != OrgType.FUND:
             raise InvalidInput("a Fund's source names its Fund", field="organisation_id",
                                key=N_("programming.err.not_a_fund"))
+    elif organisation_id is not None:
+        raise InvalidInput("only a Fund's sources name an organisation", field="organisation_id",
+                           key=N_("programming.err.not_a_fund"))
     source = FundingSource(code=code, name=name, kind=kind, priority=priority, organisation_id=organisation_id,
                            targets=_targets(targets))
     session.add(source)
@@ -234,6 +237,7 @@ def _apply(agreement: Agreement, parties: set[Party], changes: dict[str, Any]) -
     if unknown:
         raise InvalidInput(f"unknown field(s) {', '.join(sorted(unknown))}", field=sorted(unknown)[0],
                            key=N_("programming.err.fields"))
+    changes = _typed(changes)
     if Party.REGION not in parties:
         region_side = {k for k in changes if k != "commitments"}
         asked = changes.get("commitments", {})
@@ -254,6 +258,26 @@ def _apply(agreement: Agreement, parties: set[Party], changes: dict[str, Any]) -
         elif name == "title":
             value = str(value).strip()
         setattr(agreement, name, value)
+
+
+def _typed(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes with dates as dates; a value of the wrong shape is refused with its field."""
+    out = dict(changes)
+    for name in ("starts_on", "ends_on"):
+        if name in out and not isinstance(out[name], date):
+            try:
+                out[name] = date.fromisoformat(str(out[name]))
+            except ValueError:
+                raise InvalidInput(f"{name}: not a date", field=name, key=N_("programming.err.date")) from None
+    shapes = {"priorities": dict, "commitments": dict, "signatories": list, "title": str}
+    for name, shape in shapes.items():
+        if name in out and not isinstance(out[name], shape):
+            raise InvalidInput(f"{name}: wrong shape", field=name, key=N_("programming.err.fields"))
+    if "signatories" in out and not all(isinstance(s, dict) for s in out["signatories"]):
+        raise InvalidInput("signatories: a list of objects", field="signatories", key=N_("programming.err.fields"))
+    if "priorities" in out and not all(isinstance(v, list) for v in out["priorities"].values()):
+        raise InvalidInput("priorities: lists of values", field="priorities", key=N_("programming.err.fields"))
+    return out
 
 
 def _writable(session: Session, actor: Principal, id: int, version: int | None) -> tuple[Agreement, set[Party]]:
@@ -389,24 +413,56 @@ def get_plan(session: Session, *, principal: Principal, id: int) -> Plan:
     return plan
 
 
+def _year_map(value: Any, field: str, convert: Any) -> dict[str, Any]:
+    """``{"2026": value}`` from a form or JSON object; a bad year or value is refused with its field."""
+    if value in (None, ""):
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field}: an object {{year: value}}", field=field, key=N_("programming.err.amount"),
+                           params={"field": field})
+    out = {}
+    for year, amount in value.items():
+        if amount in (None, ""):
+            continue
+        try:
+            y = int(str(year))
+            if not 2000 <= y <= 2100:
+                raise ValueError(year)
+            out[str(y)] = convert(amount, f"{field}.{year}")
+        except (ValueError, TypeError, OverflowError):
+            raise InvalidInput(f"{field}.{year}: not a year and a number", field=f"{field}.{year}",
+                               key=N_("programming.err.amount"), params={"field": f"{field}.{year}"}) from None
+    return out
+
+
+def _count(value: Any, field: str) -> float:
+    number = float(value)
+    if not 0 <= number <= 1e9:
+        raise ValueError(field)
+    return number
+
+
 def _line_from(row: dict[str, Any], k: int) -> PlanLine:
-    code = str(row.get("code") or "").strip().upper()
+    code = str(row.get("code") or "").strip().upper()[:20]
     if not code:
         raise InvalidInput(f"lines[{k}].code: required", field=f"lines[{k}].code", key=N_("programming.err.line_code"))
     for name, allowed in (("area", AREAS), ("target", TARGETS), ("channel", CHANNELS)):
         if row.get(name) not in allowed:
             raise InvalidInput(f"lines[{k}].{name}: one of {', '.join(allowed)}", field=f"lines[{k}].{name}",
                                key=N_("programming.err.line_field"), params={"line": code, "field": name})
-    cost = {str(int(y)): str(_money(v, f"lines[{k}].cost.{y}")) for y, v in (row.get("cost") or {}).items()
-            if v not in (None, "")}
-    participants = {str(int(y)): float(v) for y, v in (row.get("participants") or {}).items() if v not in (None, "")}
+    cost = _year_map(row.get("cost"), f"lines[{k}].cost", lambda v, f: str(_money(v, f)))
+    participants = _year_map(row.get("participants"), f"lines[{k}].participants", _count)
+    indicators = row.get("indicators") or []
+    if not isinstance(indicators, list) or not all(isinstance(i, dict) for i in indicators):
+        raise InvalidInput(f"lines[{k}].indicators: a list of objects", field=f"lines[{k}].indicators",
+                           key=N_("programming.err.fields"))
     return PlanLine(code=code, title=str(row.get("title") or code).strip()[:300], area=row["area"],
                     target=row["target"], territory=str(row.get("territory") or "ITC4").strip().upper()[:10],
-                    channel=row["channel"], indicators=list(row.get("indicators") or []), cost=cost,
+                    channel=row["channel"], indicators=indicators, cost=cost,
                     participants=participants)
 
 
-def _line_json(line: PlanLine) -> dict[str, Any]:
+def line_json(line: PlanLine) -> dict[str, Any]:
     return {"code": line.code, "title": line.title, "area": line.area, "target": line.target,
             "territory": line.territory, "channel": line.channel, "indicators": line.indicators,
             "cost": dict(line.cost), "participants": dict(line.participants)}
@@ -471,7 +527,7 @@ def save_plan(session: Session, *, actor: Principal, plan_id: int, version: int 
     issues = rules.check(session, plan, new_lines, new_tranches)
     if issues:
         raise PlanRulesBroken(issues)
-    before = {"lines": [_line_json(line) for line in plan.lines],
+    before = {"lines": [line_json(line) for line in plan.lines],
               "tranches": [_tranche_json(t) for line in plan.lines for t in line.tranches]}
     plan.lines.clear()
     session.flush()
@@ -483,7 +539,7 @@ def save_plan(session: Session, *, actor: Principal, plan_id: int, version: int 
     session.flush()
     audit.record(session, actor=actor, action="save_plan", resource_type="programming_plan", resource_id=plan.id,
                  organisation_id=agreement.fund_id, before=before,
-                 after={"lines": [_line_json(line) for line in new_lines],
+                 after={"lines": [line_json(line) for line in new_lines],
                         "tranches": [_tranche_json(t) for _, t in new_tranches]})
     return plan
 
@@ -497,7 +553,7 @@ def _tranche_json(t: Tranche) -> dict[str, Any]:
 def _only_fund_side(plan: Plan, agreement: Agreement, lines: list[PlanLine], tranches: list[tuple[PlanLine, Tranche]],
                     sources: dict[str, FundingSource]) -> None:
     """A Fund's editor sent the plan back: only the tranches of the Fund's own sources may differ."""
-    if [_line_json(line) for line in lines] != [_line_json(line) for line in plan.lines]:
+    if [line_json(line) for line in lines] != [line_json(line) for line in plan.lines]:
         raise Forbidden("a Fund edits only the tranches of its own sources", key=N_("programming.err.fund_side"))
     own = {s.id for s in sources.values() if s.organisation_id == agreement.fund_id}
 
