@@ -131,3 +131,19 @@ def test_scenarios_import_export_compare(client: TestClient, world: World) -> No
                                                    "years": ["2026"], "plan_ids": [str(world.extra["plan_a"])]},
                    follow_redirects=False)
     assert built.status_code == 303
+
+
+def test_the_region_edits_an_eligibility_rule(client: TestClient, world: World) -> None:
+    c, csrf = page(client, world, "region_admin")
+    sid = world.extra["source_fse-p1"]
+    done = c.post(f"/programming/sources/{sid}", data={"csrf_token": csrf, "targets": ["disoccupati"],
+                                                       "envelope-2026": "350000"}, follow_redirects=False)
+    assert done.status_code == 303
+    source = next(s for s in client.get("/api/programming/sources", headers=world.bearer("region_viewer")).json()
+                  if s["id"] == sid)
+    assert source["targets"] == ["disoccupati"] and source["envelopes"]["2026"] == "350000.00"
+    check = client.get(f"/api/programming/plans/{world.extra['plan_a']}/check", headers=world.bearer("region_admin"))
+    assert check.json()["ok"]  # L2 funds the unemployed: still eligible
+    f, fcsrf = page(TestClient(client.app), world, "fund_editor")
+    refused = f.post(f"/programming/sources/{sid}", data={"csrf_token": fcsrf, "targets": ["occupati"]})
+    assert refused.status_code == 403

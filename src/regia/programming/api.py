@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -89,6 +89,7 @@ router = APIRouter(prefix="/api/programming", tags=["programming"], route_class=
     409: {"description": "Conflict: wrong status or a stale version (problem details with key)"},
 })
 SessionDep = Annotated[Session, Depends(request_session)]
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PROGRAMMING))]
 Writer = Annotated[Principal, Depends(require(WRITE, Resource.PROGRAMMING))]
 Analyst = Annotated[Principal, Depends(require(READ, Resource.PROGRAMMING_SCENARIO))]
@@ -116,7 +117,7 @@ def create_source(body: SourceIn, session: SessionDep, principal: Writer) -> dic
 
 
 @router.patch("/sources/{source_id}", summary="Change a source's eligibility rule, name or envelopes (Region)")
-def update_source(source_id: int, body: SourceChanges, session: SessionDep, principal: Writer) -> dict[str, Any]:
+def update_source(source_id: Id, body: SourceChanges, session: SessionDep, principal: Writer) -> dict[str, Any]:
     source = service.update_source(session, actor=principal, id=source_id, **body.model_dump())
     session.commit()
     return _source(source)
@@ -139,13 +140,13 @@ def create_agreement(body: AgreementIn, session: SessionDep, principal: Writer) 
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut, summary="One agreement")
-def get_agreement(agreement_id: int, session: SessionDep, principal: Reader) -> AgreementOut:
+def get_agreement(agreement_id: Id, session: SessionDep, principal: Reader) -> AgreementOut:
     return AgreementOut.of(service.get_agreement(session, principal=principal, id=agreement_id))
 
 
 @router.patch("/agreements/{agreement_id}", response_model=AgreementOut,
               summary="Edit a draft (the Region all of it, the Fund its commitments)")
-def update_agreement(agreement_id: int, body: AgreementChanges, session: SessionDep,
+def update_agreement(agreement_id: Id, body: AgreementChanges, session: SessionDep,
                      principal: Writer) -> AgreementOut:
     agreement = service.update_agreement(session, actor=principal, id=agreement_id, version=body.version,
                                          changes=body.changes)
@@ -154,7 +155,7 @@ def update_agreement(agreement_id: int, body: AgreementChanges, session: Session
 
 
 @router.post("/agreements/{agreement_id}/amendments", status_code=201, summary="Amend a signed agreement")
-def amend(agreement_id: int, body: AmendmentIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
+def amend(agreement_id: Id, body: AmendmentIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
     amendment = service.amend(session, actor=principal, id=agreement_id, version=body.version,
                               summary=body.summary, changes=body.changes)
     session.commit()
@@ -164,7 +165,7 @@ def amend(agreement_id: int, body: AmendmentIn, session: SessionDep, principal: 
 
 @router.post("/agreements/{agreement_id}/status", response_model=AgreementOut,
              summary="Sign, bring into force or close an agreement (Region)")
-def move(agreement_id: int, body: StatusIn, session: SessionDep, principal: Writer) -> AgreementOut:
+def move(agreement_id: Id, body: StatusIn, session: SessionDep, principal: Writer) -> AgreementOut:
     agreement = service.move_agreement(session, actor=principal, id=agreement_id, target=body.target,
                                        note=body.note)
     session.commit()
@@ -172,7 +173,7 @@ def move(agreement_id: int, body: StatusIn, session: SessionDep, principal: Writ
 
 
 @router.get("/agreements/{agreement_id}/documents", summary="Documents of an agreement")
-def list_documents(agreement_id: int, session: SessionDep, principal: Reader) -> list[dict[str, Any]]:
+def list_documents(agreement_id: Id, session: SessionDep, principal: Reader) -> list[dict[str, Any]]:
     return [{"id": d.id, "kind": d.kind, "filename": d.filename, "content_type": d.content_type, "size": d.size,
              "sha256": d.sha256, "uploaded_at": d.uploaded_at.isoformat()}
             for d in service.list_documents(session, principal=principal, agreement_id=agreement_id)]
@@ -180,7 +181,7 @@ def list_documents(agreement_id: int, session: SessionDep, principal: Reader) ->
 
 @router.post("/agreements/{agreement_id}/documents", status_code=201,
              summary="Upload a PDF, PNG or JPEG (at most 5 MB) to an agreement")
-async def upload_document(agreement_id: int, session: SessionDep, principal: Writer,
+async def upload_document(agreement_id: Id, session: SessionDep, principal: Writer,
                           file: Annotated[UploadFile, File()],
                           kind: Annotated[str, Form(max_length=20)] = "agreement") -> dict[str, Any]:
     data = await file.read(service.MAX_DOCUMENT_BYTES + 1)
@@ -192,7 +193,7 @@ async def upload_document(agreement_id: int, session: SessionDep, principal: Wri
 
 @router.get("/agreements/{agreement_id}/documents/{document_id}", summary="Download a document",
             response_class=Response)
-def download_document(agreement_id: int, document_id: int, session: SessionDep, principal: Reader) -> Response:
+def download_document(agreement_id: Id, document_id: Id, session: SessionDep, principal: Reader) -> Response:
     d = service.get_document(session, principal=principal, agreement_id=agreement_id, id=document_id)
     return Response(d.data, media_type=d.content_type,
                     headers={"Content-Disposition": f'attachment; filename="{d.filename}"'})
@@ -201,19 +202,19 @@ def download_document(agreement_id: int, document_id: int, session: SessionDep, 
 # --- plans -----------------------------------------------------------------------------------------------------
 
 @router.post("/agreements/{agreement_id}/plans", status_code=201, summary="Create a multi-year plan (Region)")
-def create_plan(agreement_id: int, body: PlanIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
+def create_plan(agreement_id: Id, body: PlanIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
     plan = service.create_plan(session, actor=principal, agreement_id=agreement_id, **body.model_dump())
     session.commit()
     return plan_json(plan)
 
 
 @router.get("/plans/{plan_id}", summary="A plan: lines with indicators, costs and tranches per source and year")
-def get_plan(plan_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
+def get_plan(plan_id: Id, session: SessionDep, principal: Reader) -> dict[str, Any]:
     return plan_json(service.get_plan(session, principal=principal, id=plan_id))
 
 
 @router.put("/plans/{plan_id}", summary="Save a plan's lines and tranches (rules checked: 422 with issues)")
-def save_plan(plan_id: int, body: PlanSave, session: SessionDep, principal: Writer) -> dict[str, Any]:
+def save_plan(plan_id: Id, body: PlanSave, session: SessionDep, principal: Writer) -> dict[str, Any]:
     plan = service.save_plan(session, actor=principal, plan_id=plan_id, version=body.version, lines=body.lines,
                              tranches=body.tranches)
     session.commit()
@@ -221,13 +222,13 @@ def save_plan(plan_id: int, body: PlanSave, session: SessionDep, principal: Writ
 
 
 @router.get("/plans/{plan_id}/check", summary="The plan's broken rules, each with its line and year")
-def check_plan(plan_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
+def check_plan(plan_id: Id, session: SessionDep, principal: Reader) -> dict[str, Any]:
     issues = service.check_plan(session, principal=principal, plan_id=plan_id)
     return {"ok": not issues, "issues": [i.as_dict("en") for i in issues]}
 
 
 @router.post("/plans/{plan_id}/spent", summary="Record a tranche's spending so far (monitoring)")
-def record_spent(plan_id: int, body: SpentIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
+def record_spent(plan_id: Id, body: SpentIn, session: SessionDep, principal: Writer) -> dict[str, Any]:
     t = service.record_spent(session, actor=principal, plan_id=plan_id, **body.model_dump())
     session.commit()
     return {"line": body.line, "source": body.source, "year": t.year, "planned": str(t.planned),
@@ -280,24 +281,25 @@ def build_scenario(request: Request, body: BuildIn, session: SessionDep, princip
 
 @router.get("/scenarios/compare", summary="Scenarios side by side, each with its status quo")
 def compare(session: SessionDep, principal: Analyst,
-            ids: Annotated[list[int], Query(min_length=1, max_length=6)]) -> dict[str, Any]:
+            ids: Annotated[list[Annotated[int, Query(ge=1, le=2_147_483_647)]], Query(min_length=1, max_length=6)]
+            ) -> dict[str, Any]:
     return scenarios.compare(session, principal=principal, ids=ids)
 
 
 @router.get("/scenarios/{scenario_id}", summary="A saved scenario with its optimisation and status quo")
-def get_scenario(scenario_id: int, session: SessionDep, principal: Analyst) -> dict[str, Any]:
+def get_scenario(scenario_id: Id, session: SessionDep, principal: Analyst) -> dict[str, Any]:
     return scenario_json(scenarios.get(session, principal=principal, id=scenario_id), body=True)
 
 
 @router.get("/scenarios/{scenario_id}/export", summary="The scenario document, to share (JSON file)")
-def export_scenario(scenario_id: int, session: SessionDep, principal: Analyst) -> JSONResponse:
+def export_scenario(scenario_id: Id, session: SessionDep, principal: Analyst) -> JSONResponse:
     row = scenarios.get(session, principal=principal, id=scenario_id)
     name = "".join(c if c.isalnum() else "-" for c in row.name)[:60] or "scenario"
     return JSONResponse(row.body, headers={"Content-Disposition": f'attachment; filename="{name}-v{row.version}.json"'})
 
 
 @router.post("/scenarios/{scenario_id}/run", summary="Optimise a saved scenario again")
-def run_scenario(scenario_id: int, session: SessionDep, principal: Planner, integer: bool = False
+def run_scenario(scenario_id: Id, session: SessionDep, principal: Planner, integer: bool = False
                  ) -> dict[str, Any]:
     row = scenarios.run(session, actor=principal, id=scenario_id, integer=integer)
     session.commit()
@@ -305,7 +307,7 @@ def run_scenario(scenario_id: int, session: SessionDep, principal: Planner, inte
 
 
 @router.post("/scenarios/{scenario_id}/apply", summary="Turn the optimised allocation into a plan's tranches")
-def apply_scenario(scenario_id: int, body: ApplyIn, session: SessionDep, principal: Planner) -> dict[str, Any]:
+def apply_scenario(scenario_id: Id, body: ApplyIn, session: SessionDep, principal: Planner) -> dict[str, Any]:
     plan = scenarios.apply_to_plan(session, actor=principal, id=scenario_id, plan_id=body.plan_id)
     session.commit()
     return plan_json(service.get_plan(session, principal=principal, id=plan.id))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +42,7 @@ Writer = Annotated[Principal, Depends(require(WRITE, Resource.PROGRAMMING))]
 Analyst = Annotated[Principal, Depends(require(READ, Resource.PROGRAMMING_SCENARIO))]
 Planner = Annotated[Principal, Depends(require(WRITE, Resource.PROGRAMMING_SCENARIO))]
 MAX_ROWS = 300
+Id = Annotated[int, PathParam(ge=1, le=2_147_483_647)]
 
 
 def _lang(request: Request) -> str:
@@ -73,13 +75,35 @@ def _needs(request: Request) -> Any:
 # --- agreements ------------------------------------------------------------------------------------------------
 
 @router.get("", response_class=HTMLResponse, name="programming_page")
-def index(request: Request, session: SessionDep, principal: Reader) -> Response:
+def index(request: Request, session: SessionDep, principal: Reader, saved: bool = False) -> Response:
+    return _index(request, session, principal, saved=saved)
+
+
+def _index(request: Request, session: Session, principal: Principal, *, saved: bool = False,
+           error: str | None = None, status_code: int = 200) -> Response:
     agreements = service.list_agreements(session, principal=principal)
     names = {f.id: f.name for f in cabina.fund_choices(session)}
     return _render(request, "index.html", {
         "agreements": agreements, "fund_names": names, "region": service.region_staff(principal),
-        "analyst": can(principal, READ, Resource.PROGRAMMING_SCENARIO),
-        "sources": service.list_sources(session, principal=principal)})
+        "analyst": can(principal, READ, Resource.PROGRAMMING_SCENARIO), "saved": saved, "error": error,
+        "sources": service.list_sources(session, principal=principal), "targets": TARGETS,
+        "years": (2026, 2027, 2028), "csrf_token": principal.csrf or ""}, status_code)
+
+
+@router.post("/sources/{source_id}", response_class=HTMLResponse, name="programming_source_save")
+async def source_save(request: Request, source_id: Id, session: SessionDep, principal: Writer) -> Response:
+    """The Region edits a source's eligibility rule (the target groups it may fund) and its envelopes."""
+    form = await request.form()
+    envelopes = {int(k.rsplit("-", 1)[1]): str(v) for k, v in form.items()
+                 if k.startswith("envelope-") and k.rsplit("-", 1)[1].isdigit() and str(v).strip()}
+    try:
+        service.update_source(session, actor=principal, id=source_id, targets=form.getlist("targets"),
+                              envelopes=envelopes)
+    except DomainError as exc:
+        session.rollback()
+        return _index(request, session, principal, error=_error(request, exc), status_code=exc.status)
+    session.commit()
+    return _redirect(request, "programming_page", "saved=true")
 
 
 def _agreement_form(form: Any) -> dict[str, Any]:
@@ -138,7 +162,7 @@ async def agreement_create(request: Request, session: SessionDep, principal: Wri
     return _redirect(request, "programming_agreement_page", "saved=true", agreement_id=agreement.id)
 
 
-def _agreement_page(request: Request, session: Session, principal: Principal, agreement_id: int, *,
+def _agreement_page(request: Request, session: Session, principal: Principal, agreement_id: Id, *,
                     error: str | None = None, message: str = "", status_code: int = 200) -> Response:
     agreement = service.get_agreement(session, principal=principal, id=agreement_id)
     parties = states.parties_of(principal, agreement)
@@ -154,7 +178,7 @@ def _agreement_page(request: Request, session: Session, principal: Principal, ag
 
 
 @router.get("/agreements/{agreement_id}", response_class=HTMLResponse, name="programming_agreement_page")
-def agreement_page(request: Request, agreement_id: int, session: SessionDep, principal: Reader,
+def agreement_page(request: Request, agreement_id: Id, session: SessionDep, principal: Reader,
                    saved: bool = False, done: str = "") -> Response:
     return _agreement_page(request, session, principal, agreement_id,
                            message="saved" if saved else done if done in ("signed", "in_force", "closed",
@@ -162,7 +186,7 @@ def agreement_page(request: Request, agreement_id: int, session: SessionDep, pri
 
 
 @router.post("/agreements/{agreement_id}", response_class=HTMLResponse, name="programming_agreement_post")
-async def agreement_post(request: Request, agreement_id: int, session: SessionDep, principal: Writer) -> Response:
+async def agreement_post(request: Request, agreement_id: Id, session: SessionDep, principal: Writer) -> Response:
     form = await request.form()
     op = str(form.get("op") or "save")
     try:
@@ -269,7 +293,7 @@ def _number(value: Any) -> int | float | str:
     return int(number) if number.is_integer() else number
 
 
-def _plan_page(request: Request, session: Session, principal: Principal, plan_id: int, *,
+def _plan_page(request: Request, session: Session, principal: Principal, plan_id: Id, *,
                rows: tuple[list[dict[str, Any]], list[dict[str, Any]]] | None = None, error: str | None = None,
                issues: list[Any] | None = None, add: str = "", saved: bool = False, status_code: int = 200) -> Response:
     plan = service.get_plan(session, principal=principal, id=plan_id)
@@ -296,14 +320,14 @@ def _plan_page(request: Request, session: Session, principal: Principal, plan_id
 
 
 @router.get("/plans/{plan_id}", response_class=HTMLResponse, name="programming_plan_page")
-def plan_page(request: Request, plan_id: int, session: SessionDep, principal: Reader, saved: bool = False,
+def plan_page(request: Request, plan_id: Id, session: SessionDep, principal: Reader, saved: bool = False,
               add: str = "", check: bool = False) -> Response:
     issues = service.check_plan(session, principal=principal, plan_id=plan_id) if check else None
     return _plan_page(request, session, principal, plan_id, saved=saved, add=add, issues=issues)
 
 
 @router.post("/plans/{plan_id}", response_class=HTMLResponse, name="programming_plan_save")
-async def plan_save(request: Request, plan_id: int, session: SessionDep, principal: Writer) -> Response:
+async def plan_save(request: Request, plan_id: Id, session: SessionDep, principal: Writer) -> Response:
     form = await request.form()
     plan = service.get_plan(session, principal=principal, id=plan_id)
     rows = _plan_form(form, range(plan.first_year, plan.last_year + 1))
@@ -371,12 +395,12 @@ async def scenarios_post(request: Request, session: SessionDep, principal: Plann
 
 
 @router.get("/scenarios/{scenario_id}", response_class=HTMLResponse, name="programming_scenario_page")
-def scenario_page(request: Request, scenario_id: int, session: SessionDep, principal: Analyst,
+def scenario_page(request: Request, scenario_id: Id, session: SessionDep, principal: Analyst,
                   applied: int = 0) -> Response:
     return _scenario_page(request, session, principal, scenario_id, applied=applied)
 
 
-def _scenario_page(request: Request, session: Session, principal: Principal, scenario_id: int, *,
+def _scenario_page(request: Request, session: Session, principal: Principal, scenario_id: Id, *,
                    error: str | None = None, applied: int = 0, status_code: int = 200) -> Response:
     row = scenarios.get(session, principal=principal, id=scenario_id)
     plans = [p for a in service.list_agreements(session, principal=principal) for p in a.plans]
@@ -391,7 +415,7 @@ def _scenario_page(request: Request, session: Session, principal: Principal, sce
 
 
 @router.post("/scenarios/{scenario_id}", response_class=HTMLResponse, name="programming_scenario_post")
-async def scenario_post(request: Request, scenario_id: int, session: SessionDep, principal: Planner) -> Response:
+async def scenario_post(request: Request, scenario_id: Id, session: SessionDep, principal: Planner) -> Response:
     form = await request.form()
     try:
         if str(form.get("op")) == "run":

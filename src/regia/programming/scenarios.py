@@ -72,7 +72,7 @@ def save(session: Session, *, actor: Principal, document: dict[str, Any], plan_i
 
 def get(session: Session, *, principal: Principal, id: int) -> SavedScenario:
     _reader(principal)
-    row = session.get(SavedScenario, id)
+    row = session.get(SavedScenario, id) if 0 < id <= service.MAX_ID else None
     if row is None:
         raise NotFound(f"no scenario {id}", key=N_("programming.err.not_found"))
     return row

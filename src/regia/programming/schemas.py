@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from regia.programming.models import Agreement, Plan, SavedScenario
+
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Year = Annotated[int, Field(ge=2000, le=2100)]
 
 SCENARIO_EXAMPLE: dict[str, Any] = {
     "name": "Scenario A", "years": [2026, 2027],
@@ -36,7 +39,7 @@ class AgreementIn(BaseModel):
 
     code: str = Field(min_length=1, max_length=40)
     title: str = Field(min_length=1, max_length=300)
-    fund_id: int
+    fund_id: RowId
     starts_on: date
     ends_on: date
     priorities: dict[str, list[str]] = Field(default_factory=dict)
@@ -48,7 +51,8 @@ class AgreementChanges(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "version": 1, "changes": {"commitments": {"region": "Bandi complementari", "fund": "Più avvisi"}}}]})
 
-    version: int | None = Field(default=None, description="The version read (a stale one is refused: 409)")
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647,
+                                description="The version read (a stale one is refused: 409)")
     changes: dict[str, Any] = Field(description="title, starts_on, ends_on, priorities, commitments, signatories")
 
 
@@ -103,7 +107,7 @@ class PlanSave(BaseModel):
         "tranches": [{"line": "L1", "source": "fondimpresa-cf", "year": 2026, "planned": "50000",
                       "committed": "20000"}]}]})
 
-    version: int | None = None
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647)
     lines: list[dict[str, Any]] = Field(max_length=2000)
     tranches: list[dict[str, Any]] = Field(max_length=20000)
 
@@ -111,7 +115,7 @@ class PlanSave(BaseModel):
 class SpentIn(BaseModel):
     line: str = Field(max_length=20, examples=["L1"])
     source: str = Field(max_length=40, examples=["fondimpresa-cf"])
-    year: int = Field(examples=[2026])
+    year: int = Field(ge=2000, le=2100, examples=[2026])
     spent: str = Field(max_length=20, examples=["15000.00"], description="Cumulative spending so far (€)")
 
 
@@ -121,13 +125,13 @@ class SourceIn(BaseModel):
     kind: str = Field(examples=["fse_plus"])
     targets: list[str] = Field(examples=[["disoccupati", "inattivi"]])
     priority: str = Field(default="", max_length=120)
-    organisation_id: int | None = None
-    envelopes: dict[int, str] = Field(default_factory=dict, examples=[{2026: "300000"}])
+    organisation_id: RowId | None = None
+    envelopes: dict[Year, str] = Field(default_factory=dict, examples=[{2026: "300000"}])
 
 
 class SourceChanges(BaseModel):
     targets: list[str] | None = Field(default=None, examples=[["disoccupati", "inattivi", "sospesi"]])
-    envelopes: dict[int, str] | None = None
+    envelopes: dict[Year, str] | None = None
     name: str | None = Field(default=None, max_length=200)
 
 
@@ -144,15 +148,16 @@ def plan_json(plan: Plan) -> dict[str, Any]:
 
 class BuildIn(BaseModel):
     name: str = Field(min_length=1, max_length=200, examples=["Dai dati di Regia"])
-    years: list[int] = Field(min_length=1, examples=[[2026, 2027, 2028]])
-    plan_ids: list[int] = Field(default_factory=list, description="Plans whose tranches are the budgets")
+    years: list[Year] = Field(min_length=1, max_length=10, examples=[[2026, 2027, 2028]])
+    plan_ids: list[RowId] = Field(default_factory=list, max_length=50,
+                                  description="Plans whose tranches are the budgets")
     target_shares: dict[str, float] | None = None
     weights: dict[str, float] | None = None
     save: bool = True
 
 
 class ApplyIn(BaseModel):
-    plan_id: int
+    plan_id: RowId
 
 
 def scenario_json(row: SavedScenario, *, body: bool = False) -> dict[str, Any]:

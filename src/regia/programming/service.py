@@ -58,6 +58,19 @@ class PlanRulesBroken(InvalidInput):
                          key=N_("programming.err.rules"), params={"n": len(issues)})
 
 
+MAX_ID = 2_147_483_647
+
+
+def _year(value: Any, field: str) -> int:
+    try:
+        year = int(str(value))
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= 2100:
+        raise InvalidInput(f"{field}: a year between 2000 and 2100", field=field, key=N_("programming.err.date"))
+    return year
+
+
 def region_staff(principal: Principal) -> bool:
     return principal.is_system or principal.has(roles=REGION_STAFF, types=(OrgType.REGION,))
 
@@ -101,7 +114,8 @@ def create_source(session: Session, *, actor: Principal, code: str, name: str, k
         raise Conflict(f"a source {code!r} exists", field="code", key=N_("programming.err.code_taken"),
                        params={"code": code})
     if kind.startswith("fund_"):
-        org = session.get(Organisation, organisation_id) if organisation_id else None
+        org = session.get(Organisation, organisation_id) if organisation_id and 0 < organisation_id <= MAX_ID \
+            else None
         if org is None or org.type != OrgType.FUND:
             raise InvalidInput("a Fund's source names its Fund", field="organisation_id",
                                key=N_("programming.err.not_a_fund"))
@@ -113,7 +127,8 @@ def create_source(session: Session, *, actor: Principal, code: str, name: str, k
     session.add(source)
     session.flush()
     for year, amount in (envelopes or {}).items():
-        session.add(Envelope(source_id=source.id, year=int(year), amount=_money(amount, f"envelopes.{year}")))
+        session.add(Envelope(source_id=source.id, year=_year(year, f"envelopes.{year}"),
+                             amount=_money(amount, f"envelopes.{year}")))
     session.flush()
     audit.record(session, actor=actor, action="create", resource_type="programming_source", resource_id=source.id,
                  after={"code": code, "kind": kind, "targets": source.targets,
@@ -126,7 +141,7 @@ def update_source(session: Session, *, actor: Principal, id: int, targets: Seque
     """The Region changes a source's eligibility rule, name or envelopes (a year given replaces that year)."""
     if not can(actor, WRITE, Resource.PROGRAMMING_SCENARIO):
         raise Forbidden("only Region staff edit funding sources", key=N_("programming.err.region_only"))
-    source = session.get(FundingSource, id)
+    source = session.get(FundingSource, id) if 0 < id <= MAX_ID else None
     if source is None:
         raise NotFound(f"no funding source {id}", key=N_("programming.err.not_found"))
     before = {"targets": list(source.targets), "name": source.name,
@@ -138,7 +153,8 @@ def update_source(session: Session, *, actor: Principal, id: int, targets: Seque
     held = {e.year: e for e in source.envelopes}
     for year, amount in (envelopes or {}).items():
         value = _money(amount, f"envelopes.{year}")
-        if int(year) in held:
+        year = _year(year, f"envelopes.{year}")
+        if year in held:
             held[int(year)].amount = value
         else:
             source.envelopes.append(Envelope(year=int(year), amount=value))
@@ -199,7 +215,7 @@ def create_agreement(session: Session, *, actor: Principal, code: str, title: st
                      signatories: list[dict[str, Any]] | None = None) -> Agreement:
     if not region_staff(actor):
         raise Forbidden("only Region staff create agreements", key=N_("programming.err.region_only"))
-    fund = session.get(Organisation, fund_id)
+    fund = session.get(Organisation, fund_id) if 0 < fund_id <= MAX_ID else None
     if fund is None or fund.type != OrgType.FUND:
         raise InvalidInput("fund_id: not a Fund", field="fund_id", key=N_("programming.err.not_a_fund"))
     code = code.strip().upper()
@@ -220,7 +236,7 @@ def create_agreement(session: Session, *, actor: Principal, code: str, title: st
 
 
 def get_agreement(session: Session, *, principal: Principal, id: int) -> Agreement:
-    agreement = session.get(Agreement, id)
+    agreement = session.get(Agreement, id) if 0 < id <= MAX_ID else None
     if agreement is None or not can(principal, READ, Resource.PROGRAMMING, agreement):
         raise NotFound(f"no agreement {id}", key=N_("programming.err.not_found"))  # others' are not acknowledged
     return agreement
@@ -375,7 +391,7 @@ def list_documents(session: Session, *, principal: Principal, agreement_id: int)
 
 def get_document(session: Session, *, principal: Principal, agreement_id: int, id: int) -> AgreementDocument:
     agreement = get_agreement(session, principal=principal, id=agreement_id)
-    document = session.get(AgreementDocument, id)
+    document = session.get(AgreementDocument, id) if 0 < id <= MAX_ID else None
     if document is None or document.agreement_id != agreement.id:
         raise NotFound(f"no document {id} in agreement {agreement_id}", key=N_("programming.err.not_found"))
     return document
@@ -405,6 +421,8 @@ def create_plan(session: Session, *, actor: Principal, agreement_id: int, title:
 
 
 def get_plan(session: Session, *, principal: Principal, id: int) -> Plan:
+    if not 0 < id <= MAX_ID:
+        raise NotFound(f"no plan {id}", key=N_("programming.err.not_found"))
     plan = session.scalar(select(Plan).where(Plan.id == id).options(
         selectinload(Plan.lines).selectinload(PlanLine.tranches).selectinload(Tranche.source)))
     if plan is None:
@@ -504,11 +522,7 @@ def save_plan(session: Session, *, actor: Principal, plan_id: int, version: int 
         if source is None:
             raise InvalidInput(f"tranches[{k}].source: unknown source", field=f"tranches[{k}].source",
                                key=N_("programming.err.tranche_source"), params={"source": str(row.get("source"))})
-        try:
-            year = int(row.get("year"))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise InvalidInput(f"tranches[{k}].year: not a year", field=f"tranches[{k}].year",
-                               key=N_("programming.err.date")) from None
+        year = _year(row.get("year"), f"tranches[{k}].year")
         t = Tranche(source_id=source.id, year=year, planned=_money(row.get("planned"), f"tranches[{k}].planned"),
                     committed=_money(row.get("committed"), f"tranches[{k}].committed"), spent=Decimal(0))
         key = (line.code, source.id, year)

@@ -56,6 +56,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{API}/cabina.csv"): READERS,
     ("GET", f"{API}/cabina.xlsx"): READERS,
     ("GET", PAGE): READERS,
+    ("POST", f"{PAGE}/sources/{{source_id}}"): REGION,
     ("GET", f"{PAGE}/agreements/new"): REGION,
     ("POST", f"{PAGE}/agreements/new"): REGION,
     ("GET", f"{PAGE}/agreements/{{agreement_id}}"): A_READERS,
@@ -144,6 +145,8 @@ def request_kwargs(method: str, path: str, world: Any, role: str, csrf: str | No
     if path.endswith("/agreements/new"):
         data.update({"code": "ACC-PAGINA", "fund_id": str(world.orgs["fund"]), "title": "Accordo dalla pagina",
                      "starts_on": "2026-01-01", "ends_on": "2028-12-31"})
+    elif "/sources/" in path:
+        data.update({"targets": ["disoccupati", "inattivi"], "envelope-2026": "250000"})
     elif "/agreements/" in path:
         data.update({"op": "save", "title": "Accordo Fondimpresa", "starts_on": "2026-01-01",
                      "ends_on": "2028-12-31", "commitment_region": "Bandi regionali complementari",
