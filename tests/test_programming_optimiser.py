@@ -120,6 +120,12 @@ def test_carry_over_moves_unspent_money_to_the_next_year() -> None:
     full = solve(doc)
     assert full.objective == pytest.approx(100.0)
     assert full.carried == [{"source": "f", "from_year": 2026, "to_year": 2027, "euros": pytest.approx(5000.0)}]
+    assert full.unspent == []  # 2026's 5,000 € left over were carried and spent in 2027
+    doc["cells"][0]["capacity"]["2027"] = 20  # now 2027 spends 2,000 € of the 5,000 carried: 3,000 € left
+    capped = solve(doc)  # (whether the 3,000 € stay in 2026 or are carried and left in 2027 is the solver's)
+    assert sum(u["euros"] for u in capped.unspent) == pytest.approx(3000.0)
+    assert {r for u in capped.unspent for r in u["reasons"]} == {"capacity_full"}
+    doc["cells"][0]["capacity"]["2027"] = 100
     doc["sources"][0]["carry_over"] = 0.5  # half of what is carried survives
     half = solve(doc)
     assert half.objective == pytest.approx(75.0)

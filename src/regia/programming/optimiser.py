@@ -509,10 +509,13 @@ def _unspent(result: Result, model: Model, values: np.ndarray, activity: np.ndar
     floor_binds = [r.province for i, r in enumerate(model.rows)
                    if r.kind == "floor" and _binds(r, _slack(r, float(activity[i])))]
     carried_out = {(c["source"], c["from_year"]): c["euros"] for c in result.carried}
+    euros: dict[tuple[str, int], float] = defaultdict(float)
+    for a in result.allocations:
+        euros[(a.source, a.year)] += a.euros
     for (si, yi), r in model.budget_row.items():
         row = model.rows[r]
         s, y = scenario.sources[si], scenario.years[yi]
-        spent = float(activity[r]) - carried_out.get((s.id, y), 0.0)
+        spent = euros.get((s.id, y), 0.0)
         carried_in = 0.0
         if yi > 0:
             carried_in = s.carry_over * carried_out.get((s.id, scenario.years[yi - 1]), 0.0)
