@@ -262,3 +262,32 @@ def test_demo_programming_is_idempotent(databases: Any) -> None:
         for agreement in session.scalars(select(Agreement)):
             for plan in agreement.plans:
                 assert service.check_plan(session, principal=SYSTEM, plan_id=plan.id) == []
+
+
+def test_scenario_costs_and_seats_come_from_the_catalogue_editions(world: World) -> None:
+    from regia.catalog.models import Course, CourseTarget, Edition, Provider
+
+    with session_scope(world.engine) as session:
+        provider = Provider(vat="09000000019", name="Ente", name_key="ente")
+        session.add(provider)
+        session.flush()
+        for title, hours, fee, digital, target, nuts3, seats in (
+                ("Digitale", 40.0, 0.0, True, "occupati", "ITC46", 25), ("Logistica", 80.0, 900.0, False,
+                                                                          "disoccupati", "ITC4C", 10)):
+            course = Course(provider_id=provider.id, title=title, title_key=title.lower(), hours=hours,
+                            modality="presenza", cost_eur=fee, digital=digital)
+            session.add(course)
+            session.flush()
+            session.add_all([CourseTarget(course_id=course.id, target=target),
+                             Edition(course_id=course.id, start_date=date(2026, 3, 1), seats=seats, nuts3=nuts3)])
+    with session_scope(world.engine) as session:
+        built = scenarios.build(session, world.engine, principal=SYSTEM, name="Catalogo", years=[2026],
+                                needs=needs, plan_ids=[world.extra["plan_a"]])
+    cells = {c.key: c for c in built.cells}
+    digital = cells[("ITC46", "occupati", "digital")]
+    assert (digital.cost, digital.capacity) == (40 * 15.0, {2026: 25})  # hours at the standard unit cost
+    for target in ("disoccupati", "inattivi"):  # the unemployed's editions serve the inactive too
+        cell = cells[("ITC4C", target, "sector")]
+        assert (cell.cost, cell.capacity) == (900.0, {2026: 10})
+    green = cells[("ITC4C", "disoccupati", "green")]  # nothing in the catalogue: standard cost, no seat limit
+    assert (green.cost, green.capacity) == (scenarios.STANDARD_COST, None)
