@@ -109,8 +109,10 @@ def kill_mid_run(args: list[str], output: Path, *, after_parts: int, env: dict[s
     """Start ``regia batch ...`` in a subprocess (its own process group), SIGKILL the whole group once
     ``after_parts`` partition markers exist; returns how many partitions were complete at the kill."""
     environ = {**os.environ, **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-c", "from regia.cli import app; app()", "batch", *args], env=environ,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = output.with_name(output.name + ".stderr")
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen([sys.executable, "-c", "from regia.cli import app; app()", "batch", *args],
+                                env=environ, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -120,7 +122,8 @@ def kill_mid_run(args: list[str], output: Path, *, after_parts: int, env: dict[s
                 proc.wait(timeout=30)
                 return len(list((output / "_parts").glob("part-*.json")))
             if proc.poll() is not None:
-                raise AssertionError(f"the job ended (exit {proc.returncode}) before {after_parts} partitions")
+                tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+                raise AssertionError(f"the job ended (exit {proc.returncode}) before {after_parts} partitions:\n{tail}")
             time.sleep(0.05)
         raise AssertionError("the job did not complete a partition in time")
     finally:

@@ -46,6 +46,12 @@ job            its uploader, the members of the organisation it     its uploader
                was uploaded for, region admins                       organisation, region admins (cancel);
                                                                       route level: authenticated (each kind's
                                                                       upload also needs WRITE on its resource)
+programming    region admin/editor/viewer all; a Fund's members the  route: region admin/editor, Fund editors/
+               agreements of their Fund (``obj.fund_id``) and the     admins; row: region admin/editor, or the
+               aggregate figures of the others                        Fund's editors on their own agreement (their
+                                                                      side only: regia.programming.states)
+programming_   region admin/editor/viewer (analysts run scenarios     region admin/editor (save, import, apply to
+scenario       without saving them)                                   a plan)
 ============== ===================================================== ============================================
 """
 
@@ -89,6 +95,8 @@ class Resource(enum.StrEnum):
     LINKAGE = "linkage"  # clerical review of record linkage: personal data of two sources (Region staff only)
     POSTINGS = "postings"
     JOB = "job"
+    PROGRAMMING = "programming"
+    PROGRAMMING_SCENARIO = "programming_scenario"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -206,6 +214,15 @@ def _job(p: Principal, action: Action, obj: Any) -> bool:
         return True
     members = p.org_ids() if action is READ else p.org_ids(*EDITING)
     return obj.organisation_id is not None and obj.organisation_id in members
+def _programming(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: an agreement (with ``fund_id``), or anything carrying the ``fund_id`` of its agreement."""
+    if not p.authenticated:
+        return False
+    if _region_staff(p, action):
+        return True
+    if obj is None:
+        return p.has(roles=EDITING if action is WRITE else (), types=(OrgType.FUND,))
+    return obj.fund_id in p.org_ids(*(EDITING if action is WRITE else ()), types=(OrgType.FUND,))
 
 
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
@@ -225,6 +242,8 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.LINKAGE: lambda p, a, o: p.is_system or (p.authenticated and _region_staff(p, WRITE)),
     Resource.POSTINGS: _postings,
     Resource.JOB: _job,
+    Resource.PROGRAMMING: _programming,
+    Resource.PROGRAMMING_SCENARIO: lambda p, a, o: p.authenticated and _region_staff(p, a),
 }
 
 
@@ -281,6 +300,11 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
         if p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)):
             conditions.append(model.status != DRAFT)
         return or_(*conditions) if conditions else false()
+    if resource is Resource.PROGRAMMING:
+        if p.has(roles=REGION_READERS, types=(OrgType.REGION,)):
+            return true()
+        funds = p.org_ids(types=(OrgType.FUND,))
+        return model.fund_id.in_(funds) if funds else false()
     if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):
         return true()
     return false()

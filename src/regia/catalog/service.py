@@ -17,7 +17,7 @@ from regia.auth.policy import EDITING, REGION_STAFF, WRITE, Resource, can
 from regia.auth.principal import Principal
 from regia.catalog import search as search_mod
 from regia.catalog.ingest import IngestReport, ingest_items, load_places
-from regia.catalog.models import ORIGIN_PROVIDER, Course, CourseSkill, Provider, utcnow
+from regia.catalog.models import ORIGIN_PROVIDER, Course, CourseSkill, CourseTarget, Edition, Provider, utcnow
 from regia.catalog.search import Query, Results
 from regia.catalog.tagging import Tagger, collections
 from regia.catalog.validation import CourseRecord
@@ -331,3 +331,43 @@ def count(engine: Engine) -> int:
 
     with Session(engine) as session:
         return session.scalar(select(func.count(Course.id))) or 0
+
+
+def edition_supply(engine: Engine, *, years: Iterable[int], hourly_cost: float = 15.0) -> list[dict[str, Any]]:
+    """Seats and cost per participant of the catalogue's editions held in a province, per (NUTS3, catalogue
+    target, skill area, year of the start date): the supply a programming scenario starts from.
+
+    The area of a course: ``digital`` or ``green`` (its ESCO collection flags), else ``transversal`` when it
+    teaches a skill of ESCO's transversal collection, else ``sector``. The cost per participant is the course's
+    own ``cost_eur`` when it has one, else its hours at ``hourly_cost`` € (a standard unit cost per
+    hour and participant); the row's ``cost`` is the seat-weighted mean."""
+    from collections import defaultdict
+
+    wanted = set(years)
+    with Session(engine) as session:
+        transversal = collections(session, ("transversal",))["transversal"]
+        teaches = defaultdict(set)
+        if transversal:
+            for cid, uri in session.execute(select(CourseSkill.course_id, CourseSkill.uri)):
+                if uri in transversal:
+                    teaches[cid].add(uri)
+        rows = session.execute(
+            select(Edition.nuts3, Edition.start_date, Edition.seats, Course.id, Course.hours, Course.cost_eur,
+                   Course.digital, Course.green)
+            .join(Course, Course.id == Edition.course_id).where(Edition.nuts3.is_not(None))).all()
+        targets = defaultdict(list)
+        for cid, target in session.execute(select(CourseTarget.course_id, CourseTarget.target)):
+            targets[cid].append(target)
+    seats: dict[tuple[str, str, str, int], float] = defaultdict(float)
+    euros: dict[tuple[str, str, str, int], float] = defaultdict(float)
+    for nuts3, start, n, cid, hours, cost_eur, digital, green in rows:
+        if start is None or start.year not in wanted or not n:
+            continue
+        area = "digital" if digital else "green" if green else "transversal" if teaches.get(cid) else "sector"
+        unit = cost_eur if cost_eur and cost_eur > 0 else (hours or 0) * hourly_cost
+        for target in targets.get(cid, ()):
+            key = (nuts3, target, area, start.year)
+            seats[key] += n
+            euros[key] += n * unit
+    return [{"nuts3": k[0], "target": k[1], "area": k[2], "year": k[3], "seats": seats[k],
+             "cost": euros[k] / seats[k] if seats[k] else 0.0} for k in sorted(seats)]

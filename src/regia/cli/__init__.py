@@ -10,6 +10,7 @@ from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import linkage as linkage_cli
+from regia.cli import programming as programming_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
 from regia.cli import worker as worker_cli
@@ -38,5 +39,7 @@ app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
 app.add_typer(batch.app, name="batch")
 app.add_typer(linkage_cli.app, name="linkage")
+app.add_typer(programming_cli.app, name="programming")
+demo_data_cli.app.command("programming")(programming_cli.demo)
 
 __all__ = ["app"]

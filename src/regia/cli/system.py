@@ -73,6 +73,10 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.analytics.programming_needs import make_provider
+    from regia.programming.demo_data import ensure_demo_programming
+
+    ensure_demo_programming(eng, needs=make_provider(eng))  # agreements with two Funds, plans, two scenarios
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url}), with a worker "
                   "for the uploads")
     import subprocess

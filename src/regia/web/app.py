@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regia.analytics import api as needs_api
 from regia.analytics import mismatch as mismatch_analytics
-from regia.analytics import pact_evidence
+from regia.analytics import pact_evidence, programming_needs
 from regia.analytics import pages as needs_pages
 from regia.auth import api as auth_api
 from regia.auth import pages as auth_pages
@@ -49,6 +49,8 @@ from regia.jobs import queue as jobs_queue
 from regia.linkage import pages as linkage_pages
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
+from regia.programming import api as programming_api
+from regia.programming import pages as programming_pages
 from regia.taxonomy import api as taxonomy_api
 from regia.taxonomy import pages as taxonomy_pages
 from regia.taxonomy import service as taxonomy_service
@@ -74,13 +76,14 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages, "linkage": linkage_pages, "jobs": jobs_pages}
+                "pacts": pacts_pages, "programming": programming_pages, "linkage": linkage_pages, "jobs": jobs_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
-               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, jobs_api.router]
+               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, programming_api.router,
+               jobs_api.router]
 
 
 def nav_items() -> list[NavItem]:
@@ -207,6 +210,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     which costs far more than the request). A domain that keeps engine-bound state on the app sets it here."""
     app.state.engine = engine
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
+    app.state.programming_needs = programming_needs.make_provider(engine)  # needs of the programming scenarios
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
