@@ -9,6 +9,7 @@ from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
+from regia.cli import outcomes as outcomes_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
 
@@ -31,5 +32,11 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+ingest_cli.app.command("participations")(outcomes_cli.participations)
+ingest_cli.app.command("employment")(outcomes_cli.employment)
+ingest_cli.app.command("unemployed")(outcomes_cli.unemployed)
+demo_data_cli.app.command("outcomes")(outcomes_cli.demo_outcomes)
+app.add_typer(outcomes_cli.impact_app, name="impact")
+app.add_typer(outcomes_cli.outcomes_app, name="outcomes")
 
 __all__ = ["app"]

@@ -494,7 +494,10 @@ def psm(s: Sample, outcome: str, *, bootstrap: int = BOOTSTRAP, seed: int = 1, *
 
 def cs(s: Sample, outcome: str, *, ds: Dataset, **_: Any) -> Estimate:
     horizon, var = OUTCOMES[outcome]
-    att, se, study, n1, n0 = _callaway_santanna(s, ds, var, horizon, np.ones(len(s.y), bool))
+    everyone = np.ones(len(s.y), bool)
+    att, se, study, n1, n0 = _callaway_santanna(s, ds, var, horizon, everyone)
+    if var == "days":  # the chart shows days worked per month (the estimate uses their 12-month sums)
+        study = _callaway_santanna(s, ds, "days_monthly", horizon, everyone)[2]
     est = Estimate("cs", outcome, att, _ci(att, se), se, n1, n0, balance_table(s, None),
                    label="Callaway-Sant'Anna (staggered adoption, cohorts by entry month)")
     est.event_study = study
@@ -519,13 +522,15 @@ def _callaway_santanna(s: Sample, ds: Dataset, var: str, horizon: int, subset: n
     panel = ds.panel
     rows = s.rows[subset]
     treated = s.treated[subset]
-    first_month = int(s.ref[subset].min()) - 24
+    first_month = max(int(s.ref[subset].min()) - 24, panel.first + (11 if var == "days" else 0))
     lo_col = first_month - panel.first
     hi_col = ds.cutoff_month - panel.first
     if var == "days":
         monthly = panel.days[rows, lo_col - 11: hi_col + 1].astype(float)
         kernel = np.ones(12)
         values = np.stack([np.convolve(r, kernel, mode="valid") for r in monthly]) if len(monthly) else monthly
+    elif var == "days_monthly":
+        values = panel.days[rows, lo_col: hi_col + 1].astype(float)
     else:
         source = panel.employed if var == "employed" else panel.stable
         values = source[rows, lo_col: hi_col + 1].astype(float)

@@ -147,7 +147,7 @@ def selection_index(p: _People) -> np.ndarray:
             + 0.65 * (p.citizenship == 2) + 0.3 * (p.citizenship == 1))
 
 
-def _statuses(gen: np.random.Generator, p: _People, entry: np.ndarray, effect: float
+def _statuses(gen: np.random.Generator, p: _People, entry: np.ndarray, effect: float, eligible: np.ndarray
               ) -> tuple[np.ndarray, dict[str, float], tuple[float, float]]:
     """Monthly status (0 none, 1 fixed-term, 2 stable) of everyone, the true ATT of each outcome, and the range
     of effects for which the probabilities need no clipping (where the ATT is exactly the effect)."""
@@ -180,7 +180,7 @@ def _statuses(gen: np.random.Generator, p: _People, entry: np.ndarray, effect: f
         "stable_12m": float(np.mean(at(stable1, 12) - at(stable0, 12))),
         "days_worked_12m": float(np.mean(sum((at(emp1, h) - at(emp0, h)) * days[col + h] for h in range(1, 13)))),
     }
-    exact = (-float(stable0.min()), float((1.0 - prob).min()))
+    exact = (-float(stable0[eligible].min()), float((1.0 - prob[eligible]).min()))
     return status, truth, exact
 
 
@@ -268,8 +268,9 @@ def _events_of(rng: random.Random, code: str, status: np.ndarray, employers: lis
 
 
 def generate(out: Path, *, seed: int = 1, effect: float = 0.08, persons: int = 4000,
-             course_ids: list[int] | None = None, unilav_share: float = 0.15) -> Manifest:
-    """Write the demo's files into ``out`` (see the module docstring) and return the manifest."""
+             course_ids: list[int] | None = None, unilav_share: float = 0.15, events: bool = True) -> Manifest:
+    """Write the demo's files into ``out`` (see the module docstring) and return the manifest. Without
+    ``events`` the employment files are not written (the bench's fast mode reads the statuses instead)."""
     if not -0.5 <= effect <= 0.5:
         raise ValueError("effect must be between -0.5 and 0.5 (a change in the probability of a stable job)")
     if persons < 100:
@@ -288,7 +289,7 @@ def generate(out: Path, *, seed: int = 1, effect: float = 0.08, persons: int = 4
     for i in np.where(enrol)[0]:
         lo = max(ENTRY_FIRST, month_index(registered[i]) + 1)
         entry[i] = int(gen.integers(lo, ENTRY_LAST + 1))
-    status, truth, exact = _statuses(gen, people, entry, effect)
+    status, truth, exact = _statuses(gen, people, entry, effect, np.arange(persons + n_emp) < persons)
     worker_entry = gen.integers(ENTRY_FIRST, ENTRY_LAST + 1, n_emp)
 
     used: set[str] = set()
@@ -326,7 +327,7 @@ def generate(out: Path, *, seed: int = 1, effect: float = 0.08, persons: int = 4
             "certificate_id": f"CERT-{seed}-{i}" if certified else "", **covariates(i),
             "labour_status": "occupato" if is_worker else "disoccupato",
             "unemployed_since": "" if is_worker else registered[i].isoformat()})
-    for i in range(persons + n_emp):
+    for i in range(persons + n_emp) if events else ():
         young = 2024 - int(people.birth[i]) < 30
         _events_of(rng, codes_[i], status[i], employers, young, w.events)
     # a share of the employers send UNILAV XML instead of CSV
@@ -340,8 +341,11 @@ def generate(out: Path, *, seed: int = 1, effect: float = 0.08, persons: int = 4
              "employment": [out / "employment.csv", out / "employment_unilav.xml"]}
     _write_csv(files["participations"][0], PARTICIPATION_COLUMNS, w.participations)
     _write_csv(files["unemployed"][0], UNEMPLOYED_COLUMNS, w.unemployed)
-    _write_csv(files["employment"][0], EVENT_COLUMNS, csv_events)
-    _write_unilav(files["employment"][1], xml_events)
+    if events:
+        _write_csv(files["employment"][0], EVENT_COLUMNS, csv_events)
+        _write_unilav(files["employment"][1], xml_events)
+    else:
+        files["employment"] = []
     ref = [month_first(int(g)) for g in entry[enrol]]
     days12 = np.mean([(month_last(month_index(d) + 12) - month_last(month_index(d))).days for d in ref]) if ref else 0
     manifest = Manifest(seed=seed, effect=effect, persons=persons, participants=int(enrol.sum()),
@@ -419,3 +423,41 @@ def _write_unilav(path: Path, events: list[dict[str, str]]) -> None:
             f'<qualificaProfessionale>{e["cp2011"]}</qualificaProfessionale></InizioRapporto>{section}</UniLav>')
     parts.append("</ComunicazioniObbligatorie>")
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+
+
+def in_memory_dataset(manifest: Manifest, identities: Any) -> Any:
+    """The analysis dataset of a simulation without a database: participations and registrations read and
+    validated from the files as the ingest does, the panel from the simulated monthly statuses (what the CO
+    events reconstruct exactly, ``tests/test_monitoring_simulation.py``). The bench's fast mode."""
+    import pandas as pd
+
+    from regia.monitoring import formats, validation
+    from regia.monitoring.dataset import PARTICIPATION_COLUMNS, UNEMPLOYED_COLUMNS, Dataset
+    from regia.monitoring.panel import Panel
+    from regia.monitoring.places import Places
+
+    ctx = validation.Context(identities, Places())
+    frames = {}
+    for kind, columns in (("participations", PARTICIPATION_COLUMNS), ("unemployed", UNEMPLOYED_COLUMNS)):
+        rows, seen = [], set()
+        for k, item in enumerate(formats.read(Path(manifest.files[kind][0]))):
+            if not isinstance(item, formats.Item):
+                continue
+            try:
+                checked = validation.VALIDATORS[kind](item.values, ctx)
+            except validation.Invalid:
+                continue
+            if checked.key in seen:
+                continue
+            seen.add(checked.key)
+            rows.append({"id": k, "synthetic": True, **checked.row})
+        frames[kind] = pd.DataFrame(rows, columns=list(columns))
+    persons = [identities.person(code) for code in manifest.statuses]
+    status = np.stack(list(manifest.statuses.values()))
+    order = np.argsort(persons)
+    status = status[order]
+    days = np.array([(month_last(FIRST_MONTH + j) - month_first(FIRST_MONTH + j)).days + 1
+                     for j in range(status.shape[1])], dtype=np.int16)
+    panel = Panel(sorted(persons), FIRST_MONTH, LAST_MONTH, status > 0, status == 2,
+                  np.where(status > 0, days[None, :], 0).astype(np.int16))
+    return Dataset(frames["participations"], frames["unemployed"], panel, month_last(LAST_MONTH), "memory", True)
