@@ -68,3 +68,19 @@ def load(session: Session) -> Places:
             places.cadastral[str(attrs["cadastral_code"]).upper()] = code
         places.names.setdefault(fold(name), code)
     return places
+
+
+# Lombardy's provinces by NUTS3, for when the taxonomy holds no territories.
+LOMBARDY_NAMES = {"ITC41": "Varese", "ITC42": "Como", "ITC43": "Lecco", "ITC44": "Sondrio", "ITC46": "Bergamo",
+                  "ITC47": "Brescia", "ITC48": "Pavia", "ITC49": "Lodi", "ITC4A": "Cremona", "ITC4B": "Mantova",
+                  "ITC4C": "Milano", "ITC4D": "Monza e della Brianza"}
+
+
+def province_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """Names of provinces by NUTS3 code (the taxonomy's, else Lombardy's own list)."""
+    names = dict(LOMBARDY_NAMES)
+    rows = session.execute(select(Concept.code, Label.text).join(Label, Label.concept_id == Concept.id)
+                           .where(Concept.type == "territory", Concept.code.in_(sorted(codes)),
+                                  Label.kind == "preferred"))
+    names.update({code: name for code, name in rows})
+    return {code: names[code] for code in codes if code in names}
