@@ -36,6 +36,11 @@ catalog        anyone (the catalogue is public)                      route: regi
                                                                       admin/editor, or the editors/admins of an
                                                                       owner *provider* organisation — never a
                                                                       Fund's or another provider's
+outcomes       region admin/editor/viewer all figures; Fund          region admin/editor (ingest of monitoring
+               members their own sources' figures (row level:        records)
+               regia.monitoring.service.fund_names); person-level
+               records are never served
+impact         region admin/editor/viewer                            region admin/editor
 ============== ===================================================== ============================================
 """
 
@@ -76,6 +81,8 @@ class Resource(enum.StrEnum):
     PACT_EVALUATION = "pact_evaluation"
     PACT_MONITORING = "pact_monitoring"
     CATALOG = "catalog"
+    OUTCOMES = "outcomes"
+    IMPACT = "impact"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -176,6 +183,16 @@ def _catalog(p: Principal, action: Action, obj: Any) -> bool:
     return bool(set(obj.organisation_ids) & p.org_ids(*EDITING, types=(OrgType.PROVIDER,)))
 
 
+def _outcomes(p: Principal, action: Action, obj: Any) -> bool:
+    """Aggregated outcome indicators: the Region's staff and analysts read all of them, a Fund's members the
+    figures of their own Fund's participations (the service narrows the rows); writing is ingesting."""
+    if not p.authenticated:
+        return False
+    if action is READ:
+        return _region_staff(p, READ) or p.has(types=(OrgType.FUND,))
+    return _region_staff(p, WRITE)
+
+
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PUBLIC: lambda p, a, o: True,
     Resource.TAXONOMY: lambda p, a, o: a is READ,
@@ -189,6 +206,8 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PACT_EVALUATION: _pact_evaluation,
     Resource.PACT_MONITORING: _pact_monitoring,
     Resource.CATALOG: _catalog,
+    Resource.OUTCOMES: _outcomes,
+    Resource.IMPACT: lambda p, a, o: p.authenticated and _region_staff(p, a),
 }
 
 

@@ -64,9 +64,10 @@ from regia.monitoring.panel import month_index
 
 OUTCOMES: dict[str, tuple[int, str]] = {"employed_6m": (6, "employed"), "employed_12m": (12, "employed"),
                                         "stable_12m": (12, "stable"), "days_worked_12m": (12, "days")}
-OUTCOME_LABELS = {k: N_(f"monitoring.outcome.{k}") for k in OUTCOMES}
-N_("monitoring.outcome.employed_6m"), N_("monitoring.outcome.employed_12m")
-N_("monitoring.outcome.stable_12m"), N_("monitoring.outcome.days_worked_12m")
+OUTCOME_LABELS = {"employed_6m": N_("monitoring.outcome.employed_6m"),
+                  "employed_12m": N_("monitoring.outcome.employed_12m"),
+                  "stable_12m": N_("monitoring.outcome.stable_12m"),
+                  "days_worked_12m": N_("monitoring.outcome.days_worked_12m")}
 METHODS = ("naive", "psm", "ipw", "did", "cs")
 METHOD_LABELS = {"naive": N_("monitoring.method.naive"), "psm": N_("monitoring.method.psm"),
                  "ipw": N_("monitoring.method.ipw"), "did": N_("monitoring.method.did"),
@@ -77,7 +78,17 @@ Z95 = 1.959963984540054
 MIN_GROUP = 20
 BALANCE_COVARIATES = ("age", "female", "cit_eu", "cit_non_eu", "edu_medium", "edu_high", "edu_unknown",
                       "long_term", "hist_emp_12", "hist_emp_24", "hist_stable_24")
-COVARIATE_LABELS = {name: N_(f"monitoring.covariate.{name}") for name in BALANCE_COVARIATES}
+COVARIATE_LABELS = {"age": N_("monitoring.covariate.age"), "female": N_("monitoring.covariate.female"),
+                    "cit_eu": N_("monitoring.covariate.cit_eu"), "cit_non_eu": N_("monitoring.covariate.cit_non_eu"),
+                    "edu_medium": N_("monitoring.covariate.edu_medium"),
+                    "edu_high": N_("monitoring.covariate.edu_high"),
+                    "edu_unknown": N_("monitoring.covariate.edu_unknown"),
+                    "long_term": N_("monitoring.covariate.long_term"),
+                    "hist_emp_12": N_("monitoring.covariate.hist_emp_12"),
+                    "hist_emp_24": N_("monitoring.covariate.hist_emp_24"),
+                    "hist_stable_24": N_("monitoring.covariate.hist_stable_24")}
+ERRORS = (N_("monitoring.impact.err.outcome"), N_("monitoring.impact.err.method"),
+          N_("monitoring.impact.err.no_participants"), N_("monitoring.impact.err.no_controls"))
 HETEROGENEITY = ("target_group", "sex", "age_band", "citizenship")
 
 
@@ -102,6 +113,7 @@ class Sample:
     groups: dict[str, np.ndarray]
     rows: np.ndarray  # panel row of each person
     excluded: dict[str, int] = field(default_factory=dict)
+    event_study: list[dict[str, float]] = field(default_factory=list)  # DiD on the monthly variable vs month -1
 
 
 @dataclass
@@ -227,15 +239,27 @@ def build_sample(ds: Dataset, outcome: str, programme: str | None = None) -> Sam
     for h in sorted(set(half))[1:]:
         design[f"period_{h}"] = (half == h).astype(float)
     design = design.loc[:, design.std(ddof=0) > 0]  # no constant columns (a cell nobody is in)
+    monthly = days if var == "days" else emp if var == "employed" else stable
+    idx = col[:, None] + np.arange(-12, 13)[None, :]
+    seen = idx <= last - first
+    profile = np.where(seen, np.take_along_axis(monthly, np.minimum(idx, last - first), axis=1), np.nan)
+    change = profile - profile[:, 11][:, None]  # against month -1
+    treated = frame["treated"].to_numpy(bool)
+    study = []
+    for j, e in enumerate(range(-12, 13)):
+        ok_t, ok_c = treated & seen[:, j], ~treated & seen[:, j]
+        if e == -1 or ok_t.sum() < 2 or ok_c.sum() < 2:
+            continue
+        a, se = welch(change[ok_t, j], change[ok_c, j])
+        study.append({"e": e, "att": _r(a), "lo": _r(a - Z95 * se), "hi": _r(a + Z95 * se)})
     groups = {
         "target_group": np.where(long_term > 0, codes.LONG_TERM_UNEMPLOYED, codes.SHORT_TERM_UNEMPLOYED),
         "sex": frame["sex"].to_numpy(str),
         "age_band": np.array([codes.age_band(int(a)) for a in age]),
         "citizenship": frame["citizenship"].to_numpy(str),
     }
-    sample = Sample(list(frame["person"]), frame["treated"].to_numpy(bool), frame["ref"].to_numpy(int), design,
-                    y, y_pre, y_placebo, groups, rows, excluded)
-    return sample
+    return Sample(list(frame["person"]), treated, frame["ref"].to_numpy(int), design, y, y_pre, y_placebo, groups,
+                  rows, excluded, study)
 
 
 # --- building blocks --------------------------------------------------------------------------------------------
@@ -420,6 +444,7 @@ def did(s: Sample, outcome: str, **_: Any) -> Estimate:
     est.diagnostics = {"placebo_pre_trend": {"att": _r(p_att), "ci": [_r(_ci(p_att, p_se)[0]),
                                                                       _r(_ci(p_att, p_se)[1])]}}
     est.heterogeneity = _groups(s, _did)
+    est.event_study = s.event_study
     return est
 
 

@@ -37,10 +37,11 @@ from regia.monitoring.dataset import Dataset
 from regia.monitoring.panel import month_index
 
 DIMENSIONS = ("programme", "plan_line", "funding", "fund", "province", "target_group", "course")
-DIMENSION_LABELS = {d: N_(f"monitoring.dimension.{d}") for d in DIMENSIONS}
-N_("monitoring.dimension.programme"), N_("monitoring.dimension.plan_line"), N_("monitoring.dimension.funding")
-N_("monitoring.dimension.fund"), N_("monitoring.dimension.province"), N_("monitoring.dimension.target_group")
-N_("monitoring.dimension.course")
+DIMENSION_LABELS = {"programme": N_("monitoring.dimension.programme"),
+                    "plan_line": N_("monitoring.dimension.plan_line"), "funding": N_("monitoring.dimension.funding"),
+                    "fund": N_("monitoring.dimension.fund"), "province": N_("monitoring.dimension.province"),
+                    "target_group": N_("monitoring.dimension.target_group"),
+                    "course": N_("monitoring.dimension.course")}
 NONE = "-"
 COLUMNS = ("participants", "completion_rate", "certification_rate", "employed_6m_rate", "employed_12m_rate",
            "stable_12m_rate", "days_12m", "cost_per_participant", "cost_per_employed")
@@ -250,11 +251,15 @@ def formatted(row: Row, lang: str) -> list[str]:
             format_money(row.cost_per_employed, lang)]
 
 
-HEADER_KEYS = {c: N_(f"monitoring.column.{c}") for c in COLUMNS}
-N_("monitoring.column.participants"), N_("monitoring.column.completion_rate")
-N_("monitoring.column.certification_rate"), N_("monitoring.column.employed_6m_rate")
-N_("monitoring.column.employed_12m_rate"), N_("monitoring.column.stable_12m_rate"), N_("monitoring.column.days_12m")
-N_("monitoring.column.cost_per_participant"), N_("monitoring.column.cost_per_employed")
+HEADER_KEYS = {"participants": N_("monitoring.column.participants"),
+               "completion_rate": N_("monitoring.column.completion_rate"),
+               "certification_rate": N_("monitoring.column.certification_rate"),
+               "employed_6m_rate": N_("monitoring.column.employed_6m_rate"),
+               "employed_12m_rate": N_("monitoring.column.employed_12m_rate"),
+               "stable_12m_rate": N_("monitoring.column.stable_12m_rate"),
+               "days_12m": N_("monitoring.column.days_12m"),
+               "cost_per_participant": N_("monitoring.column.cost_per_participant"),
+               "cost_per_employed": N_("monitoring.column.cost_per_employed")}
 
 
 def to_csv(table: Table, lang: str) -> str:

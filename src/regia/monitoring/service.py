@@ -164,3 +164,9 @@ def fund_names(session: Session, principal: Principal) -> Sequence[str] | None:
     for org_id in principal.org_ids(types=(OrgType.FUND,)):
         names.append(accounts.get_organisation(session, principal=principal, id=org_id).name)
     return names
+
+
+def may_see_impact(principal: Principal) -> bool:
+    from regia.auth.policy import READ, Resource, can
+
+    return can(principal, READ, Resource.IMPACT)
