@@ -47,7 +47,8 @@ def get_indicators_csv(request: Request, session: SessionDep, principal: Outcome
 
 
 @router.get("/impact", summary="Impact estimate (ATT) of participation on an outcome",
-            responses={422: {"description": "No estimate possible (key, params, message)"}})
+            responses={422: {"description": "No estimate possible: problem details with key, params, message and "
+                                            "messaggio", "content": {"application/problem+json": {}}}})
 def get_impact(request: Request, principal: ImpactReader,
                outcome: str = Query("employed_12m", pattern="^(" + "|".join(impact.OUTCOMES) + ")$"),
                method: str = Query("psm", pattern="^(" + "|".join(impact.METHODS) + ")$"),
@@ -55,8 +56,10 @@ def get_impact(request: Request, principal: ImpactReader,
     try:
         est = service.estimate(request.app.state.engine, outcome=outcome, method=method, programme=programme)
     except impact.ImpactError as exc:
-        return JSONResponse(status_code=422, content={
-            "key": exc.key, "params": exc.params, "message": gettext(exc.key, "en", **exc.params),
+        message = gettext(exc.key, "en", **exc.params)
+        return JSONResponse(status_code=422, media_type="application/problem+json", content={
+            "title": "Unprocessable Content", "status": 422, "detail": message, "instance": request.url.path,
+            "key": exc.key, "params": exc.params, "message": message,
             "messaggio": gettext(exc.key, "it", **exc.params)})
     return service.estimate_json(est)
 
