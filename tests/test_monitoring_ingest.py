@@ -140,7 +140,9 @@ UNILAV = """<?xml version="1.0" encoding="UTF-8"?>
   <InizioRapporto dataInizio="2024-03-01" tipologiaContrattuale="A.03.08"/>
   <Cessazione dataCessazione="2024-06-30"/>
 </UniLav>
-<UniLav><DatoreLavoro codiceFiscale="{employer}"/><Lavoratore><AnagraficaCompleta><codice-fiscale>{bad}</codice-fiscale></AnagraficaCompleta></Lavoratore><InizioRapporto dataInizio="2024-03-01" tipologiaContrattuale="A.02.00" dataFine="2024-04-01"/></UniLav>
+<UniLav><DatoreLavoro codiceFiscale="{employer}"/><Lavoratore><AnagraficaCompleta>
+  <codice-fiscale>{bad}</codice-fiscale></AnagraficaCompleta></Lavoratore>
+  <InizioRapporto dataInizio="2024-03-01" tipologiaContrattuale="A.02.00" dataFine="2024-04-01"/></UniLav>
 </Comunicazioni>
 """
 
