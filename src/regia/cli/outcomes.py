@@ -98,7 +98,8 @@ def estimate(
     if method not in impact.METHODS:
         raise fail(f"--method must be one of {', '.join(impact.METHODS)}", 2)
     try:
-        est = service.estimate(engine(), outcome=outcome, method=method, programme=programme, bootstrap=bootstrap)
+        est = service.estimate(engine(), outcome=outcome, method=method, programme=programme, bootstrap=bootstrap,
+                               cache_dir=service.data_dir())
     except impact.ImpactError as exc:
         from regia.i18n import gettext
 
@@ -136,7 +137,7 @@ def indicators(
     if by not in ind.DIMENSIONS:
         raise fail(f"--by must be one of {', '.join(ind.DIMENSIONS)}", 2)
     eng = engine()
-    table = ind.compute(eng, service.dataset(eng), by=by)
+    table = ind.compute(eng, service.dataset(eng, cache_dir=service.data_dir()), by=by)
     if csv_out:
         csv_out.write_text(ind.to_csv(table, "en"), encoding="utf-8")
     if as_json:
@@ -162,7 +163,7 @@ def opendata(
     from regia.monitoring import service
 
     eng = engine()
-    descriptor = od.write_package(eng, service.dataset(eng), out)
+    descriptor = od.write_package(eng, service.dataset(eng, cache_dir=service.data_dir()), out)
     if as_json:
         print_json(descriptor)
         return

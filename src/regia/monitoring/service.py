@@ -97,14 +97,17 @@ _CACHE: dict[tuple[Any, ...], Any] = {}
 _LOCK = threading.Lock()
 
 
-def dataset(engine: Engine, *, person_keys: PersonKeys = same_person) -> datasets.Dataset:
+def dataset(engine: Engine, *, person_keys: PersonKeys = same_person, cache_dir: Path | None = None
+            ) -> datasets.Dataset:
+    """The analysis dataset, kept in memory until the records change; ``cache_dir`` also keeps its panel as
+    Parquet there (the CLI's, between processes)."""
     with Session(engine) as session:
         stamp = datasets.version(session)
     key = ("dataset", id(engine), stamp, id(person_keys))
     with _LOCK:
         found = _CACHE.get(key)
     if found is None:
-        found = datasets.load(engine, person_keys=person_keys, cache_dir=data_dir())
+        found = datasets.load(engine, person_keys=person_keys, cache_dir=cache_dir)
         with _LOCK:
             for k in [k for k in _CACHE if k[0] == "dataset" and k[1] == id(engine)]:
                 del _CACHE[k]
@@ -113,9 +116,10 @@ def dataset(engine: Engine, *, person_keys: PersonKeys = same_person) -> dataset
 
 
 def estimate(engine: Engine, *, outcome: str, method: str, programme: str | None = None,
-             bootstrap: int = impacts.BOOTSTRAP, person_keys: PersonKeys = same_person) -> impacts.Estimate:
+             bootstrap: int = impacts.BOOTSTRAP, person_keys: PersonKeys = same_person,
+             cache_dir: Path | None = None) -> impacts.Estimate:
     """The impact estimate (``impact.estimate``) on the records held; cached until they change."""
-    ds = dataset(engine, person_keys=person_keys)
+    ds = dataset(engine, person_keys=person_keys, cache_dir=cache_dir)
     key = ("estimate", id(engine), ds.version, outcome, method, programme or "", bootstrap)
     with _LOCK:
         found = _CACHE.get(key)
