@@ -66,6 +66,6 @@ def test_an_analyst_reads_a_course_runs_psm_and_did_and_reads_the_report(site: t
         expect(report).to_contain_text("andamenti paralleli")
         expect(report).to_contain_text("non va letta come effetto")
         shot(page, "monitoring-report")
-        pdf = page.request.get(page.locator("#report-pdf").get_attribute("href") or "")
+        pdf = page.request.get(server + (page.locator("#report-pdf").get_attribute("href") or ""))
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
         assert not [p for p in page.problems if "favicon" not in p], page.problems

@@ -49,7 +49,10 @@ def holds_real_records(engine: Engine) -> bool:
 
 
 def clear_synthetic(engine: Engine) -> None:
-    """Remove the demo's simulated records (and their ledger, ingest state and quarantine)."""
+    """Remove the demo's simulated records (and their ledger, ingest state and quarantine); refused while real
+    records are held (the ledger is shared by both)."""
+    if holds_real_records(engine):
+        raise ValueError("real monitoring records are held: simulated ones are not removed separately")
     with session_scope(engine) as session:
         for model in MODELS.values():
             session.execute(delete(model).where(model.synthetic.is_(True)))
