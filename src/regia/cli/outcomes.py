@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import Engine
 
 from regia.cli.common import console, engine, err, fail, print_json
 
@@ -199,3 +200,18 @@ def demo_outcomes(
                   f"of them enrolled, {manifest['employed_participants']} employed participants (seed {seed}).")
     console.print(f"True ATT: {manifest['true_att']}")
     console.print("Estimate with: regia impact estimate --outcome employed_12m --method psm")
+
+
+def ensure_demo_outcomes(eng: Engine, *, persons: int = 1500, seed: int = 1, effect: float = 0.08) -> None:
+    """The `regia demo` step: when no monitoring records are held, simulate and ingest the demo's outcomes
+    (SYNTHETIC, with a known effect), so that the outcome and impact pages have data."""
+    from regia.monitoring import service
+    from regia.progress import RichProgress
+
+    if any(service.held(eng).values()):
+        return
+    err.print(f"No outcomes data yet: simulating {persons:,} registered unemployed and their jobs (seed {seed}, "
+              f"effect {effect}) ...")
+    with RichProgress(err) as progress:
+        demo = service.load_demo(eng, seed=seed, effect=effect, persons=persons, progress=progress)
+    err.print(f"Demo outcomes: {demo.manifest['participants']} participants; true ATT {demo.manifest['true_att']}")

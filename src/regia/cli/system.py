@@ -73,5 +73,8 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.cli.outcomes import ensure_demo_outcomes
+
+    ensure_demo_outcomes(eng)  # simulated participations, unemployed and CO events (known effect)
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
     serve(host=host, port=port, reload=False)
