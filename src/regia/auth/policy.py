@@ -52,6 +52,11 @@ programming    region admin/editor/viewer all; a Fund's members the  route: regi
                                                                       side only: regia.programming.states)
 programming_   region admin/editor/viewer (analysts run scenarios     region admin/editor (save, import, apply to
 scenario       without saving them)                                   a plan)
+outcomes       region admin/editor/viewer all figures; Fund          region admin/editor (ingest of monitoring
+               members their own sources' figures (row level:        records)
+               regia.monitoring.service.fund_names); person-level
+               records are never served
+impact         region admin/editor/viewer                            region admin/editor
 ============== ===================================================== ============================================
 """
 
@@ -97,6 +102,8 @@ class Resource(enum.StrEnum):
     JOB = "job"
     PROGRAMMING = "programming"
     PROGRAMMING_SCENARIO = "programming_scenario"
+    OUTCOMES = "outcomes"
+    IMPACT = "impact"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -223,6 +230,14 @@ def _programming(p: Principal, action: Action, obj: Any) -> bool:
     if obj is None:
         return p.has(roles=EDITING if action is WRITE else (), types=(OrgType.FUND,))
     return obj.fund_id in p.org_ids(*(EDITING if action is WRITE else ()), types=(OrgType.FUND,))
+def _outcomes(p: Principal, action: Action, obj: Any) -> bool:
+    """Aggregated outcome indicators: the Region's staff and analysts read all of them, a Fund's members the
+    figures of their own Fund's participations (the service narrows the rows); writing is ingesting."""
+    if not p.authenticated:
+        return False
+    if action is READ:
+        return _region_staff(p, READ) or p.has(types=(OrgType.FUND,))
+    return _region_staff(p, WRITE)
 
 
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
@@ -244,6 +259,8 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.JOB: _job,
     Resource.PROGRAMMING: _programming,
     Resource.PROGRAMMING_SCENARIO: lambda p, a, o: p.authenticated and _region_staff(p, a),
+    Resource.OUTCOMES: _outcomes,
+    Resource.IMPACT: lambda p, a, o: p.authenticated and _region_staff(p, a),
 }
 
 

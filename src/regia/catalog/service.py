@@ -371,3 +371,30 @@ def edition_supply(engine: Engine, *, years: Iterable[int], hourly_cost: float =
             euros[key] += n * unit
     return [{"nuts3": k[0], "target": k[1], "area": k[2], "year": k[3], "seats": seats[k],
              "cost": euros[k] / seats[k] if seats[k] else 0.0} for k in sorted(seats)]
+@dataclass(frozen=True)
+class CourseFacts:
+    """What other domains need to know of a course: its title, provider, cost per participant and editions."""
+
+    id: int
+    title: str
+    provider: str
+    cost_eur: float
+    edition_ids: tuple[int, ...]
+
+
+def course_facts(engine: Engine, course_ids: Iterable[int] | None = None) -> dict[int, CourseFacts]:
+    """Facts of the given courses (all when None), by id; unknown ids are left out."""
+    from regia.catalog.models import Edition
+
+    with Session(engine) as session:
+        query = select(Course.id, Course.title, Provider.name, Course.cost_eur).join(
+            Provider, Provider.id == Course.provider_id)
+        editions = select(Edition.id, Edition.course_id)
+        if course_ids is not None:
+            ids = sorted(set(course_ids))
+            query, editions = query.where(Course.id.in_(ids)), editions.where(Edition.course_id.in_(ids))
+        by_course: dict[int, list[int]] = {}
+        for eid, cid in session.execute(editions):
+            by_course.setdefault(cid, []).append(eid)
+        return {cid: CourseFacts(cid, title, provider, float(cost or 0.0), tuple(sorted(by_course.get(cid, ()))))
+                for cid, title, provider, cost in session.execute(query)}

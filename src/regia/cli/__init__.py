@@ -10,6 +10,7 @@ from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import linkage as linkage_cli
+from regia.cli import outcomes as outcomes_cli
 from regia.cli import programming as programming_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
@@ -41,5 +42,11 @@ app.add_typer(batch.app, name="batch")
 app.add_typer(linkage_cli.app, name="linkage")
 app.add_typer(programming_cli.app, name="programming")
 demo_data_cli.app.command("programming")(programming_cli.demo)
+ingest_cli.app.command("participations")(outcomes_cli.participations)
+ingest_cli.app.command("employment")(outcomes_cli.employment)
+ingest_cli.app.command("unemployed")(outcomes_cli.unemployed)
+demo_data_cli.app.command("outcomes")(outcomes_cli.demo_outcomes)
+app.add_typer(outcomes_cli.impact_app, name="impact")
+app.add_typer(outcomes_cli.outcomes_app, name="outcomes")
 
 __all__ = ["app"]

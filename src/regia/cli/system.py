@@ -73,6 +73,9 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.cli.outcomes import ensure_demo_outcomes
+
+    ensure_demo_outcomes(eng)  # simulated participations, unemployed and CO events (known effect)
     from regia.analytics.programming_needs import make_provider
     from regia.programming.demo_data import ensure_demo_programming
 

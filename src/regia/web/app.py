@@ -47,6 +47,8 @@ from regia.jobs import api as jobs_api
 from regia.jobs import pages as jobs_pages
 from regia.jobs import queue as jobs_queue
 from regia.linkage import pages as linkage_pages
+from regia.monitoring import api as monitoring_api
+from regia.monitoring import pages as monitoring_pages
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
 from regia.programming import api as programming_api
@@ -76,14 +78,15 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages, "programming": programming_pages, "linkage": linkage_pages, "jobs": jobs_pages}
+                "pacts": pacts_pages, "programming": programming_pages, "monitoring": monitoring_pages,
+                "linkage": linkage_pages, "jobs": jobs_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
                mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, programming_api.router,
-               jobs_api.router]
+               jobs_api.router, monitoring_api.router]
 
 
 def nav_items() -> list[NavItem]:
