@@ -34,6 +34,21 @@ class Settings(BaseSettings):
     )
     download_timeout: float = 30.0
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL of this Regia: issuers, status lists and credentials are named under it.",
+    )
+    credential_keys_dir: Path | None = Field(
+        default=None,
+        description="Folder of the credential issuers' private keys (default: DATA_DIR/keys); keep it outside "
+                    "the repository and the database, readable by the service only.",
+    )
+    jsonld_contexts_dir: Path | None = Field(
+        default=None,
+        description="JSON-LD contexts exported from their npm packages (default: the package's contexts/ "
+                    "folder, written by scripts/install-assets.sh).",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:
