@@ -36,6 +36,16 @@ catalog        anyone (the catalogue is public)                      route: regi
                                                                       admin/editor, or the editors/admins of an
                                                                       owner *provider* organisation — never a
                                                                       Fund's or another provider's
+ivc_standard   anyone (the QRSP standards are public)                region admin/editor (imports, ESCO alignment)
+ivc_delegation region readers all; a Fund's members its own            region admin/editor (grant, revoke)
+ivc_request    region readers all; members of the request's ente         row: the parties of regia.certification.states
+               titolare (Region or delegated Fund) and of its ente     (the person, the provider's editors, the
+               titolato (provider; not its assessors); the assessors   assessors on it, the ente titolare's
+               assigned to it; the person (a citizen) their own only   editors) — each move names its party
+ivc_assessment region readers; the provider's editors/viewers; the      the assessor of the assignment (declaration,
+               assessor of the assignment                               evaluation, commission outcome)
+ivc_credential region readers; the issuer's members; the person         the issuer's editors/admins (revocation)
+               (verification of a credential is public: its own routes)
 ============== ===================================================== ============================================
 """
 
@@ -76,6 +86,11 @@ class Resource(enum.StrEnum):
     PACT_EVALUATION = "pact_evaluation"
     PACT_MONITORING = "pact_monitoring"
     CATALOG = "catalog"
+    IVC_STANDARD = "ivc_standard"
+    IVC_DELEGATION = "ivc_delegation"
+    IVC_REQUEST = "ivc_request"
+    IVC_ASSESSMENT = "ivc_assessment"
+    IVC_CREDENTIAL = "ivc_credential"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -176,6 +191,65 @@ def _catalog(p: Principal, action: Action, obj: Any) -> bool:
     return bool(set(obj.organisation_ids) & p.org_ids(*EDITING, types=(OrgType.PROVIDER,)))
 
 
+def _ivc_delegation(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a delegation (``organisation_id``: the delegated Fund)."""
+    if not p.authenticated:
+        return False
+    if _region_staff(p, action):
+        return True
+    if action is WRITE:
+        return False
+    return p.has(types=(OrgType.FUND,)) if obj is None else obj.organisation_id in p.org_ids()
+
+
+def _ivc_request(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a request (``person_user_id``, ``titolare_org_id``, ``provider_org_id``, ``assignments``)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if obj is None:  # anyone signed in has (or may start) a request of their own; lists are row-filtered
+        return True
+    if p.user_id is not None and obj.person_user_id == p.user_id:
+        return True
+    if any(a.user_id == p.user_id for a in obj.assignments) and p.has(roles=(Role.ASSESSOR,)):
+        return True
+    if action is READ:
+        return (p.has(roles=REGION_READERS, types=(OrgType.REGION,))
+                or obj.titolare_org_id in p.org_ids(*REGION_READERS)
+                or obj.provider_org_id in p.org_ids(*REGION_READERS))
+    return obj.titolare_org_id in p.org_ids(*EDITING) or obj.provider_org_id in p.org_ids(*EDITING)
+
+
+def _ivc_assessment(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: an assignment (``user_id`` and its ``request``)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if obj is None:  # assessors their assignments; readers: Region staff and the providers' staff
+        readers = _region_staff(p, READ) or p.has(roles=REGION_READERS, types=(OrgType.PROVIDER,))
+        return p.has(roles=(Role.ASSESSOR,)) or (action is READ and readers)
+    if obj.user_id == p.user_id and p.has(roles=(Role.ASSESSOR,)):
+        return True
+    return action is READ and (_region_staff(p, READ)
+                               or obj.request.provider_org_id in p.org_ids(*REGION_READERS))
+
+
+def _ivc_credential(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a credential (``issuer.organisation_id`` and ``request.person_user_id``)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if obj is None:
+        return True if action is READ else p.has(roles=EDITING, types=(OrgType.REGION, OrgType.FUND))
+    if action is READ:
+        return (p.has(roles=REGION_READERS, types=(OrgType.REGION,)) or obj.issuer.organisation_id in p.org_ids()
+                or (p.user_id is not None and obj.request.person_user_id == p.user_id))
+    return obj.issuer.organisation_id in p.org_ids(*EDITING)
+
+
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PUBLIC: lambda p, a, o: True,
     Resource.TAXONOMY: lambda p, a, o: a is READ,
@@ -189,6 +263,11 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PACT_EVALUATION: _pact_evaluation,
     Resource.PACT_MONITORING: _pact_monitoring,
     Resource.CATALOG: _catalog,
+    Resource.IVC_STANDARD: lambda p, a, o: a is READ or (p.authenticated and _region_staff(p, WRITE)),
+    Resource.IVC_DELEGATION: _ivc_delegation,
+    Resource.IVC_REQUEST: _ivc_request,
+    Resource.IVC_ASSESSMENT: _ivc_assessment,
+    Resource.IVC_CREDENTIAL: _ivc_credential,
 }
 
 
@@ -206,7 +285,8 @@ def can(principal: Principal, action: Action | str, resource: Resource | str, ob
 
 def _visible_condition(principal: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
     p = principal
-    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL, Resource.CATALOG):  # read by anyone
+    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL, Resource.CATALOG,
+                    Resource.IVC_STANDARD):  # read by anyone
         return true()
     if not p.authenticated:
         return false()
@@ -238,9 +318,31 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
         if p.has(roles=(Role.EVALUATOR,)) or p.has(types=(OrgType.FUND,)):
             conditions.append(model.status != DRAFT)
         return or_(*conditions) if conditions else false()
+    if resource in (Resource.IVC_REQUEST, Resource.IVC_CREDENTIAL, Resource.IVC_DELEGATION):
+        return _ivc_visible(p, resource, model)
     if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):
         return true()
     return false()
+
+
+def _ivc_visible(p: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
+    """Rows of IVC requests, credentials and delegations that ``p`` reads (see the rules above)."""
+    if p.has(roles=REGION_READERS, types=(OrgType.REGION,)):
+        return true()
+    if resource is Resource.IVC_DELEGATION:
+        return model.organisation_id.in_(p.org_ids()) if p.org_ids() else false()
+    if resource is Resource.IVC_CREDENTIAL:
+        issuer = model.issuer.property.mapper.class_
+        conditions: list[ColumnElement[bool]] = [model.request.has(person_user_id=p.user_id)]
+        if p.org_ids():
+            conditions.append(model.issuer.has(issuer.organisation_id.in_(p.org_ids())))
+        return or_(*conditions)
+    conditions = [model.person_user_id == p.user_id]
+    if readers := p.org_ids(*REGION_READERS):
+        conditions += [model.titolare_org_id.in_(readers), model.provider_org_id.in_(readers)]
+    if p.has(roles=(Role.ASSESSOR,)):
+        conditions.append(model.assignments.any(user_id=p.user_id))
+    return or_(*conditions)
 
 
 S = TypeVar("S", bound=Select[Any])

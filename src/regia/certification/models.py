@@ -195,8 +195,8 @@ class Request(Base):
     claims: Mapped[list[Claim]] = relationship(back_populates="request", order_by="Claim.id",
                                                cascade="all, delete-orphan")
     experiences: Mapped[list[Experience]] = relationship(order_by="Experience.id", cascade="all, delete-orphan")
-    assignments: Mapped[list[Assignment]] = relationship(back_populates="request", order_by="Assignment.id",
-                                                         cascade="all, delete-orphan")
+    assignments: Mapped[list[AssessorAssignment]] = relationship(
+        back_populates="request", order_by="AssessorAssignment.id", cascade="all, delete-orphan")
 
 
 class Claim(Base):
@@ -270,7 +270,7 @@ class AssessorProfile(Base):
     sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
-class Assignment(Base):
+class AssessorAssignment(Base):
     """An assessor on a request: the validation of the evidence, or a seat of the certification commission;
     acts only after declaring no conflict of interest."""
 
@@ -311,7 +311,6 @@ class IssuedDocument(Base):
 
     __tablename__ = "ivc_document"
     __table_args__ = (UniqueConstraint("request_id", "kind"), _in("kind", DOCUMENT_KINDS, "kind"))
-    __policy_resource__ = "ivc_request"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("ivc_request.id", ondelete="RESTRICT"), index=True)
