@@ -161,6 +161,20 @@ class Delegation(Base):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class Accreditation(Base):
+    """The legal reference of an organisation's role in the IVC system, printed on every document: a
+    provider's accreditation as *ente titolato*, the Region's or a Fund's title as *ente titolare*."""
+
+    __tablename__ = "ivc_accreditation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), unique=True)
+    reference: Mapped[str] = mapped_column(String(300))
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # --- the IVC procedure ---------------------------------------------------------------------------------------
 
 class Request(Base):

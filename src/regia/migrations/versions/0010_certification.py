@@ -44,6 +44,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_qrsp_profile_code'), 'qrsp_profile', ['code'], unique=False)
     op.create_index(op.f('ix_qrsp_profile_sector_code'), 'qrsp_profile', ['sector_code'], unique=False)
+    op.create_table('ivc_accreditation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=300), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=True),
+    sa.Column('recorded_by', sa.String(length=200), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_ivc_accreditation_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ivc_accreditation')),
+    sa.UniqueConstraint('organisation_id', name=op.f('uq_ivc_accreditation_organisation_id'))
+    )
     op.create_table('ivc_assessor',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -374,6 +385,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_ivc_delegation_organisation_id'), table_name='ivc_delegation')
     op.drop_table('ivc_delegation')
     op.drop_table('ivc_assessor')
+    op.drop_table('ivc_accreditation')
     op.drop_index(op.f('ix_qrsp_profile_sector_code'), table_name='qrsp_profile')
     op.drop_index(op.f('ix_qrsp_profile_code'), table_name='qrsp_profile')
     op.drop_table('qrsp_profile')
