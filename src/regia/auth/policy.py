@@ -222,15 +222,17 @@ def _ivc_request(p: Principal, action: Action, obj: Any) -> bool:
 
 
 def _ivc_assessment(p: Principal, action: Action, obj: Any) -> bool:
-    """``obj``: an assignment (``user_id`` and its ``request``)."""
+    """``obj``: an assignment (``user_id`` and its ``request``): the assigned person acts on their own
+    (assessors; a commission's president may be the ente titolare's staff)."""
     if not p.authenticated:
         return False
     if p.is_system:
         return True
-    if obj is None:  # assessors their assignments; readers: Region staff and the providers' staff
+    if obj is None:  # assessors and presidents their assignments; readers: Region staff, the providers' staff
         readers = _region_staff(p, READ) or p.has(roles=REGION_READERS, types=(OrgType.PROVIDER,))
-        return p.has(roles=(Role.ASSESSOR,)) or (action is READ and readers)
-    if obj.user_id == p.user_id and p.has(roles=(Role.ASSESSOR,)):
+        presidents = p.has(roles=EDITING, types=(OrgType.REGION, OrgType.FUND))
+        return p.has(roles=(Role.ASSESSOR,)) or presidents or (action is READ and readers)
+    if obj.user_id == p.user_id:
         return True
     return action is READ and (_region_staff(p, READ)
                                or obj.request.provider_org_id in p.org_ids(*REGION_READERS))

@@ -16,6 +16,7 @@ from regia.auth.models import Organisation, OrgType
 from regia.auth.policy import READ, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
 from regia.certification.models import Delegation, Profile
+from regia.i18n import to_rome
 
 
 def grant(session: Session, *, actor: Principal, organisation_id: int, valid_from: date, valid_to: date,
@@ -67,36 +68,40 @@ def revoke(session: Session, *, actor: Principal, id: int, reason: str) -> Deleg
     return delegation
 
 
-def active_on(delegation: Delegation, day: date) -> bool:
-    if not delegation.valid_from <= day <= delegation.valid_to:
+def active_at(delegation: Delegation, moment: datetime) -> bool:
+    """In force at ``moment``: inside its period (dates in Rome) and not yet revoked."""
+    if not delegation.valid_from <= to_rome(moment).date() <= delegation.valid_to:
         return False
     if delegation.revoked_at is not None:
         revoked = delegation.revoked_at if delegation.revoked_at.tzinfo else delegation.revoked_at.replace(tzinfo=UTC)
-        return day < revoked.date()
+        return moment < revoked
     return True
 
 
 def covering(session: Session, *, organisation_id: int, profile_code: str, sector_code: str,
-             day: date) -> Delegation | None:
-    """The Fund's delegation covering this standard on ``day``, if any."""
+             at: datetime) -> Delegation | None:
+    """The Fund's delegation covering this standard at ``at``, if any."""
     for delegation in session.scalars(select(Delegation).where(Delegation.organisation_id == organisation_id)
                                       .order_by(Delegation.id)):
-        if (profile_code in delegation.profiles or sector_code in delegation.sectors) and active_on(delegation, day):
+        if (profile_code in delegation.profiles or sector_code in delegation.sectors) and active_at(delegation, at):
             return delegation
     return None
 
 
-def require_titolare(session: Session, *, organisation: Organisation, profile: Profile, day: date) -> None:
+def require_titolare(session: Session, *, organisation: Organisation, profile: Profile,
+                     at: datetime | None = None) -> None:
     """Refuse (403) a Fund acting as *ente titolare* outside its delegation; the Region always is one."""
     if organisation.type == OrgType.REGION:
         return
     if organisation.type != OrgType.FUND:
         raise Forbidden("only the Region or a delegated Fund is an ente titolare", key="certification.err.not_titolare")
+    at = at or datetime.now(UTC)
     if covering(session, organisation_id=organisation.id, profile_code=profile.code, sector_code=profile.sector_code,
-                day=day) is None:
-        raise Forbidden(f"{organisation.name} is not delegated for {profile.code} on {day.isoformat()}",
+                at=at) is None:
+        day = to_rome(at).date().isoformat()
+        raise Forbidden(f"{organisation.name} is not delegated for {profile.code} on {day}",
                         key="certification.err.not_delegated",
-                        params={"fund": organisation.name, "standard": profile.code, "day": day.isoformat()})
+                        params={"fund": organisation.name, "standard": profile.code, "day": day})
 
 
 def list_visible(session: Session, *, principal: Principal) -> list[Delegation]:

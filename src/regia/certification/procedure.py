@@ -117,7 +117,7 @@ def create(session: Session, *, actor: Principal, profile_code: str, provider_or
                         key="certification.err.who_requests")
     if titolare is None:
         raise InvalidInput("no such ente titolare", field="titolare_org_id")
-    delegations.require_titolare(session, organisation=titolare, profile=profile, day=date.today())
+    delegations.require_titolare(session, organisation=titolare, profile=profile)
     if person_email and person_user_id is None:
         person_user_id = session.scalar(select(User.id).where(User.email == person_email.strip().lower()))
     now = datetime.now(UTC)
@@ -479,7 +479,7 @@ def advance(session: Session, *, actor: Principal, request_id: int, target: str,
             raise Conflict("no competence was certified", key="certification.err.none_certified")
         titolare = session.get(Organisation, request.titolare_org_id)
         assert titolare is not None
-        delegations.require_titolare(session, organisation=titolare, profile=request.profile, day=date.today())
+        delegations.require_titolare(session, organisation=titolare, profile=request.profile)
     elif target == CLOSED and request.status == ASSESSED and any(c.certified for c in request.claims):
         raise Conflict("competences were certified: issue the certificate", key="certification.err.issue_instead")
     elif target == REFUSED and not (note or "").strip():
@@ -504,7 +504,7 @@ def issue_validation_credentials(session: Session, *, actor: Principal, request_
         raise Conflict("no validation document yet", key="certification.err.no_validation_document")
     titolare = session.get(Organisation, request.titolare_org_id)
     assert titolare is not None
-    delegations.require_titolare(session, organisation=titolare, profile=request.profile, day=date.today())
+    delegations.require_titolare(session, organisation=titolare, profile=request.profile)
     return credentials.issue(session, actor=actor, request=request, document=document, kind="validation")
 
 

@@ -156,7 +156,7 @@ def verify(session: Session | None, data: bytes | str | dict[str, Any], *, trust
             profile = session.scalar(select(Profile).where(Profile.code == code).limit(1))
             if profile is None or issued is None or delegations.covering(
                     session, organisation_id=organisation.id, profile_code=profile.code,
-                    sector_code=profile.sector_code, day=issued.date()) is None:
+                    sector_code=profile.sector_code, at=issued) is None:
                 return Verdict(NOT_DELEGATED, N_("certification.why.not_delegated"),
                                f"{organisation.name} was not delegated for {code or 'this standard'} on the "
                                "issuance date", {"fund": organisation.name, "standard": code}, summary=info)

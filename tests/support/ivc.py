@@ -1,0 +1,126 @@
+"""Helpers of the certification tests: a key folder per test session, the demo standards, a Fund's
+delegation, accreditations and a request taken through the IVC phases by its real parties."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from regia.auth import service as accounts
+from regia.auth.models import Role, User
+from regia.auth.principal import cli_principal, principal_for
+from regia.certification import delegations, ingest, procedure
+from regia.certification.models import CERTIFIED
+from regia.db import make_engine, session_scope
+from support.accounts import PASSWORD, WorldTemplates
+
+SYSTEM = cli_principal("test")
+PERSON = procedure.Person("Mario", "Rossi", "RSSMRA85T10A562S", date(1985, 12, 10), "Milano")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+class IvcWorlds:
+    """The test world with :func:`seed_ivc` applied, built once, then copied for each test (SQLite)."""
+
+    def __init__(self, databases: Any) -> None:
+        self.databases = databases
+        self.template: tuple[Path, Any] | None = None
+
+    def new(self) -> Any:
+        if self.template is None:
+            world = WorldTemplates(self.databases).new("sqlite")
+            seed_ivc(world.engine, world)
+            with world.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            world.engine.dispose()
+            self.template = (Path(world.engine.url.database or ""), world)
+        path, world = self.template
+        copy = Path(self.databases.tmp) / f"ivc_{uuid.uuid4().hex[:10]}.db"
+        shutil.copyfile(path, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        self.databases.engines.append(engine)
+        return replace(world, engine=engine, extra=dict(world.extra))
+
+
+def principal(session: Any, world: Any, role: str) -> Any:
+    user = session.get(User, world.users[role])
+    return principal_for(user, via="token")
+
+
+def seed_ivc(engine: Engine, world: Any) -> None:
+    """Demo standards; the provider accredited; the Fund delegated for logistics (DEMO-LOG-001) this year;
+    the assessor's qualifications."""
+    ingest.import_demo(engine, actor=SYSTEM)
+    with session_scope(engine) as session:
+        procedure.record_accreditation(session, actor=SYSTEM, organisation_id=world.orgs["provider"],
+                                       reference="Albo regionale degli operatori accreditati, sez. A, n. 999 (prova)")
+        procedure.record_accreditation(session, actor=SYSTEM, organisation_id=world.orgs["provider_b"],
+                                       reference="Albo regionale, sez. A, n. 1000 (prova)")
+        today = date.today()
+        world.extra["delegation"] = delegations.grant(
+            session, actor=SYSTEM, organisation_id=world.orgs["fund"], valid_from=today - timedelta(days=30),
+            valid_to=today + timedelta(days=335), profiles=["DEMO-LOG-001"], sectors=[],
+            legal_reference="Decreto di delega n. 1/2026 (prova)").id
+        expert = accounts.create_user(session, actor=SYSTEM, email="esperto.settore@example.org",
+                                      display_name="Esperta di settore", password=PASSWORD,
+                                      memberships=[(world.orgs["provider_b"], Role.ASSESSOR)])
+        world.extra["sector_expert"] = expert.id
+        procedure.register_assessor(session, actor=SYSTEM, user_id=world.users["assessor"],
+                                    qualifications="Esperto di valutazione delle competenze (prova)",
+                                    register_number="VAL-001", sectors=["LOG", "MEC"])
+
+
+def take_to(session: Any, world: Any, request_id: int, target: str, *, certify: bool = True,
+            commission: dict[str, int] | None = None) -> None:
+    """Move a request along the happy path up to ``target`` with the parties' own principals (the provider's
+    editor, the assessor; the president and the sector expert from ``commission``, assessors too)."""
+    provider = principal(session, world, "provider_editor")
+    assessor = principal(session, world, "assessor")
+    request = procedure.get(session, principal=SYSTEM, id=request_id)
+    order = ["identification", "validation", "validated", "certification", "assessed", CERTIFIED]
+    done = order.index(request.status) + 1 if request.status in order else 0  # steps already taken
+    for step in order[done:order.index(target) + 1]:
+        if step == "identification":
+            procedure.advance(session, actor=provider, request_id=request_id, target=step)
+            procedure.add_experience(session, actor=provider, request_id=request_id, kind="work",
+                                     title="Magazziniere", organisation="Logistica Srl",
+                                     started_on=date(2019, 1, 1), ended_on=date(2024, 6, 30))
+            procedure.upload_evidence(session, actor=provider, request_id=request_id, filename="contratto.pdf",
+                                      data=PDF, description="Contratto di lavoro")
+            for c in request.profile.competences[:2]:
+                procedure.claim(session, actor=provider, request_id=request_id, competence_code=c.code,
+                                learning="informal", context="Esperienza di lavoro in magazzino")
+        elif step == "validation":
+            procedure.advance(session, actor=provider, request_id=request_id, target=step)
+            a = procedure.assign(session, actor=provider, request_id=request_id, user_id=world.users["assessor"],
+                                 role="validation")
+            procedure.declare(session, actor=assessor, assignment_id=a.id, conflict=False)
+        elif step == "validated":
+            for c in request.claims:
+                procedure.evaluate(session, actor=assessor, request_id=request_id, claim_id=c.id, validated=True,
+                                   reason="Evidenze coerenti con la competenza")
+            procedure.advance(session, actor=assessor, request_id=request_id, target=step)
+        elif step == "certification":
+            president = world.users["fund_editor" if request.channel == "fund" else "region_admin"]
+            seats = {"evaluation_expert": world.users["assessor"], "president": president,
+                     "sector_expert": world.extra["sector_expert"], **(commission or {})}
+            for role, user_id in seats.items():
+                a = procedure.assign(session, actor=provider, request_id=request_id, user_id=user_id, role=role)
+                member = principal_for(session.get(User, user_id), via="token")
+                procedure.declare(session, actor=member, assignment_id=a.id, conflict=False)
+            procedure.advance(session, actor=provider, request_id=request_id, target=step)
+        elif step == "assessed":
+            outcomes = {c.id: (certify, "Prova superata" if certify else "Prova non superata")
+                        for c in request.claims if c.validated}
+            procedure.record_outcome(session, actor=assessor, request_id=request_id, method="practical_trial",
+                                     assessed_on=date.today(), outcomes=outcomes)
+        elif step == CERTIFIED:
+            titolare = principal(session, world, "region_admin") if request.channel != "fund" \
+                else principal(session, world, "fund_editor")
+            procedure.advance(session, actor=titolare, request_id=request_id, target=step)
