@@ -15,8 +15,7 @@ from sqlalchemy import Engine
 from regia.auth import service as accounts
 from regia.auth.models import Role, User
 from regia.auth.principal import cli_principal, principal_for
-from regia.certification import delegations, ingest, procedure
-from regia.certification.models import CERTIFIED
+from regia.certification import delegations, demo_data, ingest, procedure
 from regia.db import make_engine, session_scope
 from support.accounts import PASSWORD, WorldTemplates
 
@@ -76,51 +75,13 @@ def seed_ivc(engine: Engine, world: Any) -> None:
                                     register_number="VAL-001", sectors=["LOG", "MEC"])
 
 
-def take_to(session: Any, world: Any, request_id: int, target: str, *, certify: bool = True,
-            commission: dict[str, int] | None = None) -> None:
+def take_to(session: Any, world: Any, request_id: int, target: str, *, certify: bool = True) -> None:
     """Move a request along the happy path up to ``target`` with the parties' own principals (the provider's
-    editor, the assessor; the president and the sector expert from ``commission``, assessors too)."""
-    provider = principal(session, world, "provider_editor")
-    assessor = principal(session, world, "assessor")
+    editor, the assessor, the ente titolare's editor as president, a second assessor as sector expert)."""
     request = procedure.get(session, principal=SYSTEM, id=request_id)
-    order = ["identification", "validation", "validated", "certification", "assessed", CERTIFIED]
-    done = order.index(request.status) + 1 if request.status in order else 0  # steps already taken
-    for step in order[done:order.index(target) + 1]:
-        if step == "identification":
-            procedure.advance(session, actor=provider, request_id=request_id, target=step)
-            procedure.add_experience(session, actor=provider, request_id=request_id, kind="work",
-                                     title="Magazziniere", organisation="Logistica Srl",
-                                     started_on=date(2019, 1, 1), ended_on=date(2024, 6, 30))
-            procedure.upload_evidence(session, actor=provider, request_id=request_id, filename="contratto.pdf",
-                                      data=PDF, description="Contratto di lavoro")
-            for c in request.profile.competences[:2]:
-                procedure.claim(session, actor=provider, request_id=request_id, competence_code=c.code,
-                                learning="informal", context="Esperienza di lavoro in magazzino")
-        elif step == "validation":
-            procedure.advance(session, actor=provider, request_id=request_id, target=step)
-            a = procedure.assign(session, actor=provider, request_id=request_id, user_id=world.users["assessor"],
-                                 role="validation")
-            procedure.declare(session, actor=assessor, assignment_id=a.id, conflict=False)
-        elif step == "validated":
-            for c in request.claims:
-                procedure.evaluate(session, actor=assessor, request_id=request_id, claim_id=c.id, validated=True,
-                                   reason="Evidenze coerenti con la competenza")
-            procedure.advance(session, actor=assessor, request_id=request_id, target=step)
-        elif step == "certification":
-            president = world.users["fund_editor" if request.channel == "fund" else "region_admin"]
-            seats = {"evaluation_expert": world.users["assessor"], "president": president,
-                     "sector_expert": world.extra["sector_expert"], **(commission or {})}
-            for role, user_id in seats.items():
-                a = procedure.assign(session, actor=provider, request_id=request_id, user_id=user_id, role=role)
-                member = principal_for(session.get(User, user_id), via="token")
-                procedure.declare(session, actor=member, assignment_id=a.id, conflict=False)
-            procedure.advance(session, actor=provider, request_id=request_id, target=step)
-        elif step == "assessed":
-            outcomes = {c.id: (certify, "Prova superata" if certify else "Prova non superata")
-                        for c in request.claims if c.validated}
-            procedure.record_outcome(session, actor=assessor, request_id=request_id, method="practical_trial",
-                                     assessed_on=date.today(), outcomes=outcomes)
-        elif step == CERTIFIED:
-            titolare = principal(session, world, "region_admin") if request.channel != "fund" \
-                else principal(session, world, "fund_editor")
-            procedure.advance(session, actor=titolare, request_id=request_id, target=step)
+    titolare = principal(session, world, "fund_editor" if request.channel == "fund" else "region_admin")
+    expert = principal_for(session.get(User, world.extra["sector_expert"]), via="token")
+    parties = demo_data.Parties(provider=principal(session, world, "provider_editor"),
+                                assessor=principal(session, world, "assessor"), president=titolare,
+                                sector_expert=expert, titolare=titolare)
+    demo_data.walk(session, request_id=request_id, target=target, parties=parties, certify=certify)
