@@ -16,7 +16,7 @@ import hashlib
 import secrets
 import uuid
 from calendar import monthrange
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -209,5 +209,6 @@ def list_visible(session: Session, *, principal: Principal, limit: int = 200) ->
                                 .order_by(Credential.issued_at.desc()).limit(limit)))
 
 
-def issued_on(credential: Credential) -> date:
-    return credential.issued_at.date()
+def of_document(session: Session, document_id: int) -> list[Credential]:
+    return list(session.scalars(select(Credential).where(Credential.document_id == document_id)
+                                .order_by(Credential.issued_at, Credential.id)))

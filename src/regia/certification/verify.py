@@ -193,5 +193,5 @@ def verify(session: Session | None, data: bytes | str | dict[str, Any], *, trust
     if issued is not None and issued > now:
         return Verdict(EXPIRED, N_("certification.why.not_yet_valid"), f"not valid before {info['valid_from']}",
                        {"date": info["valid_from"]}, summary=info)
-    return Verdict(VALID, N_("certification.why.valid"), "valid: signed by its issuer, not revoked, in its period",
-                   summary=info, notes=notes)
+    return Verdict(VALID, N_("certification.why.valid"),
+                   "signed by its issuer, not revoked, within its validity period", summary=info, notes=notes)

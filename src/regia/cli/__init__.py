@@ -7,6 +7,7 @@ import typer
 from regia.cli import bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
+from regia.cli import credentials as credentials_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import report as report_cli
@@ -31,5 +32,8 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+app.add_typer(credentials_cli.app, name="credentials")
+ingest_cli.app.command("standards")(credentials_cli.ingest_standards)
+demo_data_cli.app.command("certification")(credentials_cli.demo_certification)
 
 __all__ = ["app"]
