@@ -40,6 +40,7 @@ from regia.auth import web as auth_web
 from regia.catalog import api as catalog_api
 from regia.catalog import pages as catalog_pages
 from regia.catalog import search as catalog_search
+from regia.certification import api as certification_api
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.i18n import N_
@@ -76,7 +77,8 @@ NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_s
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
-               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router]
+               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router,
+               certification_api.router, certification_api.documents_router]
 
 
 def nav_items() -> list[NavItem]:
