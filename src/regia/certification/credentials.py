@@ -122,7 +122,7 @@ def build(*, credential_id: str, request: Request, claim: Claim, issuer_profile:
         },
         "evidence": [{"type": ["Evidence"], "name": "Sintesi delle evidenze",
                       "description": f"Come è stata acquisita: {learned}. Come è stata valutata: {assessed}."}],
-        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+        "credentialSchema": [{"id": OB_SCHEMA, "type": "JsonSchema"}],  # VC 2.0's term (VC JSON Schema)
         "credentialStatus": status,
     }
     if valid_until is not None:

@@ -32,6 +32,7 @@ from regia.certification.multibase import decode_base58btc, encode_base58btc
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 XSD_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -53,13 +54,35 @@ class HashData:
         return self.proof_hash + self.document_hash
 
 
+def _relative_references(node: Any, found: list[str]) -> None:
+    """``@type`` and ``@id`` values of the expanded document that are not absolute IRIs (nor blank nodes)."""
+    if isinstance(node, list):
+        for item in node:
+            _relative_references(item, found)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("@type", "@id") and "@value" not in node:
+                for ref in value if isinstance(value, list) else [value]:
+                    if isinstance(ref, str) and not (ref.startswith("_:") or ABSOLUTE.match(ref)):
+                        found.append(f"{key} {ref!r}")
+            elif key != "@value":
+                _relative_references(value, found)
+
+
 def canonize(document: dict[str, Any], loader: contexts.Loader | None = None) -> str:
-    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document; undefined terms are refused."""
+    """RDFC-1.0 (URDNA2015) canonical N-Quads of a JSON-LD document, in "safe mode": undefined terms and
+    relative ``@type`` / ``@id`` references (which the RDF would drop or keep unsigned) are refused."""
     dropped: list[str | None] = []
     processor = JsonLdProcessor(on_property_dropped=dropped.append)
+    options = {"algorithm": "URDNA2015", "format": "application/n-quads",
+               "documentLoader": loader or contexts.document_loader()}
     try:
-        nquads = processor.normalize(document, {"algorithm": "URDNA2015", "format": "application/n-quads",
-                                                "documentLoader": loader or contexts.document_loader()})
+        expanded = processor.expand(document, {"documentLoader": options["documentLoader"]})
+        relative: list[str] = []
+        _relative_references(expanded, relative)
+        if relative:
+            raise ProofError(f"relative references the contexts do not define: {', '.join(sorted(set(relative)))}")
+        nquads = processor.normalize(expanded, options)
     except JsonLdError as exc:
         cause: BaseException | None = exc
         while cause is not None:
