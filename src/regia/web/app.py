@@ -41,6 +41,7 @@ from regia.catalog import api as catalog_api
 from regia.catalog import pages as catalog_pages
 from regia.catalog import search as catalog_search
 from regia.certification import api as certification_api
+from regia.certification import pages as certification_pages
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.i18n import N_
@@ -71,7 +72,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages}
+                "pacts": pacts_pages, "certification": certification_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
