@@ -172,9 +172,9 @@ def issue(session: Session, *, actor: Principal, request: Request, document: Iss
 def get(session: Session, *, principal: Principal, id: str) -> Credential:
     credential = session.get(Credential, id.removeprefix("urn:uuid:"))
     if credential is None:
-        raise NotFound(f"no credential {id}", key="certification.err.no_credential")
+        raise NotFound(f"no credential {id}", key=N_("certification.err.no_credential"))
     if not can(principal, READ, Resource.IVC_CREDENTIAL, credential):
-        raise NotFound(f"no credential {id}", key="certification.err.no_credential")  # not even acknowledged
+        raise NotFound(f"no credential {id}", key=N_("certification.err.no_credential"))  # not even acknowledged
     return credential
 
 
@@ -183,11 +183,11 @@ def revoke(session: Session, *, actor: Principal, id: str, reason: str) -> Crede
     re-signed; audited."""
     credential = get(session, principal=actor, id=id)
     if not can(actor, WRITE, Resource.IVC_CREDENTIAL, credential):
-        raise Forbidden("only the issuer revokes its credentials", key="certification.err.not_issuer")
+        raise Forbidden("only the issuer revokes its credentials", key=N_("certification.err.not_issuer"))
     if not reason or not reason.strip():
-        raise InvalidInput("a revocation needs a reason", field="reason", key="certification.err.reason_required")
+        raise InvalidInput("a revocation needs a reason", field="reason", key=N_("certification.err.reason_required"))
     if credential.revoked_at is not None:
-        raise Conflict("this credential is already revoked", key="certification.err.already_revoked")
+        raise Conflict("this credential is already revoked", key=N_("certification.err.already_revoked"))
     status_list = session.get(statuslist.StatusList, credential.status_list_id)
     assert status_list is not None
     statuslist.set_revoked(session, status_list, credential.status_index)

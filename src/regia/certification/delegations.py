@@ -16,28 +16,28 @@ from regia.auth.models import Organisation, OrgType
 from regia.auth.policy import READ, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
 from regia.certification.models import Delegation, Profile
-from regia.i18n import to_rome
+from regia.i18n import N_, to_rome
 
 
 def grant(session: Session, *, actor: Principal, organisation_id: int, valid_from: date, valid_to: date,
           profiles: list[str], sectors: list[str], legal_reference: str) -> Delegation:
     if not can(actor, WRITE, Resource.IVC_DELEGATION):
-        raise Forbidden("only the Region grants delegations", key="certification.err.region_only")
+        raise Forbidden("only the Region grants delegations", key=N_("certification.err.region_only"))
     fund = session.get(Organisation, organisation_id)
     if fund is None or fund.type != OrgType.FUND:
         raise InvalidInput("a delegation is granted to a Fund", field="organisation_id",
-                           key="certification.err.not_a_fund")
+                           key=N_("certification.err.not_a_fund"))
     if valid_to < valid_from:
         raise InvalidInput("the delegation ends before it starts", field="valid_to",
-                           key="certification.err.bad_period")
+                           key=N_("certification.err.bad_period"))
     profiles = sorted({p.strip() for p in profiles if p.strip()})
     sectors = sorted({s.strip() for s in sectors if s.strip()})
     if not profiles and not sectors:
         raise InvalidInput("a delegation covers at least one standard or sector", field="profiles",
-                           key="certification.err.empty_scope")
+                           key=N_("certification.err.empty_scope"))
     if not legal_reference.strip():
         raise InvalidInput("the act of delegation is required", field="legal_reference",
-                           key="certification.err.legal_reference")
+                           key=N_("certification.err.legal_reference"))
     delegation = Delegation(organisation_id=fund.id, valid_from=valid_from, valid_to=valid_to, profiles=profiles,
                             sectors=sectors, legal_reference=legal_reference.strip(), granted_by=actor.label)
     session.add(delegation)
@@ -51,14 +51,14 @@ def grant(session: Session, *, actor: Principal, organisation_id: int, valid_fro
 
 def revoke(session: Session, *, actor: Principal, id: int, reason: str) -> Delegation:
     if not can(actor, WRITE, Resource.IVC_DELEGATION):
-        raise Forbidden("only the Region revokes delegations", key="certification.err.region_only")
+        raise Forbidden("only the Region revokes delegations", key=N_("certification.err.region_only"))
     delegation = session.get(Delegation, id)
     if delegation is None:
         raise NotFound(f"no delegation {id}")
     if delegation.revoked_at is not None:
         raise Conflict("the delegation is already revoked")
     if not reason.strip():
-        raise InvalidInput("a revocation needs a reason", field="reason", key="certification.err.reason_required")
+        raise InvalidInput("a revocation needs a reason", field="reason", key=N_("certification.err.reason_required"))
     delegation.revoked_at, delegation.revoked_by = datetime.now(UTC), actor.label
     delegation.revoke_reason = reason.strip()
     session.flush()
@@ -94,13 +94,14 @@ def require_titolare(session: Session, *, organisation: Organisation, profile: P
     if organisation.type == OrgType.REGION:
         return
     if organisation.type != OrgType.FUND:
-        raise Forbidden("only the Region or a delegated Fund is an ente titolare", key="certification.err.not_titolare")
+        raise Forbidden("only the Region or a delegated Fund is an ente titolare",
+                        key=N_("certification.err.not_titolare"))
     at = at or datetime.now(UTC)
     if covering(session, organisation_id=organisation.id, profile_code=profile.code, sector_code=profile.sector_code,
                 at=at) is None:
         day = to_rome(at).date().isoformat()
         raise Forbidden(f"{organisation.name} is not delegated for {profile.code} on {day}",
-                        key="certification.err.not_delegated",
+                        key=N_("certification.err.not_delegated"),
                         params={"fund": organisation.name, "standard": profile.code, "day": day})
 
 

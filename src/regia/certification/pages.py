@@ -79,6 +79,8 @@ ACTION_LABELS = [N_("certification.action.take_charge"), N_("certification.actio
                  N_("certification.action.close_validation"), N_("certification.action.open_certification"),
                  N_("certification.action.close"), N_("certification.action.record_outcome"),
                  N_("certification.action.issue_certificate"), N_("certification.action.close_not_certified")]
+ALIGNMENT_LABELS = [N_("certification.alignment.suggested"), N_("certification.alignment.confirmed"),
+                    N_("certification.alignment.rejected")]
 ROLE_LABELS = [N_("certification.role.validation"), N_("certification.role.president"),
                N_("certification.role.evaluation_expert"), N_("certification.role.sector_expert")]
 LEARNING_LABELS = [N_("certification.learning.formal"), N_("certification.learning.non_formal"),
@@ -163,7 +165,7 @@ async def verify_submit(request: Request, session: SessionDep, principal: Anyone
         if len(data) > MAX_PASTE:
             data = b""
     verdict = verify.verify(session, data) if data else verify.Verdict(
-        verify.MALFORMED, "certification.why.empty", "nothing to verify")
+        verify.MALFORMED, N_("certification.why.empty"), "nothing to verify")
     return render(request, "verify.html", {"verdict": verdict, "text": credential[:MAX_PASTE]})
 
 
@@ -209,7 +211,7 @@ def create_request(request: Request, session: SessionDep, principal: Writer,
         try:
             born = date.fromisoformat(birth_date)
         except ValueError:
-            raise InvalidInput("birth date", field="birth_date", key="certification.err.birth_date") from None
+            raise InvalidInput("birth date", field="birth_date", key=N_("certification.err.birth_date")) from None
         row = procedure.create(session, actor=principal, profile_code=profile_code, provider_org_id=provider_org_id,
                                person=procedure.Person(given_name, family_name, tax_code, born, birth_place))
         session.commit()
@@ -282,13 +284,13 @@ def _date_of(form: FormData, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(f"{name} is not a date", field=name, key="certification.err.date") from None
+        raise InvalidInput(f"{name} is not a date", field=name, key=N_("certification.err.date")) from None
 
 
 def _int(form: FormData, name: str) -> int:
     value = _text(form, name, 12)
     if not value.isdigit():
-        raise InvalidInput(f"{name} is not a number", field=name, key="certification.err.number")
+        raise InvalidInput(f"{name} is not a number", field=name, key=N_("certification.err.number"))
     return int(value)
 
 
@@ -310,7 +312,7 @@ async def _act(session: Session, principal: Principal, request_id: int, action: 
     elif action == "evidence":
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidInput("choose a file", field="file", key="certification.err.empty_file")
+            raise InvalidInput("choose a file", field="file", key=N_("certification.err.empty_file"))
         procedure.upload_evidence(session, actor=principal, request_id=request_id, filename=upload.filename,
                                   data=await upload.read(procedure.MAX_BYTES + 1),
                                   description=_text(form, "description", 300))

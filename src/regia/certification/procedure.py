@@ -50,6 +50,7 @@ from regia.certification.models import (
     Move,
     Request,
 )
+from regia.i18n import N_
 from regia.pacts.documents import safe_filename, sniff  # the same upload rules as the pacts' letters
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -71,12 +72,13 @@ def _clean_person(person: Person) -> Person:
         codicefiscale.validate(code)
     except Exception:
         raise InvalidInput("the codice fiscale is not valid", field="tax_code",
-                           key="certification.err.tax_code") from None
+                           key=N_("certification.err.tax_code")) from None
     if not person.given_name.strip() or not person.family_name.strip():
-        raise InvalidInput("name and surname are required", field="family_name", key="certification.err.name")
+        raise InvalidInput("name and surname are required", field="family_name", key=N_("certification.err.name"))
     today = date.today()
     if not date(1900, 1, 1) <= person.birth_date <= today - timedelta(days=365 * 14):
-        raise InvalidInput("the birth date is not plausible", field="birth_date", key="certification.err.birth_date")
+        raise InvalidInput("the birth date is not plausible", field="birth_date",
+                           key=N_("certification.err.birth_date"))
     return Person(person.given_name.strip()[:100], person.family_name.strip()[:100], code, person.birth_date,
                   person.birth_place.strip()[:100])
 
@@ -99,7 +101,7 @@ def create(session: Session, *, actor: Principal, profile_code: str, provider_or
     provider = session.get(Organisation, provider_org_id)
     if provider is None or provider.type != OrgType.PROVIDER:
         raise InvalidInput("the ente titolato must be an accredited provider", field="provider_org_id",
-                           key="certification.err.not_a_provider")
+                           key=N_("certification.err.not_a_provider"))
     person = _clean_person(person)
     person_user_id = None
     if actor.is_citizen:
@@ -114,7 +116,7 @@ def create(session: Session, *, actor: Principal, profile_code: str, provider_or
         titolare = session.get(Organisation, titolare_org_id if titolare_org_id in funds else min(funds))
     else:
         raise Forbidden("requests are made by the person, an accredited provider or a delegated Fund",
-                        key="certification.err.who_requests")
+                        key=N_("certification.err.who_requests"))
     if titolare is None:
         raise InvalidInput("no such ente titolare", field="titolare_org_id")
     delegations.require_titolare(session, organisation=titolare, profile=profile)
@@ -143,7 +145,7 @@ def create(session: Session, *, actor: Principal, profile_code: str, provider_or
 def get(session: Session, *, principal: Principal, id: int) -> Request:
     request = session.get(Request, id)
     if request is None or not can(principal, READ, Resource.IVC_REQUEST, request):
-        raise NotFound(f"no request {id}", key="certification.err.no_request")
+        raise NotFound(f"no request {id}", key=N_("certification.err.no_request"))
     return request
 
 
@@ -166,8 +168,9 @@ def _may_edit_dossier(actor: Principal, request: Request) -> None:
     if states.Party.PROVIDER in parties and request.status in states.PROVIDER_EDITS_DOSSIER:
         return
     if request.status not in states.PERSON_EDITS_DOSSIER:
-        raise Conflict("the dossier is closed in this phase", field="status", key="certification.err.dossier_closed")
-    raise Forbidden("only the person or the provider edits the dossier", key="certification.err.not_your_dossier")
+        raise Conflict("the dossier is closed in this phase", field="status",
+                       key=N_("certification.err.dossier_closed"))
+    raise Forbidden("only the person or the provider edits the dossier", key=N_("certification.err.not_your_dossier"))
 
 
 def add_experience(session: Session, *, actor: Principal, request_id: int, kind: str, title: str,
@@ -178,10 +181,10 @@ def add_experience(session: Session, *, actor: Principal, request_id: int, kind:
     if kind not in EXPERIENCE_KINDS:
         raise InvalidInput(f"kind must be one of {', '.join(EXPERIENCE_KINDS)}", field="kind")
     if not title.strip():
-        raise InvalidInput("the experience needs a title", field="title", key="certification.err.title")
+        raise InvalidInput("the experience needs a title", field="title", key=N_("certification.err.title"))
     if started_on and ended_on and ended_on < started_on:
         raise InvalidInput("the experience ends before it starts", field="ended_on",
-                           key="certification.err.bad_period")
+                           key=N_("certification.err.bad_period"))
     experience = Experience(request_id=request.id, kind=kind, title=title.strip()[:300],
                             organisation=organisation.strip()[:300], description=description.strip()[:4000],
                             started_on=started_on, ended_on=ended_on)
@@ -200,14 +203,14 @@ def claim(session: Session, *, actor: Principal, request_id: int, competence_cod
     competence = next((c for c in request.profile.competences if c.code == competence_code), None)
     if competence is None:
         raise InvalidInput(f"{competence_code} is not a competence of {request.profile.code}",
-                           field="competence_code", key="certification.err.not_in_standard")
+                           field="competence_code", key=N_("certification.err.not_in_standard"))
     if learning not in LEARNING:
         raise InvalidInput(f"learning must be one of {', '.join(LEARNING)}", field="learning")
     if learning == "formal" and not (context.strip() or course_id):
-        raise InvalidInput("formal learning names its course", field="context", key="certification.err.course")
+        raise InvalidInput("formal learning names its course", field="context", key=N_("certification.err.course"))
     if any(c.competence_id == competence.id for c in request.claims):
         raise Conflict("this competence is already claimed", field="competence_code",
-                       key="certification.err.already_claimed")
+                       key=N_("certification.err.already_claimed"))
     row = Claim(request_id=request.id, competence_id=competence.id, learning=learning,
                 context=context.strip()[:2000], course_id=course_id)
     request.claims.append(row)
@@ -223,13 +226,13 @@ def upload_evidence(session: Session, *, actor: Principal, request_id: int, file
     request = get(session, principal=actor, id=request_id)
     _may_edit_dossier(actor, request)
     if not data:
-        raise InvalidInput("the file is empty", field="file", key="certification.err.empty_file")
+        raise InvalidInput("the file is empty", field="file", key=N_("certification.err.empty_file"))
     if len(data) > MAX_BYTES:
-        raise InvalidInput("the file is over 5 MB", field="file", key="certification.err.file_too_big")
+        raise InvalidInput("the file is over 5 MB", field="file", key=N_("certification.err.file_too_big"))
     found = sniff(data)
     if found is None:
         raise InvalidInput("only PDF, PNG or JPEG files are accepted", field="file",
-                           key="certification.err.file_type")
+                           key=N_("certification.err.file_type"))
     count = session.scalar(select(func.count(Evidence.id)).where(Evidence.request_id == request.id)) or 0
     if count >= MAX_EVIDENCE:
         raise Conflict(f"at most {MAX_EVIDENCE} documents per request", field="file")
@@ -267,10 +270,10 @@ def record_accreditation(session: Session, *, actor: Principal, organisation_id:
     from regia.auth.policy import WRITE
 
     if not can(actor, WRITE, Resource.IVC_DELEGATION):
-        raise Forbidden("only the Region records accreditations", key="certification.err.region_only")
+        raise Forbidden("only the Region records accreditations", key=N_("certification.err.region_only"))
     if not reference.strip():
         raise InvalidInput("the legal reference is required", field="reference",
-                           key="certification.err.legal_reference")
+                           key=N_("certification.err.legal_reference"))
     row = session.scalar(select(Accreditation).where(Accreditation.organisation_id == organisation_id))
     if row is None:
         row = Accreditation(organisation_id=organisation_id, reference="", recorded_by=actor.label)
@@ -291,13 +294,13 @@ def register_assessor(session: Session, *, actor: Principal, user_id: int, quali
     assessor_orgs = {m.organisation_id for m in user.memberships if m.role == Role.ASSESSOR}
     if not assessor_orgs:
         raise InvalidInput("the user is not an assessor of any organisation", field="user_id",
-                           key="certification.err.not_assessor")
+                           key=N_("certification.err.not_assessor"))
     if not (actor.is_system or actor.user_id == user_id or assessor_orgs & actor.org_ids(*EDITING)
             or actor.has(roles=EDITING, types=(OrgType.REGION,))):
         raise Forbidden("only the assessor's organisation registers their qualifications")
     if not qualifications.strip():
         raise InvalidInput("the qualifications are required", field="qualifications",
-                           key="certification.err.qualifications")
+                           key=N_("certification.err.qualifications"))
     row = session.scalar(select(AssessorProfile).where(AssessorProfile.user_id == user_id))
     if row is None:
         row = AssessorProfile(user_id=user_id, qualifications="")
@@ -320,12 +323,12 @@ def assign(session: Session, *, actor: Principal, request_id: int, user_id: int,
     request = get(session, principal=actor, id=request_id)
     if states.Party.PROVIDER not in _parties(actor, request):
         raise Forbidden("the provider running the services assigns the assessors",
-                        key="certification.err.provider_only")
+                        key=N_("certification.err.provider_only"))
     if role not in ROLE_PHASES:
         raise InvalidInput(f"role must be one of {', '.join(ROLE_PHASES)}", field="role")
     if request.status not in ROLE_PHASES[role]:
         raise Conflict(f"the {role} is assigned in phase {' or '.join(ROLE_PHASES[role])}", field="status",
-                       key="certification.err.assign_phase")
+                       key=N_("certification.err.assign_phase"))
     user = session.get(User, user_id)
     if user is None or not user.is_active:
         raise InvalidInput("no such user", field="user_id")
@@ -334,13 +337,13 @@ def assign(session: Session, *, actor: Principal, request_id: int, user_id: int,
     titolare_staff = any(m.organisation_id == request.titolare_org_id and m.role in EDITING for m in memberships)
     if not (is_assessor or (role == "president" and titolare_staff)):
         raise InvalidInput("only assessors (or, as president, the ente titolare's staff) are assigned",
-                           field="user_id", key="certification.err.not_assessor")
+                           field="user_id", key=N_("certification.err.not_assessor"))
     if user_id == request.person_user_id:
-        raise Conflict("the person cannot assess themself", field="user_id", key="certification.err.self")
+        raise Conflict("the person cannot assess themself", field="user_id", key=N_("certification.err.self"))
     seats = {a.role: a for a in request.assignments}
     if role in COMMISSION_ROLES and any(a.user_id == user_id for r, a in seats.items()
                                         if r in COMMISSION_ROLES and r != role):
-        raise Conflict("one person per seat of the commission", field="user_id", key="certification.err.one_seat")
+        raise Conflict("one person per seat of the commission", field="user_id", key=N_("certification.err.one_seat"))
     if (old := seats.get(role)) is not None:
         if old.conflict is False and old.user_id == user_id:
             return old
@@ -363,11 +366,11 @@ def declare(session: Session, *, actor: Principal, assignment_id: int, conflict:
     if assignment is None or not can(actor, READ, Resource.IVC_ASSESSMENT, assignment):
         raise NotFound(f"no assignment {assignment_id}")
     if assignment.user_id != actor.user_id and not actor.is_system:
-        raise Forbidden("only the assigned assessor declares", key="certification.err.not_your_assignment")
+        raise Forbidden("only the assigned assessor declares", key=N_("certification.err.not_your_assignment"))
     if assignment.conflict is not None:
-        raise Conflict("already declared", key="certification.err.already_declared")
+        raise Conflict("already declared", key=N_("certification.err.already_declared"))
     if conflict and not note.strip():
-        raise InvalidInput("say what the conflict is", field="note", key="certification.err.conflict_note")
+        raise InvalidInput("say what the conflict is", field="note", key=N_("certification.err.conflict_note"))
     assignment.conflict, assignment.declaration_note = conflict, note.strip()[:2000]
     assignment.declared_at = datetime.now(UTC)
     session.flush()
@@ -390,15 +393,16 @@ def evaluate(session: Session, *, actor: Principal, request_id: int, claim_id: i
     request = get(session, principal=actor, id=request_id)
     if states.Party.VALIDATOR not in _parties(actor, request):
         raise Forbidden("only the validation assessor (no conflict declared) evaluates",
-                        key="certification.err.validator_only")
+                        key=N_("certification.err.validator_only"))
     if request.status != VALIDATION:
         raise Conflict("claims are evaluated in the validation phase", field="status",
-                       key="certification.err.not_validation")
+                       key=N_("certification.err.not_validation"))
     row = next((c for c in request.claims if c.id == claim_id), None)
     if row is None:
         raise NotFound(f"no claim {claim_id} in request {request_id}")
     if not reason.strip():
-        raise InvalidInput("an evaluation gives its reasons", field="reason", key="certification.err.reason_required")
+        raise InvalidInput("an evaluation gives its reasons", field="reason",
+                           key=N_("certification.err.reason_required"))
     row.validated, row.validation_reason = validated, reason.strip()[:2000]
     row.validated_by, row.validated_at = actor.label, datetime.now(UTC)
     session.flush()
@@ -415,21 +419,21 @@ def record_outcome(session: Session, *, actor: Principal, request_id: int, metho
     request = get(session, principal=actor, id=request_id)
     if request.status != CERTIFICATION:
         raise Conflict("the outcome is recorded in the certification phase", field="status",
-                       key="certification.err.not_certification")
+                       key=N_("certification.err.not_certification"))
     states.check(actor, request, ASSESSED)
     if method not in METHODS:
         raise InvalidInput(f"method must be one of {', '.join(METHODS)}", field="method")
     if assessed_on > date.today():
         raise InvalidInput("the assessment date is in the future", field="assessed_on",
-                           key="certification.err.future")
+                           key=N_("certification.err.future"))
     candidates = {c.id: c for c in request.claims if c.validated}
     if set(outcomes) != set(candidates):
         raise InvalidInput("give an outcome for every validated competence, and only those", field="outcomes",
-                           key="certification.err.outcomes")
+                           key=N_("certification.err.outcomes"))
     for claim_id, (certified, reason) in outcomes.items():
         if not reason.strip():
             raise InvalidInput("every outcome gives its reasons", field=f"outcomes.{claim_id}",
-                               key="certification.err.reason_required")
+                               key=N_("certification.err.reason_required"))
         row = candidates[claim_id]
         row.certified, row.certification_reason, row.method = certified, reason.strip()[:2000], method
         row.assessed_on, row.assessed_by = assessed_on, actor.label
@@ -442,10 +446,10 @@ def _commission_ready(request: Request) -> None:
     missing = [r for r in COMMISSION_ROLES if r not in seats]
     if missing:
         raise Conflict(f"the commission lacks: {', '.join(missing)}", field="commission",
-                       key="certification.err.commission_incomplete", params={"roles": ", ".join(missing)})
+                       key=N_("certification.err.commission_incomplete"), params={"roles": ", ".join(missing)})
     if any(seats[r].conflict is not False for r in COMMISSION_ROLES):
         raise Conflict("every member of the commission declares no conflict of interest first", field="commission",
-                       key="certification.err.commission_declarations")
+                       key=N_("certification.err.commission_declarations"))
 
 
 def advance(session: Session, *, actor: Principal, request_id: int, target: str, note: str | None = None) -> Request:
@@ -454,36 +458,36 @@ def advance(session: Session, *, actor: Principal, request_id: int, target: str,
     request = get(session, principal=actor, id=request_id)
     if target == ASSESSED:
         raise Conflict("the commission's outcome moves the request: record_outcome", field="status",
-                       key="certification.err.use_outcome")
+                       key=N_("certification.err.use_outcome"))
     states.check(actor, request, target)  # illegal pairs and wrong parties first, then the guards
     if target == IDENTIFICATION:
         accredited = session.scalar(select(Accreditation.id).where(Accreditation.organisation_id ==
                                                                    request.provider_org_id))
         if accredited is None:
-            raise Conflict("the provider's accreditation is not registered", key="certification.err.not_accredited")
+            raise Conflict("the provider's accreditation is not registered", key=N_("certification.err.not_accredited"))
     elif target == VALIDATION:
         if not request.claims:
-            raise Conflict("claim at least one competence", key="certification.err.no_claims")
+            raise Conflict("claim at least one competence", key=N_("certification.err.no_claims"))
         has_evidence = session.scalar(select(Evidence.id).where(Evidence.request_id == request.id).limit(1))
         if not request.experiences and has_evidence is None:
-            raise Conflict("the dossier needs an experience or a document", key="certification.err.empty_dossier")
+            raise Conflict("the dossier needs an experience or a document", key=N_("certification.err.empty_dossier"))
     elif target == VALIDATED:
         if any(c.validated is None for c in request.claims):
-            raise Conflict("evaluate every claimed competence first", key="certification.err.unevaluated")
+            raise Conflict("evaluate every claimed competence first", key=N_("certification.err.unevaluated"))
     elif target == CERTIFICATION:
         if not any(c.validated for c in request.claims):
-            raise Conflict("no competence was validated", key="certification.err.none_validated")
+            raise Conflict("no competence was validated", key=N_("certification.err.none_validated"))
         _commission_ready(request)
     elif target == CERTIFIED:
         if not any(c.certified for c in request.claims):
-            raise Conflict("no competence was certified", key="certification.err.none_certified")
+            raise Conflict("no competence was certified", key=N_("certification.err.none_certified"))
         titolare = session.get(Organisation, request.titolare_org_id)
         assert titolare is not None
         delegations.require_titolare(session, organisation=titolare, profile=request.profile)
     elif target == CLOSED and request.status == ASSESSED and any(c.certified for c in request.claims):
-        raise Conflict("competences were certified: issue the certificate", key="certification.err.issue_instead")
+        raise Conflict("competences were certified: issue the certificate", key=N_("certification.err.issue_instead"))
     elif target == REFUSED and not (note or "").strip():
-        raise InvalidInput("a refusal gives its reasons", field="note", key="certification.err.reason_required")
+        raise InvalidInput("a refusal gives its reasons", field="note", key=N_("certification.err.reason_required"))
     states.move(session, actor=actor, request=request, target=target, note=note)
     kind = {VALIDATION: "transparency", VALIDATED: "validation", CERTIFIED: "certificate"}.get(target)
     if kind is not None:
@@ -497,11 +501,11 @@ def issue_validation_credentials(session: Session, *, actor: Principal, request_
     """At the person's request, the validated competences as credentials too (from the validation document)."""
     request = get(session, principal=actor, id=request_id)
     if states.Party.PERSON not in _parties(actor, request):
-        raise Forbidden("the person asks for their validation credentials", key="certification.err.person_only")
+        raise Forbidden("the person asks for their validation credentials", key=N_("certification.err.person_only"))
     document = session.scalar(select(IssuedDocument).where(IssuedDocument.request_id == request.id,
                                                            IssuedDocument.kind == "validation"))
     if document is None:
-        raise Conflict("no validation document yet", key="certification.err.no_validation_document")
+        raise Conflict("no validation document yet", key=N_("certification.err.no_validation_document"))
     titolare = session.get(Organisation, request.titolare_org_id)
     assert titolare is not None
     delegations.require_titolare(session, organisation=titolare, profile=request.profile)

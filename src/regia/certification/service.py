@@ -18,6 +18,7 @@ from regia.auth.models import Organisation
 from regia.auth.principal import Principal
 from regia.certification import standards
 from regia.certification.models import Claim, Competence, CourseCompetence, Credential, Issuer, Profile
+from regia.i18n import N_
 
 
 def declare_course_competences(session: Session, *, actor: Principal, course_id: int,
@@ -28,7 +29,7 @@ def declare_course_competences(session: Session, *, actor: Principal, course_id:
     unknown = [f"{p}/{c}" for p, c in competences if (p, c) not in found]
     if unknown:
         raise InvalidInput(f"not competences of the standards: {', '.join(unknown)}", field="competences",
-                           key="certification.err.unknown_competences", params={"codes": ", ".join(unknown)})
+                           key=N_("certification.err.unknown_competences"), params={"codes": ", ".join(unknown)})
     for row in session.scalars(select(CourseCompetence).where(CourseCompetence.course_id == course_id)):
         session.delete(row)
     session.flush()

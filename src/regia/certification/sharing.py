@@ -14,6 +14,7 @@ from regia.auth.errors import Forbidden, InvalidInput, NotFound
 from regia.auth.principal import Principal
 from regia.certification import credentials
 from regia.certification.models import Credential, ShareLink
+from regia.i18n import N_
 
 MAX_DAYS = 365
 
@@ -26,9 +27,9 @@ def create(session: Session, *, actor: Principal, credential_id: str, days: int 
     """A link to one of the person's own credentials; returns the row and the token (shown once)."""
     credential = credentials.get(session, principal=actor, id=credential_id)
     if not (actor.is_system or credential.request.person_user_id == actor.user_id):
-        raise Forbidden("only the person shares their credentials", key="certification.err.person_only")
+        raise Forbidden("only the person shares their credentials", key=N_("certification.err.person_only"))
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"a link lasts 1 to {MAX_DAYS} days", field="days", key="certification.err.share_days")
+        raise InvalidInput(f"a link lasts 1 to {MAX_DAYS} days", field="days", key=N_("certification.err.share_days"))
     token = secrets.token_urlsafe(24)
     link = ShareLink(credential_id=credential.id, token_hash=_hash(token),
                      expires_at=datetime.now(UTC) + timedelta(days=days))
@@ -44,10 +45,10 @@ def resolve(session: Session, token: str, *, now: datetime | None = None) -> tup
     link = session.query(ShareLink).filter(ShareLink.token_hash == _hash(token)).one_or_none()
     now = now or datetime.now(UTC)
     if link is None or link.revoked_at is not None:
-        raise NotFound("no such link", key="certification.err.no_link")
+        raise NotFound("no such link", key=N_("certification.err.no_link"))
     expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
     if expires <= now:
-        raise NotFound("this link has expired", key="certification.err.link_expired")
+        raise NotFound("this link has expired", key=N_("certification.err.link_expired"))
     credential = session.get(Credential, link.credential_id)
     assert credential is not None
     return link, credential
@@ -59,7 +60,7 @@ def end(session: Session, *, actor: Principal, link_id: int) -> ShareLink:
         raise NotFound(f"no link {link_id}")
     credential = credentials.get(session, principal=actor, id=link.credential_id)
     if not (actor.is_system or credential.request.person_user_id == actor.user_id):
-        raise Forbidden("only the person ends their links", key="certification.err.person_only")
+        raise Forbidden("only the person ends their links", key=N_("certification.err.person_only"))
     link.revoked_at = datetime.now(UTC)
     session.flush()
     return link

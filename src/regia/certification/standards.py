@@ -28,6 +28,7 @@ from regia.auth import audit
 from regia.auth.errors import Conflict, InvalidInput, NotFound
 from regia.auth.principal import Principal
 from regia.certification.models import Competence, Profile, SkillAlignment
+from regia.i18n import N_
 from regia.importing.ledger import content_hash
 from regia.taxonomy.normalize import fold
 
@@ -250,7 +251,7 @@ def get_profile(session: Session, *, code: str, version: int | None = None) -> P
     profile = session.scalars(query.limit(1)).first()
     if profile is None:
         raise NotFound(f"no standard {code}" + (f" version {version}" if version else ""),
-                       key="certification.err.no_standard", params={"code": code})
+                       key=N_("certification.err.no_standard"), params={"code": code})
     return profile
 
 

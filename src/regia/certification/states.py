@@ -47,6 +47,7 @@ from regia.certification.models import (
     Move,
     Request,
 )
+from regia.i18n import N_
 
 
 class Party(enum.StrEnum):
@@ -123,11 +124,11 @@ def check(principal: Principal, request: Request, target: str) -> Transition:
     transition = TRANSITIONS.get((request.status, target))
     if transition is None:
         raise Conflict(f"a request cannot go from {request.status!r} to {target!r}", field="status",
-                       key="certification.err.illegal_move", params={"source": request.status, "target": target})
+                       key=N_("certification.err.illegal_move"), params={"source": request.status, "target": target})
     if not transition.parties & parties_of(principal, request):
         who = " or ".join(sorted(transition.parties))
         raise Forbidden(f"only the {who} may {transition.action.replace('_', ' ')} this request",
-                        key="certification.err.not_your_move", params={"action": transition.action})
+                        key=N_("certification.err.not_your_move"), params={"action": transition.action})
     return transition
 
 
