@@ -141,6 +141,8 @@ for _table in TABLES:
     VARIANTS.extend(getattr(_table, "VARIANTS", []))
 
 HIDDEN_404 = {("DELETE", "/api/auth/tokens/{token_id}")}  # others' tokens are not even acknowledged
+for _table in TABLES:  # routes of the domains' modules that answer 404 for rows one may not read
+    HIDDEN_404 |= set(getattr(_table, "HIDDEN_404", ()))
 
 
 def _fill(path: str, world: World, proposal: str) -> str:

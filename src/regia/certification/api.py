@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from regia.auth.errors import InvalidInput
-from regia.auth.policy import READ, WRITE, Resource, public, require
+from regia.auth.errors import Forbidden, InvalidInput, NotFound
+from regia.auth.policy import READ, WRITE, Resource, can, public, require
 from regia.auth.principal import Principal
 from regia.auth.schemas import document_problems
 from regia.certification import (
@@ -24,6 +24,7 @@ from regia.certification import (
     europass,
     issuers,
     procedure,
+    service,
     sharing,
     standards,
     statuslist,
@@ -34,6 +35,7 @@ from regia.certification.schemas import (
     AssignmentOut,
     ClaimIn,
     ClaimOut,
+    CourseCompetencesIn,
     CredentialOut,
     DeclarationIn,
     DelegationIn,
@@ -69,6 +71,7 @@ CredentialReader = Annotated[Principal, Depends(require(READ, Resource.IVC_CREDE
 CredentialWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_CREDENTIAL))]
 DelegationReader = Annotated[Principal, Depends(require(READ, Resource.IVC_DELEGATION))]
 DelegationWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_DELEGATION))]
+CourseWriter = Annotated[Principal, Depends(require(WRITE, Resource.CATALOG))]
 JSONLD = "application/ld+json"
 
 router = APIRouter(prefix="/api/certification", tags=["certification"], responses={
@@ -331,6 +334,30 @@ def share(credential_id: Annotated[str, Path(max_length=60)], body: ShareIn, ses
     return ShareOut(url=f"{issuers.public_url()}/certification/share/{token}", expires_at=link.expires_at)
 
 
+# --- the catalogue's courses ---------------------------------------------------------------------------------------
+
+@router.put("/courses/{course_id}/competences", response_model=list[str],
+            summary="The QRSP competences a catalogue course prepares for (its provider, Region staff)")
+def declare_course_competences(course_id: Id, body: CourseCompetencesIn, request: Request, session: SessionDep,
+                               principal: CourseWriter) -> list[str]:
+    from regia.catalog import service as catalog
+
+    owner = catalog.course_owner(request.app.state.engine, course_id)
+    if owner is None:
+        raise NotFound(f"no course {course_id}")
+    if not can(principal, WRITE, Resource.CATALOG, owner):
+        raise Forbidden("only the course's provider declares what it prepares for")
+    pairs = []
+    for code in body.competences:
+        profile, _, competence = code.partition("/")
+        if not profile or not competence:
+            raise InvalidInput(f"{code!r} is not PROFILE/COMPETENCE", field="competences")
+        pairs.append((profile, competence))
+    rows = service.declare_course_competences(session, actor=principal, course_id=course_id, competences=pairs)
+    session.commit()
+    return [f"{r.profile_code}/{r.competence_code}" for r in rows]
+
+
 # --- delegations ------------------------------------------------------------------------------------------------
 
 @router.get("/delegations", response_model=list[DelegationOut], summary="Delegations (the Region all; a Fund its own)")
@@ -381,7 +408,5 @@ def issuer_did(slug: Annotated[str, Path(max_length=60)], session: SessionDep, p
 def status_list(list_id: Id, session: SessionDep, principal: Anyone) -> Response:
     row = session.get(statuslist.StatusList, list_id)
     if row is None or row.credential is None:
-        from regia.auth.errors import NotFound
-
         raise NotFound(f"no status list {list_id}")
     return _json(row.credential, "application/vc+ld+json")

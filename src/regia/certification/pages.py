@@ -131,7 +131,7 @@ def standards_page(request: Request, session: SessionDep, principal: Anyone, q: 
 
 @router.get("/standards/{code}/{version}", response_class=HTMLResponse, name="certification_standard_page")
 def standard_page(request: Request, code: str, version: int, session: SessionDep, principal: Anyone,
-                  error: str = "") -> Response:
+                  error: str = "", status_code: int = 200) -> Response:
     """One version of a standard: competences, abilities, knowledge, the ESCO alignment with its origin, the
     courses that prepare for it, and (for a signed-in person) the request form."""
     profile = standards.get_profile(session, code=code[:40], version=version)
@@ -144,7 +144,7 @@ def standard_page(request: Request, code: str, version: int, session: SessionDep
     return render(request, "standard.html", {
         "p": profile, "versions": standards.versions(session, profile.code), "courses": courses,
         "providers": providers, "may_request": principal.authenticated and principal.is_citizen,
-        "csrf_token": principal.csrf or "", "error": error})
+        "csrf_token": principal.csrf or "", "error": error}, status_code=status_code)
 
 
 # --- verification (public) -----------------------------------------------------------------------------------
@@ -217,7 +217,8 @@ def create_request(request: Request, session: SessionDep, principal: Writer,
         session.commit()
     except DomainError as exc:
         session.rollback()
-        return standard_page(request, profile_code, version, session, principal, error=_message(request, exc))
+        return standard_page(request, profile_code, version, session, principal, error=_message(request, exc),
+                             status_code=exc.status)
     return RedirectResponse(str(request.url_for("certification_request_page", request_id=row.id)), status_code=303)
 
 
@@ -391,14 +392,8 @@ def credential_pdf(credential_id: str, session: SessionDep, principal: Credentia
 @router.post("/credentials/{credential_id}/share", response_class=HTMLResponse, name="certification_credential_share")
 def credential_share(request: Request, credential_id: str, session: SessionDep, principal: CredentialReader,
                      days: Annotated[int, Form(ge=1, le=365)] = 30) -> Response:
-    try:
-        _, token = sharing.create(session, actor=principal, credential_id=credential_id[:60], days=days)
-        session.commit()
-    except DomainError as exc:
-        session.rollback()
-        if isinstance(exc, NotFound):
-            raise
-        return dossier_page(request, session, principal)
+    _, token = sharing.create(session, actor=principal, credential_id=credential_id[:60], days=days)
+    session.commit()
     url = request.url_for("certification_share_page", token=token)
     return RedirectResponse(f"{request.url_for('certification_dossier_page')}?shared={url}", status_code=303)
 

@@ -162,15 +162,20 @@ def _parties(actor: Principal, request: Request) -> set[states.Party]:
 
 
 def _may_edit_dossier(actor: Principal, request: Request) -> None:
+    """The person (until the provider closes the identification) or the provider (during it) edits the
+    dossier; anyone else is refused (403) before the phase is looked at."""
     parties = _parties(actor, request)
+    if not parties & {states.Party.PERSON, states.Party.PROVIDER}:
+        raise Forbidden("only the person or the provider edits the dossier",
+                        key=N_("certification.err.not_your_dossier"))
     if states.Party.PERSON in parties and request.status in states.PERSON_EDITS_DOSSIER:
         return
     if states.Party.PROVIDER in parties and request.status in states.PROVIDER_EDITS_DOSSIER:
         return
-    if request.status not in states.PERSON_EDITS_DOSSIER:
-        raise Conflict("the dossier is closed in this phase", field="status",
-                       key=N_("certification.err.dossier_closed"))
-    raise Forbidden("only the person or the provider edits the dossier", key=N_("certification.err.not_your_dossier"))
+    if request.status in states.PERSON_EDITS_DOSSIER:  # the provider before taking charge
+        raise Forbidden("the provider edits the dossier once it took charge of the request",
+                        key=N_("certification.err.not_your_dossier"))
+    raise Conflict("the dossier is closed in this phase", field="status", key=N_("certification.err.dossier_closed"))
 
 
 def add_experience(session: Session, *, actor: Principal, request_id: int, kind: str, title: str,
@@ -417,6 +422,9 @@ def record_outcome(session: Session, *, actor: Principal, request_id: int, metho
     """The commission's outcome per validated competence (certified or not, with reasons) after the test,
     interview or practical trial; recorded by its evaluation expert, then the request is *assessed*."""
     request = get(session, principal=actor, id=request_id)
+    if states.Party.EXAMINER not in _parties(actor, request):
+        raise Forbidden("only the commission's evaluation expert records the outcome",
+                        key=N_("certification.err.not_your_move"), params={"action": "record_outcome"})
     if request.status != CERTIFICATION:
         raise Conflict("the outcome is recorded in the certification phase", field="status",
                        key=N_("certification.err.not_certification"))

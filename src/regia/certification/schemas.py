@@ -251,3 +251,7 @@ class VerdictOut(BaseModel):
     params: dict[str, Any]
     summary: dict[str, Any]
     notes: list[str]
+
+
+class CourseCompetencesIn(BaseModel):
+    competences: list[str] = Field(max_length=200, description="PROFILE/COMPETENCE codes, e.g. DEMO-LOG-001/LOG-001-C2")

@@ -42,6 +42,7 @@ from regia.catalog import pages as catalog_pages
 from regia.catalog import search as catalog_search
 from regia.certification import api as certification_api
 from regia.certification import pages as certification_pages
+from regia.certification import service as certification_service
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.i18n import N_
@@ -230,6 +231,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
     app.state.catalog = catalog
+    app.state.course_competences = partial(certification_service.course_competences, engine)  # course page hook
     app.state.templates = templates
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
     auth_web.install(app)  # policy errors, login redirect, 403 page, body size limit, CORS (off by default)
