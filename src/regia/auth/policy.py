@@ -247,7 +247,8 @@ def _ivc_credential(p: Principal, action: Action, obj: Any) -> bool:
     if obj is None:
         return True if action is READ else p.has(roles=EDITING, types=(OrgType.REGION, OrgType.FUND))
     if action is READ:
-        return (p.has(roles=REGION_READERS, types=(OrgType.REGION,)) or obj.issuer.organisation_id in p.org_ids()
+        return (p.has(roles=REGION_READERS, types=(OrgType.REGION,))
+                or obj.issuer.organisation_id in p.org_ids(*REGION_READERS)
                 or (p.user_id is not None and obj.request.person_user_id == p.user_id))
     return obj.issuer.organisation_id in p.org_ids(*EDITING)
 
@@ -336,8 +337,8 @@ def _ivc_visible(p: Principal, resource: Resource, model: Any) -> ColumnElement[
     if resource is Resource.IVC_CREDENTIAL:
         issuer = model.issuer.property.mapper.class_
         conditions: list[ColumnElement[bool]] = [model.request.has(person_user_id=p.user_id)]
-        if p.org_ids():
-            conditions.append(model.issuer.has(issuer.organisation_id.in_(p.org_ids())))
+        if readers := p.org_ids(*REGION_READERS):
+            conditions.append(model.issuer.has(issuer.organisation_id.in_(readers)))
         return or_(*conditions)
     conditions = [model.person_user_id == p.user_id]
     if readers := p.org_ids(*REGION_READERS):
