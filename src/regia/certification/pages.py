@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as FormFile
 
 from regia.auth.errors import DomainError, InvalidInput, NotFound
 from regia.auth.models import Membership, Organisation, OrgType, Role, User
@@ -312,7 +313,7 @@ async def _act(session: Session, principal: Principal, request_id: int, action: 
                         course_id=int(course) if course.isdigit() else None)
     elif action == "evidence":
         upload = form.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        if not isinstance(upload, FormFile) or not upload.filename:
             raise InvalidInput("choose a file", field="file", key=N_("certification.err.empty_file"))
         procedure.upload_evidence(session, actor=principal, request_id=request_id, filename=upload.filename,
                                   data=await upload.read(procedure.MAX_BYTES + 1),
