@@ -24,12 +24,23 @@ PERSON = procedure.Person("Mario", "Rossi", "RSSMRA85T10A562S", date(1985, 12, 1
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
+_TEMPLATES: dict[int, tuple[Path, Any]] = {}  # one seeded world per test session (per ``databases``)
+
+
 class IvcWorlds:
-    """The test world with :func:`seed_ivc` applied, built once, then copied for each test (SQLite)."""
+    """The test world with :func:`seed_ivc` applied, built once per test session, then copied for each test
+    (SQLite)."""
 
     def __init__(self, databases: Any) -> None:
         self.databases = databases
-        self.template: tuple[Path, Any] | None = None
+
+    @property
+    def template(self) -> tuple[Path, Any] | None:
+        return _TEMPLATES.get(id(self.databases))
+
+    @template.setter
+    def template(self, value: tuple[Path, Any]) -> None:
+        _TEMPLATES[id(self.databases)] = value
 
     def new(self) -> Any:
         if self.template is None:
@@ -39,6 +50,7 @@ class IvcWorlds:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             world.engine.dispose()
             self.template = (Path(world.engine.url.database or ""), world)
+        assert self.template is not None
         path, world = self.template
         copy = Path(self.databases.tmp) / f"ivc_{uuid.uuid4().hex[:10]}.db"
         shutil.copyfile(path, copy)
