@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 SCREENSHOTS = Path(os.environ["REGIA_SCREENSHOTS"]) if os.environ.get("REGIA_SCREENSHOTS") else None
-ADD_QUERY, ADD_LABEL = "spreadsheets", "use spreadsheets software"
+ADD_QUERY, ADD_LABEL = "spreadsheets", "utilizzare fogli di calcolo"  # its Italian display label
 OTHER_PROVIDER = ("Accademia dei Mestieri di Lecco", "09000000068", "altro.ente@example.org")
 
 

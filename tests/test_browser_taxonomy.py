@@ -79,7 +79,7 @@ def test_search_while_typing_then_open_the_welder(live_server: str, page: playwr
     expect(page.get_by_role("heading", level=1)).to_have_text("saldatore/saldatrice")
     essential = page.locator("#essential-skills")
     expect(essential.get_by_role("heading")).to_contain_text("Competenze essenziali")
-    expect(essential.get_by_role("link", name="operate welding equipment", exact=True)).to_be_visible()
+    expect(essential.get_by_role("link", name="utilizzare attrezzature per la saldatura", exact=True)).to_be_visible()
     assert essential.get_by_role("listitem").count() >= 20
     expect(page.get_by_role("link", name=re.compile("7212"))).to_be_visible()
     expect(page.locator("footer")).to_contain_text(

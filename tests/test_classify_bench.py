@@ -102,11 +102,13 @@ def test_bench_cli(tiny_bench: Path, sqlite_taxonomy: Engine, tmp_path: Path, mo
     monkeypatch.setenv("REGIA_DATABASE_URL", sqlite_taxonomy.url.render_as_string(hide_password=False))
     monkeypatch.setenv("REGIA_BENCH_DIR", str(tiny_bench))
     monkeypatch.setenv("REGIA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("REGIA_CLASSIFY_ENCODER", "auto")  # no label embeddings of the whole ESCO in unit tests
     get_settings.cache_clear()
     get_engine.cache_clear()
     try:
         result = CliRunner().invoke(app, ["bench", "classify", "--dataset", "tech", "--json"])
         bad = CliRunner().invoke(app, ["bench", "classify", "--dataset", "nope"])
+        ads = CliRunner().invoke(app, ["bench", "classify", "--dataset", "it-ads", "--mode", "fast", "--json"])
     finally:
         get_settings.cache_clear()
         get_engine.cache_clear()
@@ -114,4 +116,9 @@ def test_bench_cli(tiny_bench: Path, sqlite_taxonomy: Engine, tmp_path: Path, mo
     row = json.loads(result.output.strip().splitlines()[-1])
     assert row["dataset"] == "tech" and row["queries"] == 2 and row["MRR"] == 1.0
     assert {"RP@5", "RP@10", "texts_per_second", "peak_memory_mb"} <= set(row)
+    assert row["peer"]["RP@5"] == pytest.approx(40.20)  # the peer's stored figure beside Regia's
+    assert ads.exit_code == 0, ads.output
+    italian = json.loads(ads.output.strip().splitlines()[-1])
+    assert italian["dataset"] == "it-ads" and italian["mode"] == "fast" and italian["queries"] == 15
+    assert {"P", "R", "F1", "RP@5", "acc@1"} <= set(italian) and 0 < italian["F1"] <= 1
     assert bad.exit_code == 2

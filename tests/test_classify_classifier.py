@@ -136,6 +136,7 @@ def test_cli_contract(sqlite_taxonomy: Engine, tmp_path: Path, monkeypatch: pyte
 
     monkeypatch.setenv("REGIA_DATABASE_URL", sqlite_taxonomy.url.render_as_string(hide_password=False))
     monkeypatch.setenv("REGIA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("REGIA_CLASSIFY_ENCODER", "auto")  # no label embeddings of the whole ESCO in unit tests
     get_settings.cache_clear()
     get_engine.cache_clear()
     source = tmp_path / "in.jsonl"

@@ -34,7 +34,8 @@ def test_named_welder_beats_the_duties(classifier: Classifier) -> None:
     result = classifier.classify(text, top_k=20)
     assert result.occupations[0].uri == WELDER  # not the draughtsman that "disegno tecnico" describes
     assert result.occupations[0].selected
-    assert any("weld" in m.label for m in result.skills[:10])  # the welder's essential skills
+    english = classifier.index.preferred["en"]
+    assert any("weld" in english[classifier.index.row(m.uri)] for m in result.skills[:10])  # the welder's skills
 
 
 def test_named_warehouse_worker(classifier: Classifier) -> None:

@@ -93,7 +93,7 @@ def test_show_occupation(regia: CliRunner) -> None:
     assert {"6.2.1.2.0", "6.2.1.7.0"} <= {r["id"] for r in detail["cp2011"]}
     assert len(detail["essential_skills"]) >= 20
     labels = {r["label"] for r in detail["essential_skills"]}
-    assert any("weld" in label for label in labels)
+    assert any("saldatura" in label for label in labels)  # Italian display labels (taxonomy/data)
 
 
 def test_show_skill_flags_and_groups(regia: CliRunner) -> None:

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     bench_dir: Path = Field(default=Path("../shared/bench"), description="Public evaluation sets.")
     data_dir: Path = Field(default=Path("var"), description="Working data: Parquet facts, caches, reports.")
     default_lang: str = Field(default="it", description="Interface and search language: it or en.")
+    classify_encoder: str = Field(
+        default="build",
+        description="Label embeddings of the classifier's encoder: build (when missing, by `regia taxonomy import`, "
+        "`regia demo` and `regia classify`), auto (use them when built), off (lexical classification only).",
+    )
 
     esco_download_url: str = Field(
         default="https://esco.ec.europa.eu/sites/default/files/download",

@@ -32,3 +32,17 @@ def mask(text: str) -> list[tuple[int, int]]:
     if covered > 0.8 * len(text.strip()):
         return []  # one long paragraph with a stray cue: keep it
     return ranges
+
+
+# What the employer offers (contract, pay, benefits, hours, place): no skill is asked there.
+_OFFER = re.compile(
+    r"\b(?:offriamo|si offre|offresi|cosa offriamo|l'azienda offre|we offer|what we offer|benefits?|welfare"
+    r"|buoni pasto|ticket restaurant|retribuzione|\bral\b|stipendio|compenso|inquadramento|ccnl|livello"
+    r"|orario di lavoro|sede di lavoro|luogo di lavoro|smart working|salary|compensation|contratto)\b",
+    re.IGNORECASE,
+)
+
+
+def is_offer(segment: str) -> bool:
+    """A segment about the offer (contract, pay, benefits, hours, place), not about the work asked."""
+    return _OFFER.search(segment) is not None

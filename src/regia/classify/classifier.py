@@ -18,6 +18,9 @@ How a text is scored (every step offline, CPU only):
 7. a posting's job title (a short first line, the words after "Cercasi" / "Ricerchiamo" / "We are looking
    for", or the words a posting of several sentences opens with) is scored again as a title and added to
    the occupations it names, so the named job outranks those its duties describe; its skills get a prior.
+8. the cross-lingual encoder (``encoder.py``, multilingual-e5-small) compares the text's segments with the
+   embedded labels of every skill and occupation and adds the rescaled similarity: on short texts (titles,
+   sentences) by default, on the duties and requirements of every text with ``--accurate`` (``mode_params``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ import numpy as np
 from scipy import sparse
 from sqlalchemy import Engine
 
-from regia.classify import boilerplate, dense, language, lexicon
+from regia.classify import boilerplate, combine, dense, language, lexicon
+from regia.classify import encoder as e5
 from regia.classify.index import K_ISCO, K_OCCUPATION, K_SKILL, Index, LangIndex, char_grams, load
 from regia.classify.phrases import SEPARATOR
 from regia.taxonomy.normalize import STOPWORDS, stem, token_spans
@@ -82,10 +86,12 @@ class Params:
     dense_candidates: int = 500  # only the best lexical candidates are re-scored
     dense_max_segments: int = 4  # texts of more segments (whole postings) are scored without embeddings
     glossary_weight: float = 0.6  # Italian text read word by word in English (glossary), onto English skill labels
-    # Decision thresholds on the raw score; the reported score is 1 - 0.5 ** (raw / threshold), so a
-    # concept is ``selected`` exactly when its score is 0.5 or more. English skills: best F1 on the
-    # TECH/HOUSE validation sentences; occupations: best F1 on odd-numbered MELO queries; Italian skills
-    # (no descriptions or embeddings to add to the raw score): a lexicon phrase match, not a partial one.
+    # Decision thresholds on the raw score; the reported score is 1 - 0.5 ** (raw / threshold), so a concept
+    # whose evidence is lexical only is ``selected`` when its score is 0.5 or more. Where the encoder ran, a
+    # skill is selected when its lexical part reaches the threshold or its encoder gain reaches
+    # ``select_encoder``; a mention asserts one skill (``dedupe_spans``). English skills: best F1 on the
+    # TECH/HOUSE validation sentences; occupations: best F1 on odd-numbered MELO queries; Italian skills: best
+    # F1 on bench/italian/ads.jsonl (``bench/selection_curve.py``).
     select_skill: float = 1.15
     select_skill_it: float = 0.85
     select_occupation: float = 1.0  # titles (char_max_terms terms or fewer)
@@ -96,6 +102,37 @@ class Params:
     title_min: float = 0.5  # ... when it scores at least this there (a label, not a stray word of one)
     title_prior: float = 0.3  # the skills of the occupation the title names best (essential 1, optional 0.5)
     title_char: bool = False  # ... with character 3-grams of the window (after a cue or on a heading line)
+    # The cross-lingual encoder (``encoder.py``): similarity of each segment to the embedded labels, above
+    # ``encoder_floor``, rescaled to 0..1 and weighted. Default mode: texts of at most ``encoder_max_segments``
+    # segments (titles, sentences, course descriptions); ``--accurate``: every text; ``--fast``: none.
+    encoder_max_segments: int = 2
+    encoder_max_chars: int = 700
+    encoder_skill_weight: float = 6.0
+    encoder_skill_floor: float = 0.80
+    encoder_skill_weight_long: float = 2.0  # ... in texts of more than 2 segments (--accurate on postings)
+    encoder_occupation_weight: float = 2.0
+    encoder_occupation_floor: float = 0.86
+    select_encoder: float = 0.6  # a skill is also selected when its encoder gain reaches this (similarity 0.92)
+    glossary_max_chars: int = 700  # longer texts (whole postings): the Italian labels say enough, faster
+    dedupe_spans: bool = True  # a mention asserts one skill: a selected skill whose evidence lies inside a better
+    # one's is not selected ("saldatura": join metals, not also welding techniques and operate welding equipment)
+    select_needs_span: bool = False  # only skills with evidence in the text are selected (no prior-only ones)
+    learned: bool = False  # rank skills by the learned combination of lexical and encoder signals (combine.py)
+
+
+MODES = ("fast", "default", "accurate")
+
+
+def mode_params(mode: str, params: Params | None = None) -> Params:
+    """``params`` for a mode: ``fast`` never runs the encoder, ``accurate`` runs it on every segment."""
+    params = params or Params()
+    if mode == "fast":
+        return replace(params, encoder_max_segments=0)
+    if mode == "accurate":
+        return replace(params, encoder_max_segments=10**6, encoder_max_chars=10**9)
+    if mode != "default":
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    return params
 
 
 @dataclass(slots=True)
@@ -144,27 +181,53 @@ class _Evidence:
 
 
 class Classifier:
-    def __init__(self, index: Index, params: Params | None = None) -> None:
+    def __init__(self, index: Index, params: Params | None = None,
+                 vectors: e5.ConceptVectors | Path | None = None) -> None:
+        """``vectors``: the embedded labels (``encoder.ConceptVectors``), or the cache folder they are loaded
+        from when a text first needs them (a run over whole postings never does), or None."""
         self.index = index
         self.params = params or Params()
+        self._vectors: e5.ConceptVectors | Path | None = vectors
+        self._vector_masks: dict[int, np.ndarray] | None = None
         self._label_rows = {lang: li.matrix.tocsr() for lang, li in index.langs.items()}
         self._kind_mask = {k: index.kind == k for k in (K_SKILL, K_OCCUPATION, K_ISCO)}
         self._occ_isco_mask = self._kind_mask[K_OCCUPATION] | self._kind_mask[K_ISCO]
-        self._encoder = None
-        if index.dense is not None:
-            encoder = dense.load()
-            if encoder is not None and encoder.digest == index.dense_digest:
-                self._encoder = encoder
+        self._static: dense.DenseEncoder | bool | None = False  # loaded on first English text (False: not yet)
 
     @classmethod
-    def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None) -> Classifier:
-        return cls(load(engine, cache_dir), params)
+    def from_engine(cls, engine: Engine, *, cache_dir: Path | None = None, params: Params | None = None,
+                    encoder: str = "auto", progress: Any = None) -> Classifier:
+        """The classifier of ``engine``'s taxonomy. ``encoder``: ``auto`` uses the concept vectors when they
+        were built (``regia classify index``), ``build`` builds them when missing (``progress``: a
+        ``regia.progress`` reporter), ``off`` classifies without the encoder."""
+        index = load(engine, cache_dir)
+        vectors: e5.ConceptVectors | Path | None = None
+        if encoder != "off" and cache_dir is not None and e5.digest() is not None:
+            if e5.vectors_path(cache_dir, index.fingerprint, e5.digest() or "").is_file():
+                vectors = cache_dir  # loaded when a text first needs them
+            elif encoder == "build":
+                vectors = build_vectors(index, cache_dir, progress)
+        return cls(index, params, vectors)
+
+    @property
+    def vectors(self) -> e5.ConceptVectors | None:
+        """The embedded labels of the index (loaded on first use), or None: classify without the encoder."""
+        if isinstance(self._vectors, Path):
+            loaded = e5.load_vectors(self._vectors, self.index.fingerprint)
+            self._vectors = loaded
+        vectors = self._vectors
+        if vectors is not None and vectors.fingerprint != self.index.fingerprint:
+            vectors = self._vectors = None
+        if vectors is not None and self._vector_masks is None:
+            self._vector_masks = {k: self.index.kind[vectors.rows] == k for k in (K_SKILL, K_OCCUPATION)}
+        return vectors if isinstance(vectors, e5.ConceptVectors) else None
 
     def with_params(self, **changes: Any) -> Classifier:
         clone = Classifier.__new__(Classifier)
         clone.index, clone._label_rows = self.index, self._label_rows
         clone._kind_mask, clone._occ_isco_mask = self._kind_mask, self._occ_isco_mask
-        clone._encoder = self._encoder
+        clone._static = self._static
+        clone._vectors, clone._vector_masks = self._vectors, self._vector_masks
         clone.params = replace(self.params, **changes)
         return clone
 
@@ -180,7 +243,7 @@ class Classifier:
             raise ValueError(f"lang must be auto, it or en, not {lang!r}")
         text = text or ""
         lang = language.detect(text) if lang == "auto" else lang
-        scores, evidence, tokens = self._score(text, lang, skills="skills" in want)
+        scores, evidence, tokens, gain = self._score(text, lang, skills="skills" in want)
         p = self.params
         occupations, skills = [], []
         if "occupations" in want:
@@ -198,8 +261,45 @@ class Classifier:
                     occupations[0].selected = True
         if "skills" in want:
             threshold = p.select_skill if lang == "en" else p.select_skill_it
-            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang)
+            selected = None
+            if gain is not None:  # each source of evidence against its own threshold (calibrated on bench/italian)
+                weight = self._encoder_weight(len(self._segment_spans(tokens)))
+                selected = (scores - weight * gain >= threshold) | (gain >= p.select_encoder)
+            if gain is not None and p.learned and (model := combine.load()) is not None:
+                if selected is None:
+                    selected = scores >= threshold
+                scores = self._learned(scores, gain, model, threshold)
+            skills = self._top(scores, evidence, tokens, self._kind_mask[K_SKILL], top_k, threshold, lang, selected)
+            _one_per_mention(skills, p.dedupe_spans, p.select_needs_span)
         return Result(lang, occupations, skills)
+
+    def _learned(self, scores: np.ndarray, gain: np.ndarray, model: combine.Combination, threshold: float
+                 ) -> np.ndarray:
+        """Skill candidates re-ranked by the learned combination (``combine.py``); the reported score of each is
+        its fitted probability (raw = threshold * log2(1 / (1 - p)), so that 1 - 0.5 ** (raw / threshold) = p)."""
+        p = self.params
+        skill = self._kind_mask[K_SKILL]
+        cand = np.flatnonzero(skill & (scores > 0))
+        if cand.size > combine.CANDIDATES:
+            cand = cand[np.argpartition(-scores[cand], combine.CANDIDATES - 1)[: combine.CANDIDATES]]
+        lexical = scores[cand] - p.encoder_skill_weight * gain[cand]
+        prob = 1.0 / (1.0 + np.exp(-model.logit(lexical, gain[cand])))
+        out = np.where(skill, 0.0, scores).astype(np.float32)
+        out[cand] = threshold * np.log2(1.0 / np.maximum(1.0 - prob, 1e-6))
+        return out
+
+    def candidate_signals(self, text: str, *, lang: str = "auto", k: int = 100
+                          ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The lexical score and the encoder gain of the best ``k`` skill candidates of ``text`` (training data
+        of the learned combination)."""
+        lang = language.detect(text) if lang == "auto" else lang
+        scores, _, _, gain = self._score(text, lang)
+        gain = np.zeros_like(scores) if gain is None else gain
+        cand = np.flatnonzero(self._kind_mask[K_SKILL] & (scores > 0))
+        if cand.size > k:
+            cand = cand[np.argpartition(-scores[cand], k - 1)[:k]]
+        lexical = scores[cand] - self.params.encoder_skill_weight * gain[cand]
+        return lexical, gain[cand], [self.index.uris[c] for c in cand.tolist()]
 
     # ------------------------------------------------------------------ scoring
     def _tokens(self, text: str) -> list[_Token]:
@@ -231,13 +331,16 @@ class Classifier:
         return seq, where
 
     def _score(self, text: str, lang: str, *, skills: bool = True
-               ) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token]]:
+               ) -> tuple[np.ndarray, dict[int, _Evidence], list[_Token], np.ndarray | None]:
+        """Raw scores of every concept, the evidence of the lexical matches, the tokens, and the encoder's
+        similarity gain per skill (0..1, None when the encoder did not run; ``scores`` include it weighted)."""
         index, p = self.index, self.params
         tokens = self._tokens(text)
         scores = np.zeros(index.n, dtype=np.float32)
         evidence: dict[int, _Evidence] = {}
+        gain = None
         if not tokens:
-            return scores, evidence, tokens
+            return scores, evidence, tokens, gain
         seq, where = self._sequence(tokens, lang)
         self._labels(index.langs[lang], lang, seq, where, tokens, scores, evidence, primary=True)
         other = "en" if lang == "it" else "it"
@@ -248,11 +351,13 @@ class Classifier:
             spans = self._segment_spans(tokens)
             if skills and len(spans) <= p.dense_max_segments:
                 self._dense([text[a:b] for a, b in spans], scores)
-        elif skills and p.glossary_weight > 0:
+        elif skills and p.glossary_weight > 0 and len(text) <= p.glossary_max_chars:
             self._glossary(tokens, scores, evidence)
         n_terms = sum(1 for t in seq if t != SEPARATOR)
         if n_terms <= p.char_max_terms:
             self._char_grams(" ".join(t.original for t in tokens), scores)
+        if self._vectors is not None and p.encoder_max_segments > 0 and len(text) <= p.encoder_max_chars:
+            gain = self._encoded(text, tokens, scores, skills=skills, title=n_terms <= p.char_max_terms)
         titled = self._title(text, tokens, scores) if p.title_weight > 0 else None
         if skills:
             self._prior(scores, p.prior_min_it if lang == "it" else p.prior_min)
@@ -260,7 +365,48 @@ class Classifier:
                 req = self.index.requires
                 a, b = req.indptr[titled], req.indptr[titled + 1]
                 scores[req.indices[a:b]] += p.title_prior * req.data[a:b]
-        return scores, evidence, tokens
+        return scores, evidence, tokens, gain
+
+    def _encoded(self, text: str, tokens: list[_Token], scores: np.ndarray, *, skills: bool, title: bool
+                 ) -> np.ndarray | None:
+        """Cosine similarity of the text's segments (the encoder's ``query``) to the embedded labels: for each
+        concept its best label and segment, above the floor, rescaled to 0..1 and weighted. Occupations are
+        compared with the whole text when it is a title."""
+        p, vectors = self.params, self.vectors
+        masks = self._vector_masks
+        if vectors is None or masks is None or p.encoder_max_segments <= 0 or len(text) > p.encoder_max_chars:
+            return None
+        spans = self._segment_spans(tokens)
+        if not spans or len(spans) > p.encoder_max_segments:
+            return None
+        encoder = e5.shared()
+        if encoder is None:
+            return None
+        whole = " ".join(text[tokens[0].start : tokens[-1].end].split())
+        segments = [" ".join(text[a:b].split()) for a, b in spans]
+        if len(segments) > 2:  # a posting (accurate mode): the duties and requirements, not the offer
+            segments = [seg for seg in segments if not boilerplate.is_offer(seg)] or segments
+        queries = segments if len(segments) > 1 else [whole]
+        if title and len(segments) > 1:
+            queries = [whole, *segments]
+        q = encoder.query(queries)
+        skill_gain = None
+        if skills and p.encoder_skill_weight > 0:
+            rows, best = vectors.best(q, masks[K_SKILL])
+            skill_gain = np.zeros_like(scores)
+            skill_gain[rows] = np.clip((best - p.encoder_skill_floor) / (1.0 - p.encoder_skill_floor), 0.0, 1.0)
+            scores += self._encoder_weight(len(segments)) * skill_gain
+        if title and p.encoder_occupation_weight > 0:
+            rows, best = vectors.best(q[:1], masks[K_OCCUPATION])
+            gain = np.clip((best - p.encoder_occupation_floor) / (1.0 - p.encoder_occupation_floor), 0.0, 1.0)
+            scores[rows] += p.encoder_occupation_weight * gain
+        return skill_gain
+
+    def _encoder_weight(self, segments: int) -> float:
+        """Weight of the encoder's skill gain: a sentence's best label is its skill; in a posting of many segments
+        every segment's best label would flood the ranking, so lexical evidence leads there."""
+        p = self.params
+        return p.encoder_skill_weight if segments <= 2 else p.encoder_skill_weight_long
 
     def _labels(self, li: LangIndex, lang: str, seq: list[str], where: list[int], tokens: list[_Token],
                 scores: np.ndarray, evidence: dict[int, _Evidence], *, primary: bool) -> None:
@@ -290,9 +436,9 @@ class Classifier:
                 unknown = len({seq[k] for k in seg_terms if seq[k] not in li.vocab})
                 col_arr = np.fromiter(cols, dtype=np.int64)
                 seg_mass = float(li.idf[col_arr].sum()) + unknown * float(li.idf.max(initial=1.0))
-                sub = li.matrix[:, col_arr]
-                rows, inv = np.unique(sub.indices, return_inverse=True)
-                hit = np.bincount(inv, weights=sub.data).astype(np.float32)
+                label_rows, values = _gather(li.matrix, col_arr, np.ones(col_arr.size, dtype=np.float32))
+                rows, inv = np.unique(label_rows, return_inverse=True)
+                hit = np.bincount(inv, weights=values).astype(np.float32)
                 cov = hit / li.mass[rows]
                 keep = cov >= p.min_cov
                 rows, cov, hit = rows[keep], cov[keep], hit[keep]
@@ -469,11 +615,20 @@ class Classifier:
             segments[tok.segment] = (start, tok.end)
         return list(segments.values())
 
+    def _static_model(self) -> dense.DenseEncoder | None:
+        """The static (English) embeddings the index was built with, loaded on first use (0.4 s)."""
+        if self._static is False:
+            model = dense.load()
+            self._static = model if model is not None and model.digest == self.index.dense_digest else None
+        return self._static if isinstance(self._static, dense.DenseEncoder) else None
+
     def _dense(self, segments: list[str], scores: np.ndarray, weight: float = 1.0) -> None:
         """Add the static-embedding similarity of the text (or its best segment) to the best skill candidates."""
         index, p = self.index, self.params
-        if (self._encoder is None or index.dense is None or index.dense_rows is None or p.dense_weight <= 0
-                or not segments):
+        if index.dense is None or index.dense_rows is None or p.dense_weight <= 0 or not segments:
+            return
+        static = self._static_model()
+        if static is None:
             return
         # Only the best lexical candidates are re-scored (labels and descriptions give most skills some
         # score): a full product over every skill costs more than the rest of the classification.
@@ -482,10 +637,10 @@ class Classifier:
         cand = np.sort(np.argpartition(-local, k - 1)[:k])
         vectors = index.dense[cand]
         if len(segments) <= 2:
-            sims = vectors @ self._encoder.encode([" ".join(segments)])[0]
+            sims = vectors @ static.encode([" ".join(segments)])[0]
         else:  # several segments: the best one counts (matrix-vector products: a threaded BLAS matrix
             # product of this size is slower on a busy machine than a loop of single-threaded ones)
-            sims = np.max([vectors @ q for q in self._encoder.encode(segments)], axis=0)
+            sims = np.max([vectors @ q for q in static.encode(segments)], axis=0)
         scores[index.dense_rows[cand]] += weight * p.dense_weight * np.maximum(sims, 0.0)
 
     def _glossary(self, tokens: list[_Token], scores: np.ndarray, evidence: dict[int, _Evidence]) -> None:
@@ -568,7 +723,8 @@ class Classifier:
 
     # ------------------------------------------------------------------ output
     def _top(self, scores: np.ndarray, evidence: dict[int, _Evidence], tokens: list[_Token],
-             mask: np.ndarray, top_k: int, threshold: float, lang: str) -> list[Match]:
+             mask: np.ndarray, top_k: int, threshold: float, lang: str,
+             selected_mask: np.ndarray | None = None) -> list[Match]:
         index = self.index
         cand = np.flatnonzero(mask & (scores > 0))
         if cand.size == 0 or top_k <= 0:
@@ -580,7 +736,8 @@ class Classifier:
         token_cols: dict[str, list[int]] = {}
         raw = scores[order].astype(np.float64)
         rounded = np.round(1.0 - 0.5 ** (raw / threshold), 4).tolist()
-        for c, score, selected in zip(order.tolist(), rounded, (raw >= threshold).tolist(), strict=True):
+        chosen = raw >= threshold if selected_mask is None else selected_mask[order]
+        for c, score, selected in zip(order.tolist(), rounded, chosen.tolist(), strict=True):
             ev = evidence.get(c)
             if ev is None or not ev.positions:
                 spans = []
@@ -591,6 +748,39 @@ class Classifier:
             label = index.preferred[lang][c] or index.preferred["en"][c] or index.preferred["it"][c]
             out.append(Match(index.uris[c], score, bool(selected), spans, label))
         return out
+
+
+def build_vectors(index: Index, cache_dir: Path, progress: Any = None) -> e5.ConceptVectors:
+    """Embed the index's labels with the encoder (``encoder.concept_texts``) under ``cache_dir``."""
+    texts = e5.concept_texts(index)
+    last = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal last
+        if progress is None:
+            return
+        if last < 0:
+            progress.start("embedding skill and occupation labels (new texts only)", total)
+            last = 0
+        progress.advance(done - last)
+        last = done
+
+    return e5.build_vectors(cache_dir, index.fingerprint, texts, progress=report)
+
+
+def _one_per_mention(matches: list[Match], dedupe: bool, needs_span: bool) -> None:
+    """Unselect, in rank order, skills whose evidence spans are all inside those of a better selected skill."""
+    taken: list[tuple[int, int]] = []
+    for m in matches:
+        if not m.selected:
+            continue
+        if not m.spans:
+            m.selected = not needs_span
+            continue
+        if dedupe and all(any(a <= s and e <= b for a, b in taken) for s, e in m.spans):
+            m.selected = False
+            continue
+        taken.extend(m.spans)
 
 
 def _gather(matrix: sparse.csc_matrix, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

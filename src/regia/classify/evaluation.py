@@ -4,6 +4,10 @@ Datasets live under ``REGIA_BENCH_DIR`` (layout and metric definitions in its RE
 
 * ``tech``, ``house``, ``techwolf``: English job-ad sentences -> ESCO skills (Decorte et al.). A query is a
   sentence with at least one ESCO label; metrics RP@5, RP@10 (R-precision at K) and MRR.
+* ``it-sentences``, ``it-titles``, ``it-ads``, ``it-courses``: Regia's own Italian validation set (``bench/italian``
+  in the repository, written and labelled by the team, see its README): job-ad sentences and course descriptions
+  -> skills (RP@5), titles -> occupations (acc@1/acc@5, ISCO-4 acc@1), short whole ads -> selected skills
+  (precision, recall, F1) and occupation (acc@1). Tuning data: never the hidden evaluation sets.
 * ``melo-it``, ``melo-it-en``: Italian CP2011 titles -> ESCO occupations or ISCO groups (MELO). Metrics MRR,
   acc@1, acc@5 over concepts. Every surface form of the gold concept is relevant in MELO, so ranking each
   concept by its best surface form gives the same MRR as MELO's element-level trec_eval run. The gold comes
@@ -16,6 +20,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import hashlib
+import json
 import resource
 import subprocess
 import sys
@@ -28,7 +33,10 @@ from regia.classify.classifier import Classifier, Result
 
 SKILL_SETS = {"tech": "tech", "house": "house", "techwolf": "techwolf"}
 MELO_SETS = {"melo-it": "ita_q_it_c_it", "melo-it-en": "ita_q_it_c_en"}
-DATASETS = (*SKILL_SETS, *MELO_SETS)
+ITALIAN_SETS = {"it-sentences": "sentences", "it-titles": "titles", "it-ads": "ads", "it-courses": "courses"}
+ITALIAN_DIR = Path(__file__).resolve().parents[3] / "bench" / "italian"  # in a source checkout
+PEER_FIGURES = ITALIAN_DIR.parent / "peer_figures.json"  # the peer's stored figures (bench/README.md)
+DATASETS = (*SKILL_SETS, *MELO_SETS, *ITALIAN_SETS)
 SPLITS = ("test", "validation")
 MELO_WITHHELD = ("esco_cp2011_mapping*", "cp2011_titles*", "cp2011_to_isco08*")
 MELO_DEPTH = 100  # MELO keeps the top 100 elements per query
@@ -39,13 +47,14 @@ class Query:
     id: str
     text: str
     gold: frozenset[str]
+    occupations: frozenset[str] = frozenset()  # whole ads: the occupation they are for (``gold`` = skills)
 
 
 @dataclass(frozen=True)
 class Dataset:
     name: str
     split: str
-    task: str  # "skills" or "occupations"
+    task: str  # "skills", "occupations" or "ads" (selected skills and the occupation)
     queries: tuple[Query, ...]
     candidates: frozenset[str] | None = None  # occupations: the benchmark's concept set
 
@@ -61,6 +70,7 @@ class BenchResult:
     peak_memory_mb: float
     notes: list[str] = field(default_factory=list)
     cpu_seconds: float = 0.0  # CPU time of this process (all threads) while classifying
+    mode: str = "default"  # where the encoder ran (``classifier.MODES``)
 
 
 def read_skill_set(bench_dir: Path, name: str, split: str = "test") -> Dataset:
@@ -98,7 +108,37 @@ def read_melo(bench_dir: Path, name: str) -> Dataset:
     return Dataset(name, "test", "occupations", queries, frozenset(concept_of.values()))
 
 
+def read_italian(name: str, folder: Path = ITALIAN_DIR) -> Dataset:
+    """Regia's Italian validation set (``bench/italian/*.jsonl``)."""
+    if name not in ITALIAN_SETS:
+        raise ValueError(f"unknown Italian dataset {name!r}")
+    path = folder / f"{ITALIAN_SETS[name]}.jsonl"
+    if not path.is_file():
+        raise ValueError(f"{path} not found (the Italian validation set is in the repository's bench/italian)")
+    queries = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                r = json.loads(line)
+                skills = frozenset(s["uri"] for s in r.get("skills", []))
+                occupation = frozenset([r["occupation"]["uri"]]) if r.get("occupation") else frozenset()
+                queries.append(Query(r["id"], r["text"], skills or occupation, occupation))
+    task = {"titles": "occupations", "ads": "ads"}.get(ITALIAN_SETS[name], "skills")
+    return Dataset(name, "validation", task, tuple(queries))
+
+
+def peer_figures(path: Path = PEER_FIGURES) -> dict[str, dict[str, float]]:
+    """The peer's figures per dataset (numbers only), or {} outside a source checkout."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: {m: v for m, v in d.items() if isinstance(v, int | float)} for k, d in data.items()
+            if isinstance(d, dict)}
+
+
 def read_dataset(bench_dir: Path, name: str, split: str = "test") -> Dataset:
+    if name in ITALIAN_SETS:
+        return read_italian(name)
     if name in MELO_SETS:
         if split != "test":
             raise ValueError("MELO has no tuning split: it is a single test set")
@@ -143,6 +183,19 @@ def occupation_metrics(rankings: Sequence[Sequence[str]], golds: Sequence[frozen
     }
 
 
+def selection_metrics(results: Sequence[Result], golds: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Micro precision, recall and F1 of the ``selected`` skills against the gold skills."""
+    tp = fp = fn = 0
+    for r, g in zip(results, golds, strict=True):
+        chosen = {m.uri for m in r.skills if m.selected}
+        tp += len(chosen & g)
+        fp += len(chosen - g)
+        fn += len(g - chosen)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r_ = tp / (tp + fn) if tp + fn else 0.0
+    return {"P": p, "R": r_, "F1": 2 * p * r_ / (p + r_) if p + r_ else 0.0}
+
+
 def peak_memory_mb() -> float:
     """Peak resident memory of this process so far (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -161,24 +214,43 @@ def run(
     advance: Callable[[], None] | None = None,
 ) -> BenchResult:
     """Classify every query of ``dataset`` (timed) and score the rankings."""
+    italian = dataset.name in ITALIAN_SETS
     if lang is None:
-        lang = "en" if dataset.task == "skills" else "it"
-    include_isco = dataset.task == "occupations"
+        lang = "auto" if italian else "en" if dataset.task == "skills" else "it"
+    include_isco = dataset.task == "occupations" and not italian
+    want = ("occupations", "skills") if dataset.task == "ads" else (dataset.task,)
     results: list[Result] = []
     cpu = time.process_time()
     start = time.perf_counter()
     for q in dataset.queries:
-        results.append(classifier.classify(q.text, top_k=top_k, lang=lang, include_isco=include_isco,
-                                           want=(dataset.task,)))
+        results.append(classifier.classify(q.text, top_k=top_k, lang=lang, include_isco=include_isco, want=want))
         if advance:
             advance()
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu
-    rankings = rankings_for(dataset, results)
     golds = [q.gold for q in dataset.queries]
-    metrics = skill_metrics(rankings, golds) if dataset.task == "skills" else occupation_metrics(rankings, golds)
+    if dataset.task == "ads":
+        metrics = selection_metrics(results, golds)
+        metrics["RP@5"] = skill_metrics([[m.uri for m in r.skills] for r in results], golds)["RP@5"]
+        metrics["acc@1"] = occupation_metrics([[m.uri for m in r.occupations] for r in results],
+                                              [q.occupations for q in dataset.queries])["acc@1"]
+    elif dataset.task == "skills":
+        metrics = skill_metrics(rankings_for(dataset, results), golds)
+    else:
+        metrics = occupation_metrics(rankings_for(dataset, results), golds)
+        if italian:
+            metrics["isco@1"] = isco_accuracy(classifier, results, golds)
     return BenchResult(dataset.name, dataset.split, len(dataset.queries), metrics, seconds,
                        len(dataset.queries) / seconds if seconds else 0.0, peak_memory_mb(), cpu_seconds=cpu)
+
+
+def isco_accuracy(classifier: Classifier, results: Sequence[Result], golds: Sequence[frozenset[str]]) -> float:
+    """Share of texts whose best occupation falls in an ISCO-08 unit group of a gold occupation."""
+    group = classifier.index.isco_group
+    hits = sum(1 for r, g in zip(results, golds, strict=True)
+               if r.occupations and group(r.occupations[0].uri) is not None
+               and group(r.occupations[0].uri) in {group(u) for u in g})
+    return hits / max(len(golds), 1)
 
 
 def withheld_taxonomy(reference_dir: Path, work_dir: Path) -> tuple[str, list[str]]:

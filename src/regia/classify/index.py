@@ -40,7 +40,7 @@ from regia.taxonomy.normalize import fold, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = 8  # bump when the index layout or the build changes
+FORMAT = 9  # bump when the index layout or the build changes
 LANGS = ("it", "en")
 KEEP_CACHED = 3  # index files kept in the cache folder
 KIND_WEIGHT = {"preferred": 1.0, "alternative": 0.97, "hidden": 0.9, "lexicon": 1.0}  # lexicon: curated
@@ -91,10 +91,17 @@ class Index:
     dense: np.ndarray | None = None
     dense_rows: np.ndarray | None = None
     dense_digest: str | None = None
+    isco: list[str] = field(default_factory=list)  # ISCO-08 code of each occupation (its group) and ISCO group
 
     @property
     def n(self) -> int:
         return len(self.uris)
+
+    def isco_group(self, uri: str) -> str | None:
+        """The ISCO-08 unit group (4 digits) of an occupation or of a 4-digit ISCO group, else None."""
+        row = self.row(uri)
+        code = self.isco[row] if row is not None and row < len(self.isco) else ""
+        return code if len(code) == 4 else None
 
     def row(self, uri: str) -> int | None:
         if not hasattr(self, "_rows"):
@@ -167,16 +174,18 @@ def build(session: Session, fp: str | None = None) -> Index:
     """Read the taxonomy and the lexicon and build the index (a few seconds for the whole of ESCO)."""
     fp = fp or fingerprint(session)
     concept_rows = session.execute(
-        select(Concept.id, Concept.uri, Concept.type).where(Concept.type.in_(list(_KIND_OF_TYPE)))
-        .where(Concept.uri.is_not(None)).order_by(Concept.id)
+        select(Concept.id, Concept.uri, Concept.type, Concept.code, Concept.attrs)
+        .where(Concept.type.in_(list(_KIND_OF_TYPE))).where(Concept.uri.is_not(None)).order_by(Concept.id)
     ).all()
     row_of: dict[int, int] = {}
     uris: list[str] = []
     kinds: list[int] = []
-    for cid, uri, ctype in concept_rows:
+    isco: list[str] = []
+    for cid, uri, ctype, code, attrs in concept_rows:
         row_of[cid] = len(uris)
         uris.append(str(uri))
         kinds.append(_KIND_OF_TYPE[ctype])
+        isco.append(str(code) if ctype == ISCO else str((attrs or {}).get("isco_group") or ""))
     preferred: dict[str, list[str]] = {lang: [""] * len(uris) for lang in LANGS}
 
     per_lang: dict[str, dict[tuple[int, tuple[str, ...]], str]] = {lang: {} for lang in LANGS}
@@ -307,7 +316,7 @@ def build(session: Session, fp: str | None = None) -> Index:
         fingerprint=fp, uris=uris, kind=np.array(kinds, dtype=np.int8), preferred=preferred, langs=langs,
         desc_vocab=desc_vocab, desc_idf=desc_idf, desc=desc, gram_vocab=gram_vocab, gram_idf=gram_idf,
         grams=grams, gram_concept=gram_concept, requires=requires, skill_prior=skill_prior, stats=stats,
-        dense=dense, dense_rows=dense_rows, dense_digest=dense_digest,
+        dense=dense, dense_rows=dense_rows, dense_digest=dense_digest, isco=isco,
     )
 
 

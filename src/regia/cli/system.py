@@ -58,6 +58,9 @@ def demo(
         err.print(f"Importing reference data from {root} ...")
         with RichProgress(err) as progress:
             import_reference(eng, root, progress=progress)
+    from regia.cli.classify import ensure_encoder_index
+
+    ensure_encoder_index(eng)  # the classifier's label embeddings: once per taxonomy, 10-15 minutes on 2 cores
     from regia.cli.demo_data import ensure_demo_postings
 
     ensure_demo_postings(eng)  # synthetic job postings when none are held

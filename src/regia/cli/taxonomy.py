@@ -42,6 +42,9 @@ def import_(
                    "download`)")
     with RichProgress(err, enabled=not quiet and not as_json) as progress:
         report = import_reference(engine(), root, progress=progress, exclude=exclude)
+    from regia.cli.classify import ensure_encoder_index
+
+    ensure_encoder_index(engine(), quiet=quiet or as_json)  # the classifier's label embeddings (REGIA_CLASSIFY_ENCODER)
     if as_json:
         print_json(report.as_dict())
         return

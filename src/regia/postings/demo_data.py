@@ -38,6 +38,7 @@ from regia.postings.reference import OccupationText, Reference
 
 DEMO_END = dt.date(2026, 10, 31)
 MONTHS = 24
+TREND_MIN_GROUPS = 12  # a growing skill is needed by occupations of at least this many ISCO sub-major groups
 FORMAT_SHARES = {"oja": 0.45, "jsonld": 0.2, "jsonl": 0.2, "xlsx": 0.15}
 EXACT_SHARE = 0.06  # re-published on another board/format
 RESCRAPE_SHARE = 0.03  # same feed row scraped again weeks later
@@ -174,8 +175,17 @@ class _Vocabulary:
         for c in sorted(self.ref.comuni.values(), key=lambda c: c.code):
             if c.nuts3 in POPULATION:
                 self.comuni_by_province[c.nuts3].append(c.code)
-        self.flag_skills = sorted(u for u, f in self.ref.collections.items()
-                                  if ("digital" in f or "green" in f) and u in self.skill_en)
+        # Skills that grow over time are digital or green skills that occupations of many kinds need (computer
+        # literacy, spreadsheets, pollution prevention, CAD ...): drawn from all 1,700 flagged skills, the demo
+        # planted "use ultrasonic equipment" or "advise on mining environmental issues" among Lombardy's most
+        # demanded skills. Small taxonomies (tests) fall back to every flagged skill.
+        groups: dict[str, set[str]] = defaultdict(set)  # skill -> ISCO sub-major groups of the occupations needing it
+        for occ in self.occupations:
+            for u in (*occ.essential, *occ.optional):
+                groups[u].add(occ.isco[:2])
+        flagged = sorted(u for u, f in self.ref.collections.items()
+                         if ("digital" in f or "green" in f) and u in self.skill_en)
+        self.flag_skills = [u for u in flagged if len(groups[u]) >= TREND_MIN_GROUPS] or flagged
 
 
 def _weighted(rng: random.Random, pairs: list[tuple[str, float]] | list[tuple[str, int]]) -> str:

@@ -14,7 +14,7 @@ from regia.db import migrate, session_factory
 from regia.importing import quarantine
 from regia.importing.report import ImportReport
 from regia.progress import NoProgress, Progress
-from regia.taxonomy.loaders import ateco, esco, occupations_it, territories
+from regia.taxonomy.loaders import ateco, esco, occupations_it, regia_labels, territories
 from regia.taxonomy.loaders.context import Context
 
 DATA_SUFFIXES = (".csv", ".gz", ".geojson", ".json", ".zip", ".tsv", ".xlsx")
@@ -80,6 +80,9 @@ def plan(root: Path, report: ImportReport, exclude: Sequence[str] = ()) -> list[
         else:
             report.unknown.append(rel)
 
+    if any(m.group(1) == "skills" for p in files if (m := esco.CONCEPT_FILE.match(p.name))):
+        # Italian display labels of the most used skills, where ESCO's skills_it.csv gives none
+        add(7, Path("~regia-skill-labels"), regia_labels.load_skill_labels)
     for edition in ateco.EDITIONS:
         add(11, None, partial(ateco.load_edition, edition=edition))
     add(11, Path("~correspondence"), ateco.load_correspondence)
