@@ -31,6 +31,8 @@ from regia.certification import (
     verify,
 )
 from regia.certification.schemas import (
+    AlignmentDecisionIn,
+    AlignmentOut,
     AssignmentIn,
     AssignmentOut,
     ClaimIn,
@@ -71,6 +73,7 @@ CredentialReader = Annotated[Principal, Depends(require(READ, Resource.IVC_CREDE
 CredentialWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_CREDENTIAL))]
 DelegationReader = Annotated[Principal, Depends(require(READ, Resource.IVC_DELEGATION))]
 DelegationWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_DELEGATION))]
+StandardWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_STANDARD))]
 CourseWriter = Annotated[Principal, Depends(require(WRITE, Resource.CATALOG))]
 JSONLD = "application/ld+json"
 
@@ -101,6 +104,27 @@ def list_standards(session: SessionDep, principal: Anyone, q: Annotated[str, Que
 def get_standard(code: Annotated[str, Path(max_length=40)], session: SessionDep, principal: Anyone,
                  version: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> ProfileOut:
     return ProfileOut.model_validate(standards.get_profile(session, code=code, version=version))
+
+
+@router.post("/standards/{code}/suggestions", summary="Ask the classifier for ESCO alignments (Region staff)",
+             responses={409: {"description": "The ESCO skills are not loaded"}})
+def suggest_alignments(code: Annotated[str, Path(max_length=40)], request: Request, session: SessionDep,
+                       principal: StandardWriter) -> dict[str, int]:
+    """Suggestions of the classifier for each competence of the standard's newest version; a person confirms
+    them (the origin stays ``classifier``)."""
+    profile = standards.get_profile(session, code=code)
+    added = standards.suggest_alignments(request.app.state.engine, session, actor=principal, profile=profile)
+    session.commit()
+    return {"added": added}
+
+
+@router.post("/alignments/{alignment_id}", response_model=AlignmentOut,
+             summary="Confirm or reject an ESCO alignment (Region staff)")
+def decide_alignment(alignment_id: Id, body: AlignmentDecisionIn, session: SessionDep,
+                     principal: StandardWriter) -> AlignmentOut:
+    row = standards.decide_alignment(session, actor=principal, alignment_id=alignment_id, confirm=body.confirm)
+    session.commit()
+    return AlignmentOut.model_validate(row)
 
 
 @router.post("/verify", response_model=VerdictOut, summary="Verify a credential (JSON body, anyone)")

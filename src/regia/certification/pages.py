@@ -64,6 +64,7 @@ Reader = Annotated[Principal, Depends(require(READ, Resource.IVC_REQUEST))]
 Writer = Annotated[Principal, Depends(require(WRITE, Resource.IVC_REQUEST))]
 CredentialReader = Annotated[Principal, Depends(require(READ, Resource.IVC_CREDENTIAL))]
 CredentialWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_CREDENTIAL))]
+StandardWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_STANDARD))]
 DelegationReader = Annotated[Principal, Depends(require(READ, Resource.IVC_DELEGATION))]
 DelegationWriter = Annotated[Principal, Depends(require(WRITE, Resource.IVC_DELEGATION))]
 MAX_PASTE = 512 * 1024
@@ -145,7 +146,32 @@ def standard_page(request: Request, code: str, version: int, session: SessionDep
     return render(request, "standard.html", {
         "p": profile, "versions": standards.versions(session, profile.code), "courses": courses,
         "providers": providers, "may_request": principal.authenticated and principal.is_citizen,
+        "may_align": can(principal, WRITE, Resource.IVC_STANDARD) and principal.authenticated,
         "csrf_token": principal.csrf or "", "error": error}, status_code=status_code)
+
+
+@router.post("/standards/{code}/{version}/alignments", response_class=HTMLResponse,
+             name="certification_standard_alignments")
+async def standard_alignments(request: Request, code: str, version: int, session: SessionDep,
+                              principal: StandardWriter) -> Response:
+    """Region staff: ask the classifier for ESCO alignments, confirm or reject a suggestion (origin kept)."""
+    form = await request.form()
+    try:
+        if _text(form, "action", 20) == "suggest":
+            profile = standards.get_profile(session, code=code[:40], version=version)
+            standards.suggest_alignments(request.app.state.engine, session, actor=principal, profile=profile)
+        else:
+            standards.decide_alignment(session, actor=principal, alignment_id=_int(form, "alignment_id"),
+                                       confirm=_text(form, "action", 20) == "confirm")
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        if isinstance(exc, NotFound):
+            raise
+        return standard_page(request, code, version, session, principal, error=_message(request, exc),
+                             status_code=exc.status)
+    return RedirectResponse(str(request.url_for("certification_standard_page", code=code, version=version)),
+                            status_code=303)
 
 
 # --- verification (public) -----------------------------------------------------------------------------------

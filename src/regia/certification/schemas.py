@@ -255,3 +255,7 @@ class VerdictOut(BaseModel):
 
 class CourseCompetencesIn(BaseModel):
     competences: list[str] = Field(max_length=200, description="PROFILE/COMPETENCE codes, e.g. DEMO-LOG-001/LOG-001-C2")
+
+
+class AlignmentDecisionIn(BaseModel):
+    confirm: bool = Field(description="true: the competence is aligned to this ESCO skill; false: rejected")

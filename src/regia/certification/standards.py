@@ -284,7 +284,11 @@ def suggest_alignments(engine: Engine, session: Session, *, actor: Principal, pr
     """Ask the classifier (:mod:`regia.classify`) for the ESCO skills of each competence's text; new ones are
     kept as suggestions (``origin="classifier"``) for a person to confirm. Returns how many were added."""
     from regia.classify.classifier import Classifier
+    from regia.taxonomy.models import Concept
 
+    if session.scalar(select(Concept.id).where(Concept.type == "skill").limit(1)) is None:
+        raise Conflict("the ESCO skills are not loaded (regia taxonomy import)",
+                       key=N_("certification.err.no_taxonomy"))
     classifier = Classifier.from_engine(engine)
     added = 0
     for item in profile.competences:

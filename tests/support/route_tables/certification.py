@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from regia.certification import procedure, sharing
-from regia.certification.models import Credential, IssuedDocument, Issuer, StatusList
+from regia.certification.models import Credential, IssuedDocument, Issuer, SkillAlignment, StatusList
 from regia.config import get_settings
 from regia.db import session_scope
 from support.accounts import ALL_ROLES
@@ -42,6 +42,8 @@ P = "/certification"
 EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{A}/standards"): ALL,
     ("GET", f"{A}/standards/{{code}}"): ALL,
+    ("POST", f"{A}/standards/{{code}}/suggestions"): REGION,  # 409 here: no ESCO skills in this world
+    ("POST", f"{A}/alignments/{{alignment_id}}"): REGION,
     ("POST", f"{A}/verify"): ALL,
     ("POST", f"{A}/verify/file"): ALL,
     ("GET", f"{A}/share/{{token}}"): ALL,
@@ -80,6 +82,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     # pages
     ("GET", P): ALL,
     ("GET", f"{P}/standards/{{code}}/{{version}}"): ALL,
+    ("POST", f"{P}/standards/{{code}}/{{version}}/alignments"): REGION,
     ("GET", f"{P}/verify"): ALL,
     ("POST", f"{P}/verify"): ALL,
     ("GET", f"{P}/share/{{token}}"): ALL,
@@ -122,7 +125,8 @@ def seed(engine: Engine, world: Any) -> None:
         world.extra.update({
             "ivc_request": validation.id, "ivc_claim": validation.claims[0].id, "ivc_evidence": evidence.id,
             "ivc_assignment": next(a.id for a in validation.assignments if a.role == "validation"),
-            "ivc_document": document.id, "ivc_list": session.scalars(select(StatusList.id)).first()})
+            "ivc_document": document.id, "ivc_alignment": session.scalars(select(SkillAlignment.id)).first(),
+            "ivc_list": session.scalars(select(StatusList.id)).first()})
         world.extra_text = {"credential": credential.id, "token": token,
                             "slug": session.scalars(select(Issuer.slug)).first()}
 
@@ -134,7 +138,7 @@ def params(world: Any) -> dict[str, str]:
             "document_id": str(world.extra["ivc_document"]), "list_id": str(world.extra["ivc_list"]),
             "delegation_id": str(world.extra["delegation"]), "credential_id": text.get("credential", "x"),
             "token": text.get("token", "x" * 20), "slug": text.get("slug", "x"), "code": "DEMO-LOG-001",
-            "version": "1"}
+            "version": "1", "alignment_id": str(world.extra["ivc_alignment"])}
 
 
 def _person() -> dict[str, str]:
@@ -146,6 +150,10 @@ def request_kwargs(method: str, path: str, world: Any, role: str, csrf: str | No
     if method == "GET" or "/certification" not in path:
         return None
     if path.startswith(A):
+        if "/alignments/" in path:
+            return {"json": {"confirm": True}}
+        if path.endswith("/suggestions"):
+            return {}
         if path.endswith("/competences"):
             return {"json": {"competences": ["DEMO-LOG-001/LOG-001-C2"]}}
         if path.endswith("/verify"):
@@ -184,6 +192,8 @@ def request_kwargs(method: str, path: str, world: Any, role: str, csrf: str | No
     elif path == f"{P}/requests":
         data |= {"profile_code": "DEMO-LOG-001", "provider_org_id": str(world.orgs["provider"]), "version": "1",
                  **_person()}
+    elif path.endswith("/alignments"):
+        data |= {"action": "confirm", "alignment_id": str(world.extra["ivc_alignment"])}
     elif path.startswith(f"{P}/requests/"):
         data |= {"action": "move", "target": "validated"}
     elif path.endswith("/share"):
