@@ -73,5 +73,8 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.certification.demo_data import ensure_demo_certification
+
+    ensure_demo_certification(eng)  # DEMO standards, IVC requests in every phase, credentials (keys: DATA_DIR/keys)
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
     serve(host=host, port=port, reload=False)
