@@ -130,6 +130,14 @@ def test_public_documents_and_the_course_path(world: Any) -> None:
     assert client.get(f"/certification/issuers/{slug}/did.json").json()["id"].startswith("did:web:")
     status = client.get(list_url.removeprefix(get_settings().public_url))
     assert status.status_code == 200 and status.json()["type"][1] == "BitstringStatusListCredential"
+    csrf = _page_as(client, world, "citizen")  # the person makes a share link from the dossier
+    made = client.post(f"/certification/credentials/{credential.id}/share", data={"days": "7", "csrf_token": csrf})
+    assert made.status_code == 303 and "shared=" in made.headers["location"]
+    link = made.headers["location"].split("shared=", 1)[1].removeprefix(get_settings().public_url)
+    client.cookies.clear()
+    shared = client.get(link.removeprefix("http://testserver"))
+    assert shared.status_code == 200 and 'data-status="valid"' in shared.text
+    assert client.get("/certification/share/" + "x" * 32).status_code == 404
     course = world.courses.get("provider")
     if course is None:
         from support.accounts import ORGS, publish_course
