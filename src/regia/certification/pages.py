@@ -71,11 +71,11 @@ MAX_PASTE = 512 * 1024
 
 router = APIRouter(prefix="/certification")
 
-STATE_LABELS = {s: f"certification.state.{s}" for s in STATUSES}
-N_("certification.state.requested"), N_("certification.state.identification"), N_("certification.state.validation")
-N_("certification.state.validated"), N_("certification.state.certification"), N_("certification.state.assessed")
-N_("certification.state.certified"), N_("certification.state.closed"), N_("certification.state.withdrawn")
-N_("certification.state.refused")
+STATE_LABELS = [N_("certification.state.requested"), N_("certification.state.identification"),
+                N_("certification.state.validation"), N_("certification.state.validated"),
+                N_("certification.state.certification"), N_("certification.state.assessed"),
+                N_("certification.state.certified"), N_("certification.state.closed"),
+                N_("certification.state.withdrawn"), N_("certification.state.refused")]
 ACTION_LABELS = [N_("certification.action.take_charge"), N_("certification.action.refuse"),
                  N_("certification.action.withdraw"), N_("certification.action.submit_dossier"),
                  N_("certification.action.close_validation"), N_("certification.action.open_certification"),
@@ -288,8 +288,7 @@ def _request_context(session: Session, principal: Principal, row: IvcRequest) ->
         "person_edits": row.status in states.PERSON_EDITS_DOSSIER,
         "provider_edits": row.status in states.PROVIDER_EDITS_DOSSIER,
         "csrf_token": principal.csrf or "", "kinds": EXPERIENCE_KINDS, "learning": LEARNING, "methods": METHODS,
-        "roles": ASSIGNMENT_ROLES, "today": date.today().isoformat(), "sees_person": row.person_user_id ==
-        principal.user_id or can(principal, READ, Resource.IVC_REQUEST, row)}
+        "roles": ASSIGNMENT_ROLES, "today": date.today().isoformat()}
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse, name="certification_request_page")
