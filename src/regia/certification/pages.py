@@ -102,7 +102,8 @@ def _lang(request: Request) -> str:
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     return request.app.state.templates.TemplateResponse(request, f"certification/{name}",
-                                                        {"nav": "certification", **context},
+                                                        {"nav": "certification", "instant": verify.instant,
+                                                         **context},
                                                         status_code=status_code)
 
 

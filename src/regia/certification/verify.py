@@ -91,7 +91,8 @@ def summary(credential: dict[str, Any]) -> dict[str, Any]:
             "valid_until": credential.get("validUntil") or credential.get("expirationDate")}
 
 
-def _instant(value: Any) -> datetime | None:
+def instant(value: Any) -> datetime | None:
+    """An XML Schema dateTime string as an aware instant (None when it is not one)."""
     if not isinstance(value, str):
         return None
     try:
@@ -148,7 +149,7 @@ def verify(session: Session | None, data: bytes | str | dict[str, Any], *, trust
         return Verdict(MALFORMED, N_("certification.why.bad_proof"), str(exc), {"detail": str(exc)}, summary=info)
 
     notes: list[str] = []
-    issued = _instant(info["valid_from"])
+    issued = instant(info["valid_from"])
     if known is not None and session is not None:
         organisation = session.get(Organisation, known[0].organisation_id)
         if organisation is not None and organisation.type == OrgType.FUND:
@@ -186,7 +187,7 @@ def verify(session: Session | None, data: bytes | str | dict[str, Any], *, trust
                                {"reason": reason or "", "date": when}, summary=info)
     elif trust_key is None:
         notes.append("no credentialStatus: revocation cannot be checked")
-    until = _instant(info["valid_until"])
+    until = instant(info["valid_until"])
     if until is not None and until < now:
         return Verdict(EXPIRED, N_("certification.why.expired"), f"expired on {info['valid_until']}",
                        {"date": info["valid_until"]}, summary=info)
