@@ -29,16 +29,12 @@ from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal
 from regia.certification import dataintegrity, issuers, standards, statuslist
 from regia.certification.contexts import CREDENTIALS_V2, OB_V3
+from regia.certification.documents import LEARNING_IT, METHOD_IT
 from regia.certification.models import Claim, Credential, IssuedDocument, Request
 from regia.i18n import N_
 
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 EQF_URI = "http://data.europa.eu/snb/eqf/{level}"
-LEARNING_LABELS = {"formal": N_("certification.learning.formal"), "non_formal": N_("certification.learning.non_formal"),
-                   "informal": N_("certification.learning.informal")}
-METHOD_LABELS = {"test": "Prova scritta", "interview": "Colloquio tecnico", "practical_trial": "Prova pratica"}
-LEARNING_IT = {"formal": "apprendimento formale", "non_formal": "apprendimento non formale",
-               "informal": "apprendimento informale"}
 
 
 def _stamp(moment: datetime) -> str:
@@ -83,9 +79,9 @@ def build(*, credential_id: str, request: Request, claim: Claim, issuer_profile:
     ]
     criteria = (f"Competenza del {profile.repertory} «{profile.title}» (versione {profile.version}). "
                 f"Abilità: {'; '.join(competence.abilities)}. Conoscenze: {'; '.join(competence.knowledge)}.")
-    learned = LEARNING_IT[claim.learning] + (f": {claim.context}" if claim.context else "")
+    learned = LEARNING_IT[claim.learning].lower() + (f": {claim.context}" if claim.context else "")
     if kind == "certificate":
-        assessed = (f"{METHOD_LABELS.get(claim.method or '', claim.method or '')} del "
+        assessed = (f"{METHOD_IT.get(claim.method or '', claim.method or '')} del "
                     f"{claim.assessed_on.strftime('%d/%m/%Y') if claim.assessed_on else ''}, commissione di "
                     f"certificazione: {claim.certification_reason}")
     else:
