@@ -11,7 +11,7 @@ PORT ?= 8000
 install: $(STAMP)
 	@BIN=$(BIN) bash scripts/messages.sh compile
 
-$(STAMP): pyproject.toml requirements.lock package.json scripts/install-assets.sh
+$(STAMP): pyproject.toml requirements.lock package.json scripts/install-assets.sh scripts/export-jsonld-contexts.mjs
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,spark]'

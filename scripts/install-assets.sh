@@ -60,5 +60,7 @@ done > "$STAGE/VERSIONS"
 rm -rf "$VENDOR"
 mv "$STAGE" "$VENDOR"
 trap - EXIT
+# The JSON-LD contexts of the verifiable credentials (regia.certification), from their npm packages.
+node "$ROOT/scripts/export-jsonld-contexts.mjs"
 echo "install-assets: front-end assets in ${VENDOR#"$ROOT"/}:"
 sed 's/^/  /' "$VENDOR/VERSIONS"

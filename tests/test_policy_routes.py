@@ -153,7 +153,9 @@ def _fill(path: str, world: World, proposal: str) -> str:
         "membership_id": str(world.memberships["partnership_editor"]),
         "proposal_id": str(world.proposals[proposal]), "course_id": str(world.courses["provider"]),
     }
-    for table in TABLES:
+    # every table's values, the route's own table last: two domains may name a path parameter alike
+    owners = [t for t in TABLES if any(p == path for _, p in getattr(t, "EXPECTED", {}))]
+    for table in [t for t in TABLES if t not in owners] + owners:
         if hasattr(table, "params"):
             values.update(table.params(world))
     path = re.sub(r"\{([^}]+)\}", lambda m: values[m.group(1)], path)

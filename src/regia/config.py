@@ -50,6 +50,21 @@ class Settings(BaseSettings):
                                       "reported for this long is taken over by another worker")
     jobs_workers: int = Field(default=1, ge=1, le=32, description="Jobs a worker process runs at once")
 
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL of this Regia: issuers, status lists and credentials are named under it.",
+    )
+    credential_keys_dir: Path | None = Field(
+        default=None,
+        description="Folder of the credential issuers' private keys (default: DATA_DIR/keys); keep it outside "
+                    "the repository and the database, readable by the service only.",
+    )
+    jsonld_contexts_dir: Path | None = Field(
+        default=None,
+        description="JSON-LD contexts exported from their npm packages (default: the package's contexts/ "
+                    "folder, written by scripts/install-assets.sh).",
+    )
+
     @property
     def jobs_dir(self) -> Path:
         return self.jobs_upload_dir or self.data_dir / "uploads"

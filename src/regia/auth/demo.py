@@ -44,6 +44,7 @@ DEMO_USERS: tuple[tuple[str, str, str | None, Role | None], ...] = (
     ("ente@formazione.demo", "Redattore ente accreditato (demo)", "Formazione Lombarda (demo)", Role.EDITOR),
     ("valutatore@formazione.demo", "Valutatrice IVC (demo)", "Formazione Lombarda (demo)", Role.ASSESSOR),
     ("cfp@cfp.demo", "Tutor CFP Monza e Brianza (demo)", "CFP Monza e Brianza (demo)", Role.EDITOR),
+    ("esperto@cfp.demo", "Esperto di settore IVC (demo)", "CFP Monza e Brianza (demo)", Role.ASSESSOR),
     ("impresa@officine.demo", "Referente Officine Meccaniche Brianza (demo)", "Officine Meccaniche Brianza (demo)",
      Role.EDITOR),
     ("brianza@patto.demo", "Redattrice Patto Brianza (demo)", "Patto Brianza Manifattura 4.0 (demo)", Role.EDITOR),

@@ -57,6 +57,16 @@ outcomes       region admin/editor/viewer all figures; Fund          region admi
                regia.monitoring.service.fund_names); person-level
                records are never served
 impact         region admin/editor/viewer                            region admin/editor
+ivc_standard   anyone (the QRSP standards are public)                region admin/editor (imports, ESCO alignment)
+ivc_delegation region readers all; a Fund's members its own            region admin/editor (grant, revoke)
+ivc_request    region readers all; members of the request's ente         row: the parties of regia.certification.states
+               titolare (Region or delegated Fund) and of its ente     (the person, the provider's editors, the
+               titolato (provider; not its assessors); the assessors   assessors on it, the ente titolare's
+               assigned to it; the person (a citizen) their own only   editors) — each move names its party
+ivc_assessment region readers; the provider's editors/viewers; the      the assessor of the assignment (declaration,
+               assessor of the assignment                               evaluation, commission outcome)
+ivc_credential region readers; the issuer's members; the person         the issuer's editors/admins (revocation)
+               (verification of a credential is public: its own routes)
 ============== ===================================================== ============================================
 """
 
@@ -104,6 +114,11 @@ class Resource(enum.StrEnum):
     PROGRAMMING_SCENARIO = "programming_scenario"
     OUTCOMES = "outcomes"
     IMPACT = "impact"
+    IVC_STANDARD = "ivc_standard"
+    IVC_DELEGATION = "ivc_delegation"
+    IVC_REQUEST = "ivc_request"
+    IVC_ASSESSMENT = "ivc_assessment"
+    IVC_CREDENTIAL = "ivc_credential"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -221,6 +236,8 @@ def _job(p: Principal, action: Action, obj: Any) -> bool:
         return True
     members = p.org_ids() if action is READ else p.org_ids(*EDITING)
     return obj.organisation_id is not None and obj.organisation_id in members
+
+
 def _programming(p: Principal, action: Action, obj: Any) -> bool:
     """``obj``: an agreement (with ``fund_id``), or anything carrying the ``fund_id`` of its agreement."""
     if not p.authenticated:
@@ -230,6 +247,8 @@ def _programming(p: Principal, action: Action, obj: Any) -> bool:
     if obj is None:
         return p.has(roles=EDITING if action is WRITE else (), types=(OrgType.FUND,))
     return obj.fund_id in p.org_ids(*(EDITING if action is WRITE else ()), types=(OrgType.FUND,))
+
+
 def _outcomes(p: Principal, action: Action, obj: Any) -> bool:
     """Aggregated outcome indicators: the Region's staff and analysts read all of them, a Fund's members the
     figures of their own Fund's participations (the service narrows the rows); writing is ingesting."""
@@ -238,6 +257,68 @@ def _outcomes(p: Principal, action: Action, obj: Any) -> bool:
     if action is READ:
         return _region_staff(p, READ) or p.has(types=(OrgType.FUND,))
     return _region_staff(p, WRITE)
+
+
+def _ivc_delegation(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a delegation (``organisation_id``: the delegated Fund)."""
+    if not p.authenticated:
+        return False
+    if _region_staff(p, action):
+        return True
+    if action is WRITE:
+        return False
+    return p.has(types=(OrgType.FUND,)) if obj is None else obj.organisation_id in p.org_ids()
+
+
+def _ivc_request(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a request (``person_user_id``, ``titolare_org_id``, ``provider_org_id``, ``assignments``)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if obj is None:  # anyone signed in has (or may start) a request of their own; lists are row-filtered
+        return True
+    if p.user_id is not None and obj.person_user_id == p.user_id:
+        return True
+    if any(a.user_id == p.user_id for a in obj.assignments) and p.has(roles=(Role.ASSESSOR,)):
+        return True
+    if action is READ:
+        return (p.has(roles=REGION_READERS, types=(OrgType.REGION,))
+                or obj.titolare_org_id in p.org_ids(*REGION_READERS)
+                or obj.provider_org_id in p.org_ids(*REGION_READERS))
+    return obj.titolare_org_id in p.org_ids(*EDITING) or obj.provider_org_id in p.org_ids(*EDITING)
+
+
+def _ivc_assessment(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: an assignment (``user_id`` and its ``request``): the assigned person acts on their own
+    (assessors; a commission's president may be the ente titolare's staff)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if obj is None:  # assessors and presidents their assignments; readers: Region staff, the providers' staff
+        readers = _region_staff(p, READ) or p.has(roles=REGION_READERS, types=(OrgType.PROVIDER,))
+        presidents = p.has(roles=EDITING, types=(OrgType.REGION, OrgType.FUND))
+        return p.has(roles=(Role.ASSESSOR,)) or presidents or (action is READ and readers)
+    if obj.user_id == p.user_id:
+        return True
+    return action is READ and (_region_staff(p, READ)
+                               or obj.request.provider_org_id in p.org_ids(*REGION_READERS))
+
+
+def _ivc_credential(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a credential (``issuer.organisation_id`` and ``request.person_user_id``)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if obj is None:
+        return True if action is READ else p.has(roles=EDITING, types=(OrgType.REGION, OrgType.FUND))
+    if action is READ:
+        return (p.has(roles=REGION_READERS, types=(OrgType.REGION,))
+                or obj.issuer.organisation_id in p.org_ids(*REGION_READERS)
+                or (p.user_id is not None and obj.request.person_user_id == p.user_id))
+    return obj.issuer.organisation_id in p.org_ids(*EDITING)
 
 
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
@@ -261,6 +342,11 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PROGRAMMING_SCENARIO: lambda p, a, o: p.authenticated and _region_staff(p, a),
     Resource.OUTCOMES: _outcomes,
     Resource.IMPACT: lambda p, a, o: p.authenticated and _region_staff(p, a),
+    Resource.IVC_STANDARD: lambda p, a, o: a is READ or (p.authenticated and _region_staff(p, WRITE)),
+    Resource.IVC_DELEGATION: _ivc_delegation,
+    Resource.IVC_REQUEST: _ivc_request,
+    Resource.IVC_ASSESSMENT: _ivc_assessment,
+    Resource.IVC_CREDENTIAL: _ivc_credential,
 }
 
 
@@ -278,7 +364,8 @@ def can(principal: Principal, action: Action | str, resource: Resource | str, ob
 
 def _visible_condition(principal: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
     p = principal
-    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL, Resource.CATALOG):  # read by anyone
+    if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL, Resource.CATALOG,
+                    Resource.IVC_STANDARD):  # read by anyone
         return true()
     if not p.authenticated:
         return false()
@@ -322,9 +409,31 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
             return true()
         funds = p.org_ids(types=(OrgType.FUND,))
         return model.fund_id.in_(funds) if funds else false()
+    if resource in (Resource.IVC_REQUEST, Resource.IVC_CREDENTIAL, Resource.IVC_DELEGATION):
+        return _ivc_visible(p, resource, model)
     if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):
         return true()
     return false()
+
+
+def _ivc_visible(p: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
+    """Rows of IVC requests, credentials and delegations that ``p`` reads (see the rules above)."""
+    if p.has(roles=REGION_READERS, types=(OrgType.REGION,)):
+        return true()
+    if resource is Resource.IVC_DELEGATION:
+        return model.organisation_id.in_(p.org_ids()) if p.org_ids() else false()
+    if resource is Resource.IVC_CREDENTIAL:
+        issuer = model.issuer.property.mapper.class_
+        conditions: list[ColumnElement[bool]] = [model.request.has(person_user_id=p.user_id)]
+        if readers := p.org_ids(*REGION_READERS):
+            conditions.append(model.issuer.has(issuer.organisation_id.in_(readers)))
+        return or_(*conditions)
+    conditions = [model.person_user_id == p.user_id]
+    if readers := p.org_ids(*REGION_READERS):
+        conditions += [model.titolare_org_id.in_(readers), model.provider_org_id.in_(readers)]
+    if p.has(roles=(Role.ASSESSOR,)):
+        conditions.append(model.assignments.any(user_id=p.user_id))
+    return or_(*conditions)
 
 
 S = TypeVar("S", bound=Select[Any])

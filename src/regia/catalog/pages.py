@@ -111,8 +111,12 @@ def _course_page(request: Request, principal: Principal, course_id: int, *, save
         course = service.course_detail(request.app.state.engine, course_id, lang=_lang(request))
     except service.NotFound:
         raise _not_found(request, course_id) from None
+    # QRSP competences the course prepares for: a hook the web app sets (regia.certification.service), so that
+    # the catalogue does not import the certification domain
+    certifies = getattr(request.app.state, "course_competences", None)
     return render(request, "course.html", {
         "nav": "catalog", "c": course, "editable": _may_edit(request, principal, course_id),
+        "certifies": certifies(course_id) if certifies else [],
         "csrf_token": principal.csrf or "", "saved": saved, "error": error}, status_code)
 
 

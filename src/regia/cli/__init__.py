@@ -7,6 +7,7 @@ import typer
 from regia.cli import batch, bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
+from regia.cli import credentials as credentials_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import linkage as linkage_cli
@@ -48,5 +49,8 @@ ingest_cli.app.command("unemployed")(outcomes_cli.unemployed)
 demo_data_cli.app.command("outcomes")(outcomes_cli.demo_outcomes)
 app.add_typer(outcomes_cli.impact_app, name="impact")
 app.add_typer(outcomes_cli.outcomes_app, name="outcomes")
+app.add_typer(credentials_cli.app, name="credentials")
+ingest_cli.app.command("standards")(credentials_cli.ingest_standards)
+demo_data_cli.app.command("certification")(credentials_cli.demo_certification)
 
 __all__ = ["app"]

@@ -73,6 +73,9 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.certification.demo_data import ensure_demo_certification
+
+    ensure_demo_certification(eng)  # DEMO standards, IVC requests in every phase, credentials (keys: DATA_DIR/keys)
     from regia.cli.outcomes import ensure_demo_outcomes
 
     ensure_demo_outcomes(eng)  # simulated participations, unemployed and CO events (known effect)

@@ -40,6 +40,9 @@ from regia.auth import web as auth_web
 from regia.catalog import api as catalog_api
 from regia.catalog import pages as catalog_pages
 from regia.catalog import search as catalog_search
+from regia.certification import api as certification_api
+from regia.certification import pages as certification_pages
+from regia.certification import service as certification_service
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.i18n import N_
@@ -79,6 +82,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
                 "pacts": pacts_pages, "programming": programming_pages, "monitoring": monitoring_pages,
+                "certification": certification_pages,
                 "linkage": linkage_pages, "jobs": jobs_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
@@ -86,7 +90,8 @@ NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_s
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
                mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, programming_api.router,
-               jobs_api.router, monitoring_api.router]
+               jobs_api.router, monitoring_api.router,
+               certification_api.router, certification_api.documents_router]
 
 
 def nav_items() -> list[NavItem]:
@@ -214,6 +219,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     app.state.engine = engine
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
     app.state.programming_needs = programming_needs.make_provider(engine)  # needs of the programming scenarios
+    app.state.course_competences = partial(certification_service.course_competences, engine)  # course page hook
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

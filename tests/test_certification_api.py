@@ -1,0 +1,154 @@
+"""The certification API and pages on the test world: a Fund outside its delegation is refused (API 403, the
+page's message in Italian) and what it issued before stays valid; the person sees only their own dossier; an
+assessor only the requests they are assigned to; the public verification endpoint; the course path."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from regia.auth import service as accounts
+from regia.auth import sessions
+from regia.certification import delegations, procedure, service
+from regia.certification.models import Credential, Delegation
+from regia.config import get_settings
+from regia.db import session_scope
+from regia.web.app import create_app
+from support.accounts import PASSWORD
+from support.ivc import PERSON, SYSTEM, IvcWorlds, principal, take_to
+
+
+@pytest.fixture(scope="module")
+def worlds(databases: Any) -> IvcWorlds:
+    return IvcWorlds(databases)
+
+
+@pytest.fixture
+def world(worlds: IvcWorlds, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("REGIA_CREDENTIAL_KEYS_DIR", str(tmp_path / "keys"))
+    get_settings.cache_clear()
+    yield worlds.new()
+    get_settings.cache_clear()
+
+
+def _client(world: Any) -> TestClient:
+    app = create_app(engine=world.engine)
+    app.state.auth_settings = world.settings
+    return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+
+
+def _page_as(client: TestClient, world: Any, role: str) -> str:
+    value, csrf = world.session_cookie(role)
+    client.cookies.set(sessions.SESSION_COOKIE, value)
+    return csrf
+
+
+BODY = {"profile_code": "DEMO-LOG-001", "person": {"given_name": "Mario", "family_name": "Rossi",
+                                                   "tax_code": PERSON.tax_code, "birth_date": "1985-12-10"}}
+
+
+def test_a_fund_outside_its_delegation_is_refused_and_its_credentials_stay_valid(world: Any) -> None:
+    client = _client(world)
+    body = {**BODY, "provider_org_id": world.orgs["provider"]}
+    refused = client.post("/api/certification/requests", json=body, headers=world.bearer("fund_b_editor"))
+    assert refused.status_code == 403 and "not delegated" in refused.json()["detail"]
+    made = client.post("/api/certification/requests", json=body, headers=world.bearer("fund_editor"))
+    assert made.status_code == 201, made.text
+    request_id = made.json()["id"]
+    with session_scope(world.engine) as session:
+        take_to(session, world, request_id, "assessed")
+        delegation = session.get(Delegation, world.extra["delegation"])
+        delegation.valid_to = date.today() - timedelta(days=1)  # the delegation has ended
+    answer = client.post(f"/api/certification/requests/{request_id}/moves", json={"target": "certified"},
+                         headers=world.bearer("fund_editor"))
+    assert answer.status_code == 403 and "not delegated" in answer.json()["detail"]
+    csrf = _page_as(client, world, "fund_editor")
+    page = client.post(f"/certification/requests/{request_id}", data={"action": "move", "target": "certified",
+                                                                      "csrf_token": csrf})
+    assert page.status_code == 403 and 'id="request-error"' in page.text
+    assert "non è delegato per lo standard DEMO-LOG-001" in page.text
+    with session_scope(world.engine) as session:  # the delegation is back: the Fund issues
+        session.get(Delegation, world.extra["delegation"]).valid_to = date.today() + timedelta(days=30)
+    assert client.post(f"/api/certification/requests/{request_id}/moves", json={"target": "certified"},
+                       headers=world.bearer("fund_editor")).status_code == 200
+    with session_scope(world.engine) as session:
+        credential = session.scalars(select(Credential).where(Credential.request_id == request_id)).first()
+        body_issued = credential.body
+        delegations.revoke(session, actor=SYSTEM, id=world.extra["delegation"], reason="Fine della delega")
+    verdict = client.post("/api/certification/verify", json=body_issued).json()
+    assert verdict["status"] == "valid" and verdict["message"].startswith("Firmata dall'ente")
+    assert client.post("/api/certification/requests", json=body, headers=world.bearer("fund_editor")).status_code == 403
+
+
+def test_the_person_sees_only_their_own_dossier_and_assessors_their_assignments(world: Any) -> None:
+    with session_scope(world.engine) as session:
+        mine = procedure.create(session, actor=principal(session, world, "citizen"), profile_code="DEMO-LOG-001",
+                                provider_org_id=world.orgs["provider"], person=PERSON).id
+        other_user = accounts.create_user(session, actor=SYSTEM, email="altra.persona@example.org",
+                                          display_name="Altra persona", password=PASSWORD)
+        from regia.auth.principal import principal_for
+
+        theirs = procedure.create(session, actor=principal_for(other_user, via="token"),
+                                  profile_code="DEMO-MEC-001", provider_org_id=world.orgs["provider"],
+                                  person=procedure.Person("Giuseppe", "Verdi", "VRDGPP80A01F205X",
+                                                          date(1980, 1, 1))).id
+        take_to(session, world, mine, "validation")  # the world's assessor is assigned to mine only
+    client = _client(world)
+    listed = client.get("/api/certification/requests", headers=world.bearer("citizen")).json()
+    assert [r["id"] for r in listed] == [mine]
+    assert client.get(f"/api/certification/requests/{theirs}", headers=world.bearer("citizen")).status_code == 404
+    _page_as(client, world, "citizen")
+    dossier = client.get("/certification/dossier").text
+    assert "IVC-" in dossier and "DEMO-MEC-001" not in dossier and "Giuseppe" not in dossier
+    assessor = client.get("/api/certification/requests", headers=world.bearer("assessor")).json()
+    assert [r["id"] for r in assessor] == [mine]
+    assert client.get(f"/api/certification/requests/{theirs}", headers=world.bearer("assessor")).status_code == 404
+    assignments = client.get("/api/certification/assignments", headers=world.bearer("assessor")).json()
+    assert {a["request_id"] for a in assignments} == {mine}
+    provider = client.get("/api/certification/requests", headers=world.bearer("provider_editor")).json()
+    assert {r["id"] for r in provider} == {mine, theirs}
+    assert client.get("/api/certification/requests", headers=world.bearer("other_provider_editor")).json() == []
+
+
+def test_public_documents_and_the_course_path(world: Any) -> None:
+    with session_scope(world.engine) as session:
+        request_id = procedure.create(session, actor=principal(session, world, "citizen"),
+                                      profile_code="DEMO-LOG-001", provider_org_id=world.orgs["provider"],
+                                      person=PERSON).id
+        take_to(session, world, request_id, "certified")
+        credential = session.scalars(select(Credential).where(Credential.request_id == request_id)).first()
+        slug, list_url = credential.issuer.slug, credential.body["credentialStatus"]["statusListCredential"]
+    client = _client(world)
+    controller = client.get(f"/certification/issuers/{slug}").json()
+    assert controller["verificationMethod"][0]["type"] == "Multikey"
+    assert credential.body["proof"]["verificationMethod"] in controller["assertionMethod"]
+    assert client.get(f"/certification/issuers/{slug}/did.json").json()["id"].startswith("did:web:")
+    status = client.get(list_url.removeprefix(get_settings().public_url))
+    assert status.status_code == 200 and status.json()["type"][1] == "BitstringStatusListCredential"
+    csrf = _page_as(client, world, "citizen")  # the person makes a share link from the dossier
+    made = client.post(f"/certification/credentials/{credential.id}/share", data={"days": "7", "csrf_token": csrf})
+    assert made.status_code == 303 and "shared=" in made.headers["location"]
+    link = made.headers["location"].split("shared=", 1)[1].removeprefix(get_settings().public_url)
+    client.cookies.clear()
+    shared = client.get(link.removeprefix("http://testserver"))
+    assert shared.status_code == 200 and 'data-status="valid"' in shared.text
+    assert client.get("/certification/share/" + "x" * 32).status_code == 404
+    course = world.courses.get("provider")
+    if course is None:
+        from support.accounts import ORGS, publish_course
+
+        course = publish_course(world.engine, vat=ORGS["provider"][3] or "")
+    put = client.put(f"/api/certification/courses/{course}/competences",
+                     json={"competences": ["DEMO-LOG-001/LOG-001-C2"]}, headers=world.bearer("provider_editor"))
+    assert put.status_code == 200, put.text
+    assert client.put(f"/api/certification/courses/{course}/competences", json={"competences": ["X/Y"]},
+                      headers=world.bearer("provider_editor")).status_code == 422
+    page = client.get(f"/catalog/courses/{course}").text
+    assert "Frequenta questo corso → certifica queste competenze" in page and "LOG-001-C2" in page
+    assert service.certified_skill_counts(world.engine)  # certified supply, by ESCO skill
+    assert datetime.now(UTC)
