@@ -23,7 +23,7 @@ PYBABEL = Path(sys.executable).with_name("pybabel")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfir]")
 # Packages whose catalogues pybabel fully manages: every key they define is used somewhere the extractor sees
 # (literally, or through N_()). The others still build keys at run time without declaring them.
-MANAGED = {"web"}
+MANAGED = {"web", "exchange"}
 
 
 def _read(po: Path) -> Catalog:

@@ -36,6 +36,9 @@ catalog        anyone (the catalogue is public)                      route: regi
                                                                       admin/editor, or the editors/admins of an
                                                                       owner *provider* organisation — never a
                                                                       Fund's or another provider's
+exchange       nobody (client systems authenticate with vouchers:   nobody (the same)
+               regia.exchange.security)
+personal_data  every signed-in person, their own data only          the same (consents)
 ============== ===================================================== ============================================
 """
 
@@ -76,6 +79,8 @@ class Resource(enum.StrEnum):
     PACT_EVALUATION = "pact_evaluation"
     PACT_MONITORING = "pact_monitoring"
     CATALOG = "catalog"
+    EXCHANGE = "exchange"  # the machine-to-machine API: client systems with their own auth, no person
+    PERSONAL_DATA = "personal_data"  # a person's own page: who read their data, their consents
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -189,6 +194,11 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PACT_EVALUATION: _pact_evaluation,
     Resource.PACT_MONITORING: _pact_monitoring,
     Resource.CATALOG: _catalog,
+    # regia.exchange authenticates client systems itself (vouchers, regia.exchange.security): no person,
+    # whatever the role, passes through a route declared with this resource
+    Resource.EXCHANGE: lambda p, a, o: False,
+    # ``obj``: whose data (with ``user_id``); every signed-in person, for their own data only
+    Resource.PERSONAL_DATA: lambda p, a, o: p.user_id is not None and (o is None or o.user_id == p.user_id),
 }
 
 

@@ -8,9 +8,13 @@ from regia.cli import bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
+from regia.cli import exchange as exchange_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
+from regia.exchange import capture
+
+capture.install()  # what the commands write into the domains reaches the exchange's change feeds
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
 app.add_typer(taxonomy.app, name="taxonomy")
@@ -31,5 +35,6 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+app.add_typer(exchange_cli.app, name="exchange")
 
 __all__ = ["app"]

@@ -42,6 +42,8 @@ from regia.catalog import pages as catalog_pages
 from regia.catalog import search as catalog_search
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
+from regia.exchange import api as exchange_api
+from regia.exchange import pages as exchange_pages
 from regia.i18n import N_
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
@@ -70,7 +72,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages}
+                "pacts": pacts_pages, "exchange": exchange_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
@@ -230,6 +232,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.templates = templates
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
     auth_web.install(app)  # policy errors, login redirect, 403 page, body size limit, CORS (off by default)
+    exchange_api.install(app)  # the machine-to-machine API under /exchange/v1, its own OpenAPI document
 
     app.add_middleware(LanguageChoice, default=default_lang)
 
