@@ -199,6 +199,14 @@ class LanguageChoice:
         await self.app(scope, receive, send_with_vary)
 
 
+def bind_engine(app: FastAPI, engine: Engine) -> None:
+    """Everything the app holds of its database (routes read it from ``app.state``): set by :func:`create_app`,
+    and by tests that reuse one app over fresh copies of a database (an app's first request builds its routing,
+    which costs far more than the request). A domain that keeps engine-bound state on the app sets it here."""
+    app.state.engine = engine
+    app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine if engine is not None else get_engine(settings.database_url)
@@ -226,8 +234,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     catalog = i18n.Catalog(*(domain.MESSAGES for domain in PAGE_DOMAINS.values() if hasattr(domain, "MESSAGES")))
     templates = make_templates(catalog, template_dirs(), nav_items=nav_items())
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
+    bind_engine(app, engine)
     app.state.catalog = catalog
     app.state.templates = templates
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
@@ -280,7 +287,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/health", response_model=Health, tags=["system"], summary="Liveness and database check",
              responses={503: {"model": Health, "description": "Database unreachable"}})
     def health() -> Response:
-        result = _health(engine)
+        result = _health(app.state.engine)
         return JSONResponse(result.model_dump(mode="json"), status_code=503 if result.status == "error" else 200)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False, name="home")
