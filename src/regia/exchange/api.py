@@ -29,6 +29,7 @@ from regia.exchange.registry import REGISTRY, EService, FeedResource, LoadContex
 from regia.exchange.security import ClientCall, call_state, client_call, exchange_settings
 from regia.exchange.settings import API_PREFIX, get_exchange_settings
 
+Op = Literal["upsert", "delete", "withheld"]
 TITLE = "Regia — exchange API (ModI / PDND)"
 Public = Depends(public(READ, "metadata of the exchange API: no data, needed to call it"))
 PROBLEM = {"description": "Problem details (RFC 9457) with `reason`",
@@ -200,8 +201,8 @@ def read_one(request: Request, call: ClientCall, resource: FeedResource, key: st
 
 def _page_model(resource: FeedResource) -> type[BaseModel]:
     name = "".join(part.capitalize() for part in resource.name.replace("-", ".").split("."))
-    item = create_model(f"{name}Change", seq=(int, ...), op=(Literal["upsert", "delete", "withheld"], ...),
-                        id=(str, ...), at=(datetime, ...), data=(resource.schema | None, ...))
+    item = create_model(f"{name}Change", seq=(int, ...), op=(Op, ...), id=(str, ...), at=(datetime, ...),
+                        data=(resource.schema | None, ...))  # type: ignore[arg-type]
     return create_model(f"{name}Page", resource=(str, ...), items=(list[item], ...),  # type: ignore[valid-type]
                         next=(str, Field(description="The cursor to read the following changes with")),
                         more=(bool, Field(description="More changes follow (read again with next)")),
@@ -321,12 +322,19 @@ the PDND voucher flow.
 """
 
 
-def install(app: FastAPI) -> None:
-    """Adds the exchange to the web app (called by ``regia.web.app.create_app``)."""
-    capture.install()
+def bind_engine(app: FastAPI) -> None:
+    """Engine-bound state of the exchange on the app (``regia.web.app.bind_engine``): the analytics of the
+    needs e-service and the rate-limit counts start afresh with the database."""
     settings = getattr(app.state, "exchange_settings", None) or get_exchange_settings()
     app.state.exchange_settings = settings
     app.state.exchange_limiter = RateLimiter(settings.rate_window)
+    app.state.exchange_figures = None
+
+
+def install(app: FastAPI) -> None:
+    """Adds the exchange to the web app (called by ``regia.web.app.create_app``)."""
+    capture.install()
+    bind_engine(app)
 
     async def exchange_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ExchangeError)

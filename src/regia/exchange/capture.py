@@ -116,7 +116,7 @@ def _on_execute(state: ORMExecuteState) -> Any:
         if not missing:
             return None
         result = state.invoke_statement()
-        if state.statement.returning_column_descriptions:
+        if state.statement.returning_column_descriptions:  # type: ignore[attr-defined]
             frozen = result.freeze()
             columns = list(frozen().keys())
             values = frozen().all()
@@ -131,7 +131,7 @@ def _on_execute(state: ORMExecuteState) -> Any:
             pending.refresh.add(resource.name)
         return result
     # update / delete: the rows the WHERE clause matches, before the statement changes or removes them
-    where = state.statement.whereclause
+    where = state.statement.whereclause  # type: ignore[attr-defined]
     for resource, i, tracked in entries:
         query = select(table.c[tracked.attr]).distinct()  # type: ignore[union-attr]
         if where is not None:

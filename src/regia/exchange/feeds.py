@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from regia.exchange.errors import bad_request
 from regia.exchange.models import DELETE, UPSERT, Change, FeedHead, FeedState, utcnow
-from regia.exchange.registry import REGISTRY, FeedResource, LoadContext
+from regia.exchange.registry import FeedResource, LoadContext
 
 _PG_LOCK_KEY = 0x6578_6368  # "exch": serialises appends to the change log on PostgreSQL
 BATCH = 500
@@ -57,6 +57,11 @@ def jsonable(data: dict[str, Any]) -> dict[str, Any]:
 def content_hash(data: dict[str, Any]) -> str:
     canonical = json.dumps(data, default=_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def int_keys(keys: list[str] | None) -> list[int] | None:
+    """The integer ids among record keys (None stays None: every record)."""
+    return None if keys is None else [int(k) for k in keys if k.isdigit()]
 
 
 def chunks(values: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -132,7 +137,8 @@ def append(session: Session, resource: FeedResource, current: dict[str, dict[str
         return 0
     for part in chunks(rows):
         seqs = session.scalars(insert(Change).returning(Change.seq, sort_by_parameter_order=True), part).all()
-        new_heads, moved = [], []
+        new_heads: list[dict[str, Any]] = []
+        moved: list[dict[str, Any]] = []
         for row, seq in zip(part, seqs, strict=True):
             values = {"resource": resource.name, "key": row["key"], "seq": seq, "hash": row["hash"],
                       "deleted": row["op"] == DELETE}
@@ -221,7 +227,3 @@ def latest(session: Session, resource: FeedResource, key: str) -> Item | None:
                           .join(FeedHead, (FeedHead.resource == Change.resource) & (FeedHead.seq == Change.seq))
                           .where(FeedHead.resource == resource.name, FeedHead.key == key)).first()
     return Item(row.seq, row.key, row.op, row.at, row.data, tuple(row.subjects or ())) if row else None
-
-
-def resources() -> list[FeedResource]:
-    return REGISTRY.resources()

@@ -55,7 +55,7 @@ def verify(value: str, keys: KeySet, *, algorithms: Collection[str], audience: s
     deny = partial(unauthorized, oauth=oauth)
     peeked = peek(value, what=what, oauth=oauth)
     header = peeked.header
-    alg = header.get("alg")
+    alg = str(header.get("alg"))
     if alg not in algorithms:
         raise deny("bad_algorithm", f"the {what}'s alg {alg!r} is not accepted ({', '.join(algorithms)})")
     if typ is not None and header.get("typ") not in typ:

@@ -87,10 +87,6 @@ class ClientCall:
     state: CallState
     signature: dict[str, Any] | None = None
 
-    @property
-    def purpose(self) -> str:
-        return self.grant.purpose.code
-
 
 def _authorise(request: Request, raw: str | None, operation: str, write: bool) -> tuple[exchange.ActiveGrant,
                                                                                         dict[str, Any]]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,10 +36,6 @@ from regia.exchange.models import (
 from regia.exchange.registry import REGISTRY, Purpose
 
 RESOURCE = "exchange_client"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- client systems ------------------------------------------------------------------------------------
@@ -253,7 +249,3 @@ def accesses(session: Session, subject: str, *, limit: int = 200) -> list[Access
     """Who read this person's data, for which purpose, newest first."""
     return list(session.scalars(select(AccessSubject).where(AccessSubject.subject == subject)
                                 .order_by(AccessSubject.at.desc(), AccessSubject.id.desc()).limit(limit)))
-
-
-def access_count(session: Session, subject: str) -> int:
-    return session.scalar(select(func.count(AccessSubject.id)).where(AccessSubject.subject == subject)) or 0

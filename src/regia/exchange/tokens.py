@@ -30,7 +30,7 @@ from regia.db import session_factory
 from regia.exchange import jwts, keys
 from regia.exchange import service as exchange
 from regia.exchange.errors import bad_request, forbidden, unauthorized
-from regia.exchange.models import ACTIVE
+from regia.exchange.models import ACTIVE, Client
 from regia.exchange.settings import ExchangeSettings
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -47,7 +47,7 @@ class Voucher:
     grant: exchange.ActiveGrant
 
 
-def _client(engine: Engine, client_id: str, *, oauth: bool) -> exchange.ActiveGrant | Any:
+def _client(engine: Engine, client_id: str, *, oauth: bool) -> Client:
     with session_factory(engine)() as session:
         client = exchange.active_client(session, client_id)
         if client is None:
@@ -106,7 +106,7 @@ def issue(engine: Engine, settings: ExchangeSettings, *, grant_type: str | None,
     return Voucher(value, settings.voucher_ttl, voucher, grant)
 
 
-def _verified(assertion: str, client: Any, settings: ExchangeSettings) -> jwts.Token:
+def _verified(assertion: str, client: Client, settings: ExchangeSettings) -> jwts.Token:
     return jwts.verify(assertion, keys.client_keyset(client.jwks), algorithms=keys.CLIENT_ALGS,
                        audience=settings.token_endpoint, issuer=client.client_id, subject=client.client_id,
                        required=("jti", "iat", "exp", "purposeId"), max_ttl=settings.assertion_max_ttl,

@@ -36,7 +36,7 @@ from regia.catalog.models import (
 from regia.db import session_factory
 from regia.exchange import idempotency
 from regia.exchange.errors import forbidden
-from regia.exchange.feeds import chunks
+from regia.exchange.feeds import chunks, int_keys
 from regia.exchange.registry import REGISTRY, EService, FeedResource, LoadContext, Purpose, Tracked
 from regia.exchange.security import ClientCall, client_call, exchange_settings
 from regia.i18n import N_
@@ -107,13 +107,9 @@ EDITION_EXAMPLE = {"id": 7, "course_id": 42, "start_date": "2027-03-01", "end_da
                    "comune": "015146", "nuts3": "ITC4C"}
 
 
-def _ids(keys: list[str] | None) -> list[int] | None:
-    return None if keys is None else [int(k) for k in keys if k.isdigit()]
-
-
 def load_courses(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, Any]]:
     s = ctx.session
-    ids = _ids(keys)
+    ids = int_keys(keys)
     base = select(Course.id, Course.course_code, Course.title, Course.description, Course.hours, Course.modality,
                   Course.cost_eur, Course.eqf_level, Course.certification, Course.digital, Course.green,
                   Provider.vat, Provider.name).join(Provider, Provider.id == Course.provider_id).order_by(Course.id)
@@ -136,8 +132,8 @@ def load_courses(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str
                          CourseSkill.score),
         "occupations": select(CourseOccupation.course_id, CourseOccupation.uri, CourseOccupation.origin),
     }
-    model = {"targets": CourseTarget, "funding": CourseFunding, "skills": CourseSkill,
-             "occupations": CourseOccupation}
+    model: dict[str, Any] = {"targets": CourseTarget, "funding": CourseFunding, "skills": CourseSkill,
+                             "occupations": CourseOccupation}
     for name, query in children.items():
         table = model[name]
         for part in ([None] if ids is None else list(chunks(found))):
@@ -164,7 +160,7 @@ def load_courses(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str
 
 
 def load_editions(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, Any]]:
-    ids = _ids(keys)
+    ids = int_keys(keys)
     base = select(Edition.id, Edition.course_id, Edition.start_date, Edition.end_date, Edition.seats,
                   Edition.comune, Edition.nuts3).order_by(Edition.id)
     parts = [base] if ids is None else [base.where(Edition.id.in_(p)) for p in chunks(ids)]
@@ -280,7 +276,8 @@ def _publish_rows(course: dict[str, Any], editions: list[dict[str, Any]]) -> lis
             "occupations": ";".join(o["uri"] for o in course.get("occupations") or []
                                     if o.get("origin") == "provider")}
     rows = []
-    for edition in editions or [None]:
+    choices: list[dict[str, Any] | None] = [*editions] or [None]
+    for edition in choices:
         row = dict(base)
         if edition is not None:
             row.update(comune=edition.get("comune") or "", start_date=edition.get("start_date") or "",

@@ -48,7 +48,7 @@ class Figures:
     def for_app(cls, app: Any) -> Figures:
         """The app's figures (one per app, like the needs pages' analytics)."""
         figures = getattr(app.state, "exchange_figures", None)
-        if figures is None:
+        if figures is None or figures.engine is not app.state.engine:
             settings = getattr(app.state, "settings", None)
             facts_dir = settings.data_dir / "facts" / "postings" if settings is not None else None
             figures = app.state.exchange_figures = cls(app.state.engine, facts_dir)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regia.auth.models import Organisation
-from regia.exchange.feeds import chunks
+from regia.exchange.feeds import chunks, int_keys
 from regia.exchange.registry import REGISTRY, EService, FeedResource, LoadContext, Purpose, Tracked
 from regia.i18n import N_
 from regia.pacts.models import (
@@ -42,10 +42,6 @@ def project_code(call_code: str | None, proposal_id: int) -> str:
     return f"{call_code or 'PATTO'}-{proposal_id:05d}"
 
 
-def _ids(keys: list[str] | None) -> list[int] | None:
-    return None if keys is None else [int(k) for k in keys if k.isdigit()]
-
-
 def _money(value: Any) -> str | None:
     return None if value is None else format(Decimal(str(value)).quantize(Decimal("0.01")), "f")
 
@@ -63,7 +59,7 @@ CALL_FIELDS = ("id", "code", "title", "description", "opens_at", "manifestation_
 
 
 def load_calls(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, Any]]:
-    ids = _ids(keys)
+    ids = int_keys(keys)
     base = select(*_columns(Call, *CALL_FIELDS)).order_by(Call.id)
     parts = [base] if ids is None else [base.where(Call.id.in_(p)) for p in chunks(ids)]
     out = {}
@@ -82,7 +78,7 @@ def load_calls(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, 
 
 def load_projects(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, Any]]:
     s = ctx.session
-    ids = _ids(keys)
+    ids = int_keys(keys)
     base = (select(Proposal.id, Proposal.title, Proposal.status, Proposal.body, Proposal.granted, Proposal.rank,
                    Proposal.total_score, Proposal.approved_at, Call.code, Call.title.label("call_title"),
                    Organisation.name, Organisation.tax_code)
