@@ -3,7 +3,7 @@
 #
 #   scripts/messages.sh update    pybabel extract (per package) + update: keys the code uses and the catalogue
 #                                 lacks are added with an empty text (fill it in both languages); keys no code
-#                                 uses any more become obsolete (#~). `make messages` runs this.
+#                                 uses are dropped. `make messages` runs this.
 #   scripts/messages.sh compile   pybabel compile every catalogue into its .mo (`make install` runs this;
 #                                 .mo files are build products, never committed)
 #   scripts/messages.sh init PKG  start the catalogues of a package that has none yet
@@ -58,7 +58,7 @@ for pot in work.glob("*.pot"):
         write_po(fp, template, omit_header=False)
 PY
     for pkg in $(packages); do
-      "$BIN/pybabel" -q update -i "$work/$pkg.pot" -d "src/regia/$pkg/locale" -D "$pkg" --no-fuzzy-matching \
+      "$BIN/pybabel" -q update -i "$work/$pkg.pot" -d "src/regia/$pkg/locale" -D "$pkg" --no-fuzzy-matching --ignore-obsolete \
         --no-wrap --ignore-pot-creation-date
     done
     ;;

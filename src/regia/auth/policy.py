@@ -67,6 +67,9 @@ ivc_assessment region readers; the provider's editors/viewers; the      the asse
                assessor of the assignment                               evaluation, commission outcome)
 ivc_credential region readers; the issuer's members; the person         the issuer's editors/admins (revocation)
                (verification of a credential is public: its own routes)
+exchange       nobody (client systems authenticate with vouchers:   nobody (the same)
+               regia.exchange.security)
+personal_data  every signed-in person, their own data only          the same (consents)
 ============== ===================================================== ============================================
 """
 
@@ -119,6 +122,8 @@ class Resource(enum.StrEnum):
     IVC_REQUEST = "ivc_request"
     IVC_ASSESSMENT = "ivc_assessment"
     IVC_CREDENTIAL = "ivc_credential"
+    EXCHANGE = "exchange"  # the machine-to-machine API: client systems with their own auth, no person
+    PERSONAL_DATA = "personal_data"  # a person's own page: who read their data, their consents
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -347,6 +352,11 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.IVC_REQUEST: _ivc_request,
     Resource.IVC_ASSESSMENT: _ivc_assessment,
     Resource.IVC_CREDENTIAL: _ivc_credential,
+    # regia.exchange authenticates client systems itself (vouchers, regia.exchange.security): no person,
+    # whatever the role, passes through a route declared with this resource
+    Resource.EXCHANGE: lambda p, a, o: False,
+    # ``obj``: whose data (with ``user_id``); every signed-in person, for their own data only
+    Resource.PERSONAL_DATA: lambda p, a, o: p.user_id is not None and (o is None or o.user_id == p.user_id),
 }
 
 

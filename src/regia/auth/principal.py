@@ -19,7 +19,7 @@ from regia.auth.models import ApiToken, Membership, OrgType, Role, User
 from regia.auth.settings import AuthSettings, get_auth_settings
 from regia.db import session_factory
 
-Via = Literal["anonymous", "session", "token", "system"]
+Via = Literal["anonymous", "session", "token", "system", "client"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Principal:
 
     @property
     def authenticated(self) -> bool:
-        return self.user_id is not None or self.via == "system"
+        return self.user_id is not None or self.via in ("system", "client")
 
     @property
     def is_system(self) -> bool:
@@ -69,6 +69,12 @@ SYSTEM = Principal(via="system", label="system")
 def cli_principal(label: str = "cli") -> Principal:
     """The operator at the command line: acts with full rights and is recorded as such in the audit log."""
     return Principal(via="system", label=label)
+
+
+def client_principal(organisation_id: int, organisation_type: OrgType, *, label: str) -> Principal:
+    """A client system of the exchange (``regia.exchange``) acting for its organisation: authorised by its
+    voucher and purpose, it may do what the organisation's editors may (no person: no user id)."""
+    return Principal(grants=(Grant(organisation_id, organisation_type, Role.EDITOR),), via="client", label=label)
 
 
 def principal_for(user: User, *, via: Via, csrf: str | None = None) -> Principal:

@@ -23,6 +23,7 @@ from regia.auth.errors import DomainError, InvalidInput, NotAuthenticated, RateL
 from regia.auth.settings import AuthSettings, get_auth_settings
 
 API_PREFIX = "/api/"
+MACHINE_PREFIXES = (API_PREFIX, "/exchange/")  # regia.exchange: problem details, never pages
 
 
 class _TooLarge(Exception):
@@ -114,7 +115,7 @@ class SecurityHeaders:
 
 def _is_api(request: Request) -> bool:
     path = request.url.path[len(str(request.scope.get("root_path", "")).rstrip("/")):]
-    return path.startswith(API_PREFIX)
+    return path.startswith(MACHINE_PREFIXES)
 
 
 def login_url(request: Request) -> str:

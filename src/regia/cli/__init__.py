@@ -9,6 +9,7 @@ from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import credentials as credentials_cli
 from regia.cli import demo_data as demo_data_cli
+from regia.cli import exchange as exchange_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import linkage as linkage_cli
 from regia.cli import outcomes as outcomes_cli
@@ -16,6 +17,9 @@ from regia.cli import programming as programming_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
 from regia.cli import worker as worker_cli
+from regia.exchange import capture
+
+capture.install()  # what the commands write into the domains reaches the exchange's change feeds
 
 app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
 app.add_typer(taxonomy.app, name="taxonomy")
@@ -52,5 +56,6 @@ app.add_typer(outcomes_cli.outcomes_app, name="outcomes")
 app.add_typer(credentials_cli.app, name="credentials")
 ingest_cli.app.command("standards")(credentials_cli.ingest_standards)
 demo_data_cli.app.command("certification")(credentials_cli.demo_certification)
+app.add_typer(exchange_cli.app, name="exchange")
 
 __all__ = ["app"]

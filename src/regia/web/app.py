@@ -45,6 +45,8 @@ from regia.certification import pages as certification_pages
 from regia.certification import service as certification_service
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
+from regia.exchange import api as exchange_api
+from regia.exchange import pages as exchange_pages
 from regia.i18n import N_
 from regia.jobs import api as jobs_api
 from regia.jobs import pages as jobs_pages
@@ -83,7 +85,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
                 "pacts": pacts_pages, "programming": programming_pages, "monitoring": monitoring_pages,
                 "certification": certification_pages,
-                "linkage": linkage_pages, "jobs": jobs_pages}
+                "exchange": exchange_pages, "linkage": linkage_pages, "jobs": jobs_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
@@ -220,6 +222,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
     app.state.programming_needs = programming_needs.make_provider(engine)  # needs of the programming scenarios
     app.state.course_competences = partial(certification_service.course_competences, engine)  # course page hook
+    exchange_api.bind_engine(app)  # the exchange's figures and rate-limit counts belong to this database
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -255,6 +258,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # policy errors, login redirect, 403 page, body size limit (uploads: their own), CORS (off by default)
     upload_limit = settings.jobs_max_upload_bytes + 1_000_000  # the file, and the form around it
     auth_web.install(app, uploads=(("/api/jobs/", upload_limit), ("/jobs/upload/", upload_limit)))
+    exchange_api.install(app)  # the machine-to-machine API under /exchange/v1, its own OpenAPI document
 
     app.add_middleware(LanguageChoice, default=default_lang)
 

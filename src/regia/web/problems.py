@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 API_PREFIX = "/api/"
+MACHINE_PREFIXES = (API_PREFIX, "/exchange/")  # the machine-to-machine API (regia.exchange) answers the same way
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
@@ -57,7 +58,7 @@ def problem(request: Request, status: int, detail: str | None = None,
 def wants_problem(request: Request) -> bool:
     """API paths answer with problem JSON; pages and everything else with an HTML error page."""
     path = request.url.path[len(str(request.scope.get("root_path", "")).rstrip("/")):]
-    return path.startswith(API_PREFIX) or path == "/openapi.json"
+    return path.startswith(MACHINE_PREFIXES) or path == "/openapi.json"
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
