@@ -240,3 +240,18 @@ def count(engine: Engine) -> int:
 
     with Session(engine) as session:
         return session.scalar(select(func.count(Course.id))) or 0
+
+
+def territory_centroids(engine: Engine) -> dict[str, tuple[float, float]]:
+    """(lat, lon) of every comune (ISTAT code) and province (NUTS3) with a boundary in the taxonomy (a comune
+    without one gets its province's): what other domains use to estimate distances (``regia.catalog.geo``)."""
+    from regia.catalog import geo
+
+    return geo.centroids(engine)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points."""
+    from regia.catalog import geo
+
+    return geo.distance_km(a, b)
