@@ -23,7 +23,7 @@ PYBABEL = Path(sys.executable).with_name("pybabel")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfir]")
 # Packages whose catalogues pybabel fully manages: every key they define is used somewhere the extractor sees
 # (literally, or through N_()). The others still build keys at run time without declaring them.
-MANAGED = {"web"}
+MANAGED = {"web", "iefp"}
 
 
 def _read(po: Path) -> Catalog:
@@ -58,12 +58,20 @@ def test_same_keys_and_placeholders_in_both_languages(catalogues: dict[str, dict
                                    f"only in en {sorted(set(en) - set(it))}"
         for key in it:
             for lang in i18n.SUPPORTED:
-                text = texts[lang][key]
-                assert isinstance(text, str) and text.strip(), f"{domain}/{lang}: {key} has no text"
-                assert "%" not in PLACEHOLDER.sub("", text.replace("%%", "")), \
-                    f"{domain}/{lang}: {key}: a lone % (write %% for a percent sign): {text!r}"
-            assert set(PLACEHOLDER.findall(it[key])) == set(PLACEHOLDER.findall(en[key])), \
+                for text in _forms(texts[lang][key]):  # a plural message has one text per form
+                    assert isinstance(text, str) and text.strip(), f"{domain}/{lang}: {key} has no text"
+                    assert "%" not in PLACEHOLDER.sub("", text.replace("%%", "")), \
+                        f"{domain}/{lang}: {key}: a lone % (write %% for a percent sign): {text!r}"
+            assert _placeholders(it[key]) == _placeholders(en[key]), \
                 f"{domain}: {key} has different placeholders: {it[key]!r} / {en[key]!r}"
+
+
+def _forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    return text if isinstance(text, tuple) else (text,)
+
+
+def _placeholders(text: str | tuple[str, ...]) -> set[str]:
+    return {name for form in _forms(text) for name in PLACEHOLDER.findall(form)}
 
 
 def test_pybabel_finds_every_message_translated_and_none_fuzzy(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from regia.cli import bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import demo_data as demo_data_cli
+from regia.cli import iefp as iefp_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import report as report_cli
 from regia.cli import users as users_cli
@@ -31,5 +32,8 @@ report_cli.app.command("mismatch")(catalog_cli.report_mismatch)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(users_cli.org_app, name="org")
 app.add_typer(users_cli.audit_app, name="audit")
+app.add_typer(iefp_cli.app, name="iefp")
+ingest_cli.app.command("iefp-figures")(iefp_cli.ingest_figures)
+demo_data_cli.app.command("iefp")(iefp_cli.demo_iefp)
 
 __all__ = ["app"]

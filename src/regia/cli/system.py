@@ -70,5 +70,8 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.cli.iefp import ensure_demo_iefp
+
+    ensure_demo_iefp(eng)  # demo IeFP centre, firms, places, matching and placements
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url})")
     serve(host=host, port=port, reload=False)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from regia.auth.errors import Forbidden, InvalidInput, NotFound
 from regia.auth.policy import Action, Resource, can
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.taxonomy.models import Concept
 
 SCHOOL_YEAR = re.compile(r"^(\d{4})/(\d{2})$")
@@ -37,7 +38,7 @@ def allow(principal: Principal, action: Action, resource: Resource, obj: Any = N
 def get(session: Session, model: type, id: int, what: str) -> Any:
     row = session.get(model, id)
     if row is None:
-        raise NotFound(f"no {what} {id}", key="iefp.err.not_found", params={"what": what, "id": id})
+        raise NotFound(f"no {what} {id}", key=N_("iefp.err.not_found"), params={"what": what, "id": id})
     return row
 
 
@@ -65,7 +66,7 @@ def division_of(code: str) -> str | None:
 def check_school_year(value: str, field: str = "school_year") -> str:
     m = SCHOOL_YEAR.match(value.strip())
     if not m or (int(m.group(1)) + 1) % 100 != int(m.group(2)):
-        raise invalid(field, "iefp.err.school_year", f"{value!r} is not a school year such as 2026/27",
+        raise invalid(field, N_("iefp.err.school_year"), f"{value!r} is not a school year such as 2026/27",
                       value=value)
     return value.strip()
 
@@ -77,7 +78,7 @@ def comune(session: Session, code: str, field: str = "comune") -> tuple[str, str
                                                        Concept.code == code)) if re.fullmatch(r"\d{6}", code) else None
     nuts3 = (attrs or {}).get("nuts3")
     if not nuts3:
-        raise invalid(field, "iefp.err.comune", f"{code!r} is not the ISTAT code of a comune", code=code)
+        raise invalid(field, N_("iefp.err.comune"), f"{code!r} is not the ISTAT code of a comune", code=code)
     return code, nuts3
 
 

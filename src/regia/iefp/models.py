@@ -147,10 +147,10 @@ class Centre(Base):
     accreditation_code: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    seats: Mapped[list[Seat]] = relationship(back_populates="centre", order_by="Seat.name")
+    seats: Mapped[list[CentreSeat]] = relationship(back_populates="centre", order_by="CentreSeat.name")
 
 
-class Seat(Base):
+class CentreSeat(Base):
     """A seat (*sede*) of a centre, in a comune."""
 
     __tablename__ = "iefp_seat"
@@ -167,7 +167,7 @@ class Seat(Base):
     centre: Mapped[Centre] = relationship(back_populates="seats")
 
 
-class Path(Base):
+class TrainingPath(Base):
     """A path (*percorso*) a centre runs in a school year: a class of one year of a figure, with its places."""
 
     __tablename__ = "iefp_path"
@@ -189,7 +189,7 @@ class Path(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
-    seat: Mapped[Seat] = relationship()
+    seat: Mapped[CentreSeat] = relationship()
     figure_version: Mapped[FigureVersion] = relationship()
 
 
@@ -214,7 +214,7 @@ class Student(Base):
     consent_by: Mapped[str] = mapped_column(String(20), default="")  # "parent", "guardian", "student" (adult)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    path: Mapped[Path] = relationship()
+    path: Mapped[TrainingPath] = relationship()
 
 
 class Place(Base):
@@ -292,10 +292,10 @@ class MatchingRun(Base):
     run_by: Mapped[str] = mapped_column(String(60))
     run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    assignments: Mapped[list[Assignment]] = relationship(back_populates="run", cascade="all, delete-orphan")
+    assignments: Mapped[list[MatchAssignment]] = relationship(back_populates="run", cascade="all, delete-orphan")
 
 
-class Assignment(Base):
+class MatchAssignment(Base):
     """A student assigned to a place by a run, with the explanation shown to the parties."""
 
     __tablename__ = "iefp_assignment"
@@ -353,8 +353,8 @@ class Placement(Base):
     figure_version: Mapped[FigureVersion] = relationship()
     plan: Mapped[TrainingPlan | None] = relationship(back_populates="placement", uselist=False,
                                                      cascade="all, delete-orphan")
-    progress: Mapped[list[Progress]] = relationship(back_populates="placement", order_by="Progress.period",
-                                                    cascade="all, delete-orphan")
+    progress: Mapped[list[PlacementProgress]] = relationship(
+        back_populates="placement", order_by="PlacementProgress.period", cascade="all, delete-orphan")
 
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
@@ -390,7 +390,7 @@ class TrainingPlan(Base):
     __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
-class Progress(Base):
+class PlacementProgress(Base):
     """Cumulative progress of a placement at a date: hours done at the firm and at the centre, competences
     acquired so far (re-sending a date replaces it)."""
 

@@ -14,9 +14,10 @@ from regia.auth.errors import Conflict
 from regia.auth.models import Organisation, OrgType
 from regia.auth.policy import READ, WRITE, Resource
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.iefp import figures
 from regia.iefp.kit import Owner, allow, check_school_year, comune, division_of, get, invalid, section_of
-from regia.iefp.models import Centre, Figure, FigureVersion, Path, Seat, Student
+from regia.iefp.models import Centre, CentreSeat, Figure, FigureVersion, Student, TrainingPath
 from regia.iefp.seams import DemandProvider
 
 
@@ -25,7 +26,7 @@ def register_centre(session: Session, *, actor: Principal, organisation_id: int,
     """Make a provider organisation an IeFP centre (idempotent)."""
     org = get(session, Organisation, organisation_id, "organisation")
     if org.type != OrgType.PROVIDER:
-        raise invalid("organisation_id", "iefp.err.not_provider", "an IeFP centre is an accredited provider",
+        raise invalid("organisation_id", N_("iefp.err.not_provider"), "an IeFP centre is an accredited provider",
                       name=org.name)
     allow(actor, WRITE, Resource.IEFP_OFFER, Owner(organisation_id))
     centre = session.scalar(select(Centre).where(Centre.organisation_id == organisation_id))
@@ -43,15 +44,15 @@ def centre_of(session: Session, organisation_id: int) -> Centre | None:
                           .options(selectinload(Centre.seats)))
 
 
-def add_seat(session: Session, *, actor: Principal, centre_id: int, name: str, comune_code: str) -> Seat:
+def add_seat(session: Session, *, actor: Principal, centre_id: int, name: str, comune_code: str) -> CentreSeat:
     centre = get(session, Centre, centre_id, "centre")
     allow(actor, WRITE, Resource.IEFP_OFFER, centre)
     if not name.strip():
-        raise invalid("name", "iefp.err.required", "missing")
+        raise invalid("name", N_("iefp.err.required"), "missing")
     code, nuts3 = comune(session, comune_code)
-    seat = session.scalar(select(Seat).where(Seat.centre_id == centre_id, Seat.name == name.strip()))
+    seat = session.scalar(select(CentreSeat).where(CentreSeat.centre_id == centre_id, CentreSeat.name == name.strip()))
     if seat is None:
-        seat = Seat(centre_id=centre_id, organisation_id=centre.organisation_id, name=name.strip(), comune=code,
+        seat = CentreSeat(centre_id=centre_id, organisation_id=centre.organisation_id, name=name.strip(), comune=code,
                     nuts3=nuts3)
         session.add(seat)
         session.flush()
@@ -63,23 +64,23 @@ def add_seat(session: Session, *, actor: Principal, centre_id: int, name: str, c
 def figure_by_code(session: Session, code: str, field: str = "figure_code") -> Figure:
     figure = session.scalar(select(Figure).where(Figure.code == code.strip().upper()))
     if figure is None:
-        raise invalid(field, "iefp.err.figure", f"no figure {code!r} in the repertory", code=code)
+        raise invalid(field, N_("iefp.err.figure"), f"no figure {code!r} in the repertory", code=code)
     return figure
 
 
 def create_path(session: Session, *, actor: Principal, seat_id: int, figure_code: str, school_year: str,
-                year_of_course: int, places: int, enrolled: int = 0, section: str = "A") -> Path:
+                year_of_course: int, places: int, enrolled: int = 0, section: str = "A") -> TrainingPath:
     """A path of the seat's centre for the current version of the figure."""
-    seat = get(session, Seat, seat_id, "seat")
+    seat = get(session, CentreSeat, seat_id, "seat")
     allow(actor, WRITE, Resource.IEFP_OFFER, seat)
     figure = figure_by_code(session, figure_code)
     version = figures.current(session, figure)
     check_school_year(school_year)
     if not 1 <= year_of_course <= version.years:
-        raise invalid("year_of_course", "iefp.err.year_of_course", "outside the figure's years",
+        raise invalid("year_of_course", N_("iefp.err.year_of_course"), "outside the figure's years",
                       year=year_of_course, years=version.years)
     _counts(places, enrolled)
-    path = Path(organisation_id=seat.organisation_id, seat_id=seat.id, figure_id=figure.id,
+    path = TrainingPath(organisation_id=seat.organisation_id, seat_id=seat.id, figure_id=figure.id,
                 figure_version_id=version.id, school_year=school_year, year_of_course=year_of_course,
                 section=section.strip() or "A", places=places, enrolled=enrolled)
     session.add(path)
@@ -87,7 +88,7 @@ def create_path(session: Session, *, actor: Principal, seat_id: int, figure_code
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:  # the unique constraint: the same class twice
-        raise Conflict("this path already exists", key="iefp.err.path_exists") from exc
+        raise Conflict("this path already exists", key=N_("iefp.err.path_exists")) from exc
     audit.record(session, actor=actor, action="create", resource_type="iefp_path", resource_id=path.id,
                  organisation_id=seat.organisation_id, after=audit.snapshot(path))
     return path
@@ -95,13 +96,13 @@ def create_path(session: Session, *, actor: Principal, seat_id: int, figure_code
 
 def _counts(places: int, enrolled: int) -> None:
     if places < 0 or places > 1000:
-        raise invalid("places", "iefp.err.range", "between 0 and 1000", low=0, high=1000)
+        raise invalid("places", N_("iefp.err.range"), "between 0 and 1000", low=0, high=1000)
     if enrolled < 0 or enrolled > places:
-        raise invalid("enrolled", "iefp.err.enrolled", "between 0 and the places", places=places)
+        raise invalid("enrolled", N_("iefp.err.enrolled"), "between 0 and the places", places=places)
 
 
-def update_path(session: Session, *, actor: Principal, path_id: int, places: int, enrolled: int) -> Path:
-    path = get(session, Path, path_id, "path")
+def update_path(session: Session, *, actor: Principal, path_id: int, places: int, enrolled: int) -> TrainingPath:
+    path = get(session, TrainingPath, path_id, "path")
     allow(actor, WRITE, Resource.IEFP_OFFER, path)
     _counts(places, enrolled)
     before = audit.snapshot(path)
@@ -113,16 +114,16 @@ def update_path(session: Session, *, actor: Principal, path_id: int, places: int
 
 
 def list_paths(session: Session, *, organisation_id: int | None = None, school_year: str | None = None,
-               nuts3: str | None = None) -> list[Path]:
-    query = (select(Path).join(Seat, Seat.id == Path.seat_id)
-             .options(selectinload(Path.seat), selectinload(Path.figure_version))
-             .order_by(Path.school_year.desc(), Seat.name, Path.year_of_course, Path.id))
+               nuts3: str | None = None) -> list[TrainingPath]:
+    query = (select(TrainingPath).join(CentreSeat, CentreSeat.id == TrainingPath.seat_id)
+             .options(selectinload(TrainingPath.seat), selectinload(TrainingPath.figure_version))
+             .order_by(TrainingPath.school_year.desc(), CentreSeat.name, TrainingPath.year_of_course, TrainingPath.id))
     if organisation_id is not None:
-        query = query.where(Path.organisation_id == organisation_id)
+        query = query.where(TrainingPath.organisation_id == organisation_id)
     if school_year:
-        query = query.where(Path.school_year == school_year)
+        query = query.where(TrainingPath.school_year == school_year)
     if nuts3:
-        query = query.where(Seat.nuts3 == nuts3)
+        query = query.where(CentreSeat.nuts3 == nuts3)
     return list(session.scalars(query))
 
 
@@ -131,8 +132,8 @@ def list_centres(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(select(Centre, Organisation.name).join(Organisation, Organisation.id ==
                                                                   Centre.organisation_id)
                            .options(selectinload(Centre.seats)).order_by(Organisation.name)).all()
-    counts = dict(session.execute(select(Path.organisation_id, func.count(Path.id)).group_by(Path.organisation_id))
-                  .tuples().all())
+    counts = {org_id: n for org_id, n in session.execute(
+        select(TrainingPath.organisation_id, func.count(TrainingPath.id)).group_by(TrainingPath.organisation_id))}
     return [{"centre": c, "name": name, "seats": list(c.seats), "paths": counts.get(c.organisation_id, 0)}
             for c, name in rows]
 
@@ -159,7 +160,7 @@ def path_position(session: Session, *, path_id: int, demand: DemandProvider | No
                   principal: Principal) -> dict[str, Any]:
     """Where a path sits against local demand: in its seat's province, the postings of the figure's sectors
     and occupations, the pacts' needs in those sectors, and the demand/supply gap of the figure's skills."""
-    path = get(session, Path, path_id, "path")
+    path = get(session, TrainingPath, path_id, "path")
     allow(principal, READ, Resource.IEFP_OFFER, path)
     version = session.scalars(select(FigureVersion).where(FigureVersion.id == path.figure_version_id)
                               .options(selectinload(FigureVersion.competences))).one()

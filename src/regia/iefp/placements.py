@@ -20,17 +20,18 @@ from regia.auth import audit
 from regia.auth.errors import Conflict
 from regia.auth.policy import READ, WRITE, Resource, visible
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.iefp.kit import allow, get, invalid
 from regia.iefp.models import (
     APPRENDISTATO,
     OUTCOMES,
-    Assignment,
     Candidacy,
     FigureVersion,
-    Path,
+    MatchAssignment,
     Placement,
-    Progress,
+    PlacementProgress,
     Student,
+    TrainingPath,
     TrainingPlan,
 )
 from regia.iefp.rules import Context, PlanInput, PlanInvalid, bounds, check_plan
@@ -63,7 +64,7 @@ def start(session: Session, *, actor: Principal, assignment_id: int, start_date:
           end_date: date | None = None) -> Placement:
     """The centre turns an assignment of the matching into a placement (or contract), on the place's dates
     unless others are given."""
-    a = get(session, Assignment, assignment_id, "assignment")
+    a = get(session, MatchAssignment, assignment_id, "assignment")
     allow(actor, WRITE, Resource.IEFP_PLACEMENT, Side(a.centre_id, a.firm_id, "centre"))
     place, student = a.place, a.student
     held = session.scalar(select(Placement).where(Placement.place_id == place.id,
@@ -73,11 +74,12 @@ def start(session: Session, *, actor: Principal, assignment_id: int, start_date:
     taken = session.scalar(select(func.count(Placement.id)).where(Placement.place_id == place.id,
                                                                   Placement.status != "withdrawn")) or 0
     if taken >= place.seats:
-        raise Conflict("every seat of this place is taken", key="iefp.err.place_full", params={"seats": place.seats})
+        raise Conflict("every seat of this place is taken", key=N_("iefp.err.place_full"),
+                       params={"seats": place.seats})
     start_on, end_on = start_date or place.start_date, end_date or place.end_date
     if end_on <= start_on:
-        raise invalid("end_date", "iefp.err.dates", "the end is not after the start")
-    path = session.get_one(Path, student.path_id)
+        raise invalid("end_date", N_("iefp.err.dates"), "the end is not after the start")
+    path = session.get_one(TrainingPath, student.path_id)
     placement = Placement(place_id=place.id, student_id=student.id, centre_id=a.centre_id, firm_id=a.firm_id,
                           assignment_id=a.id, kind=place.kind, figure_version_id=path.figure_version_id,
                           nuts3=place.nuts3, start_date=start_on, end_date=end_on)
@@ -112,13 +114,13 @@ def save_plan(session: Session, *, actor: Principal, placement_id: int, plan: Pl
     placement = load(session, placement_id)
     allow(actor, WRITE, Resource.IEFP_PLACEMENT, _side(placement, "centre"))
     if placement.status in ("completed", "withdrawn"):
-        raise Conflict("the placement is over", key="iefp.err.placement_over")
+        raise Conflict("the placement is over", key=N_("iefp.err.placement_over"))
     issues = check_plan(plan, context(placement))
     if issues:
         raise PlanInvalid(issues)
     row = placement.plan
     if row is not None and version is not None and row.version != version:
-        raise Conflict("the plan changed since you read it", key="iefp.err.stale",
+        raise Conflict("the plan changed since you read it", key=N_("iefp.err.stale"),
                        params={"version": row.version})
     before = audit.snapshot(row) if row is not None else None
     if row is None:
@@ -144,33 +146,33 @@ def save_plan(session: Session, *, actor: Principal, placement_id: int, plan: Pl
 
 def report_progress(session: Session, *, actor: Principal, placement_id: int, period: date, hours_work_done: int,
                     hours_centre_done: int, competences_acquired: list[str], note: str = "",
-                    side: str = "centre") -> Progress:
+                    side: str = "centre") -> PlacementProgress:
     """Cumulative progress at ``period`` (re-sending a date replaces it), from the centre or the firm."""
     placement = load(session, placement_id)
     allow(actor, WRITE, Resource.IEFP_PLACEMENT, _side(placement, side))
     plan = placement.plan
     if plan is None or plan.status != "signed":
-        raise Conflict("the training plan is not signed yet", key="iefp.err.no_plan")
+        raise Conflict("the training plan is not signed yet", key=N_("iefp.err.no_plan"))
     if not placement.start_date <= period <= placement.end_date:
-        raise invalid("period", "iefp.err.period", "outside the placement", start=placement.start_date.isoformat(),
+        raise invalid("period", N_("iefp.err.period"), "outside the placement", start=placement.start_date.isoformat(),
                       end=placement.end_date.isoformat())
     for name, value, most in (("hours_work_done", hours_work_done, plan.hours_work),
                               ("hours_centre_done", hours_centre_done, plan.hours_centre)):
         if not 0 <= value <= most:
-            raise invalid(name, "iefp.err.hours_done", "more than the plan", hours=value, max=most)
+            raise invalid(name, N_("iefp.err.hours_done"), "more than the plan", hours=value, max=most)
     planned = {c["code"] for c in plan.competences}
     for n, code in enumerate(competences_acquired):
         if code not in planned:
-            raise invalid(f"competences_acquired[{n}]", "iefp.err.competence_not_in_plan", "not in the plan",
+            raise invalid(f"competences_acquired[{n}]", N_("iefp.err.competence_not_in_plan"), "not in the plan",
                           code=code)
     earlier = [r for r in placement.progress if r.period < period]
     if earlier and (hours_work_done < earlier[-1].hours_work_done
                     or hours_centre_done < earlier[-1].hours_centre_done):
-        raise invalid("hours_work_done", "iefp.err.decreasing", "lower than an earlier report",
+        raise invalid("hours_work_done", N_("iefp.err.decreasing"), "lower than an earlier report",
                       period=earlier[-1].period.isoformat())
     row = next((r for r in placement.progress if r.period == period), None)
     if row is None:
-        row = Progress(placement_id=placement.id, period=period, reported_by=actor.label)
+        row = PlacementProgress(placement_id=placement.id, period=period, reported_by=actor.label)
         placement.progress.append(row)
     row.hours_work_done, row.hours_centre_done = hours_work_done, hours_centre_done
     row.competences_acquired = sorted(set(competences_acquired))
@@ -189,11 +191,11 @@ def record_outcome(session: Session, *, actor: Principal, placement_id: int, out
     placement = load(session, placement_id)
     allow(actor, WRITE, Resource.IEFP_PLACEMENT, _side(placement, "centre"))
     if outcome not in OUTCOMES:
-        raise invalid("outcome", "iefp.err.outcome", "not an outcome", value=outcome)
+        raise invalid("outcome", N_("iefp.err.outcome"), "not an outcome", value=outcome)
     if outcome_at < placement.start_date:
-        raise invalid("outcome_at", "iefp.err.outcome_date", "before the placement started")
+        raise invalid("outcome_at", N_("iefp.err.outcome_date"), "before the placement started")
     if hired_on is not None and hired_on < placement.start_date:
-        raise invalid("hired_on", "iefp.err.outcome_date", "before the placement started")
+        raise invalid("hired_on", N_("iefp.err.outcome_date"), "before the placement started")
     before = audit.snapshot(placement)
     placement.outcome, placement.outcome_at = outcome, outcome_at
     placement.status = "withdrawn" if outcome == "withdrawn" else "completed"

@@ -20,11 +20,12 @@ from regia.auth.errors import Conflict
 from regia.auth.models import Organisation
 from regia.auth.policy import READ, WRITE, Resource, can, may_see_candidate_name, visible
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.iefp import students as students_mod
 from regia.iefp.commute import Commutes
 from regia.iefp.fit import figure_fit
 from regia.iefp.kit import Owner, allow, check_school_year, comune, get, invalid, section_of
-from regia.iefp.models import APPRENDISTATO, PLACE_KINDS, Candidacy, FigureVersion, Path, Place, Student
+from regia.iefp.models import APPRENDISTATO, PLACE_KINDS, Candidacy, FigureVersion, Place, Student, TrainingPath
 from regia.iefp.offer import figure_by_code
 from regia.iefp.rules import bounds, months_between, weeks_between
 
@@ -50,38 +51,38 @@ class PlaceInput:
 
 def _check_place(session: Session, data: PlaceInput) -> tuple[FigureVersion, str]:
     if data.kind not in PLACE_KINDS:
-        raise invalid("kind", "iefp.err.kind", "not a kind of place", value=data.kind)
+        raise invalid("kind", N_("iefp.err.kind"), "not a kind of place", value=data.kind)
     figure = figure_by_code(session, data.figure_code)
     from regia.iefp.figures import current
 
     version = current(session, figure)
     if not data.title.strip() or len(data.title) > 300:
-        raise invalid("title", "iefp.err.required", "missing or too long")
+        raise invalid("title", N_("iefp.err.required"), "missing or too long")
     if not 1 <= data.seats <= 100:
-        raise invalid("seats", "iefp.err.range", "between 1 and 100", low=1, high=100)
+        raise invalid("seats", N_("iefp.err.range"), "between 1 and 100", low=1, high=100)
     _, nuts3 = comune(session, data.comune)
     if section_of(data.ateco) is None:
-        raise invalid("ateco", "iefp.err.ateco", "not an ATECO code", value=data.ateco)
+        raise invalid("ateco", N_("iefp.err.ateco"), "not an ATECO code", value=data.ateco)
     check_school_year(data.school_year)
     if data.end_date <= data.start_date:
-        raise invalid("end_date", "iefp.err.dates", "the end is not after the start")
+        raise invalid("end_date", N_("iefp.err.dates"), "the end is not after the start")
     weekly_max = int(bounds()["weekly_hours_max"]["minor"])
     if not 1 <= data.weekly_hours <= weekly_max:
-        raise invalid("weekly_hours", "iefp.plan.weekly_max", "above the weekly maximum", hours=data.weekly_hours,
+        raise invalid("weekly_hours", N_("iefp.plan.weekly_max"), "above the weekly maximum", hours=data.weekly_hours,
                       max=weekly_max)
     weeks = weeks_between(data.start_date, data.end_date)
     if not 1 <= data.hours_per_year <= data.weekly_hours * weeks:
-        raise invalid("hours_per_year", "iefp.plan.period_too_short", "more hours than the period holds",
+        raise invalid("hours_per_year", N_("iefp.plan.period_too_short"), "more hours than the period holds",
                       hours=data.hours_per_year, weekly=data.weekly_hours, weeks=weeks,
                       max=data.weekly_hours * weeks)
     if data.kind == APPRENDISTATO:
         rules = bounds()["kinds"][APPRENDISTATO]
         months = months_between(data.start_date, data.end_date)
         if months < rules["min_months"]:
-            raise invalid("end_date", "iefp.plan.duration_min", "shorter than the minimum", months=months,
+            raise invalid("end_date", N_("iefp.plan.duration_min"), "shorter than the minimum", months=months,
                           min=rules["min_months"])
     if not data.company_tutor.strip():
-        raise invalid("company_tutor", "iefp.plan.tutor_company_missing", "missing")
+        raise invalid("company_tutor", N_("iefp.plan.tutor_company_missing"), "missing")
     return version, nuts3
 
 
@@ -109,7 +110,7 @@ def set_status(session: Session, *, actor: Principal, place_id: int, status: str
     allow(actor, WRITE, Resource.IEFP_PLACE, place)
     moves = {("draft", PUBLISHED), (PUBLISHED, "closed"), ("closed", PUBLISHED)}
     if (place.status, status) not in moves:
-        raise Conflict(f"a {place.status} place cannot become {status}", key="iefp.err.place_status",
+        raise Conflict(f"a {place.status} place cannot become {status}", key=N_("iefp.err.place_status"),
                        params={"from": place.status, "to": status})
     before = place.status
     place.status = status
@@ -159,9 +160,9 @@ def set_preferences(session: Session, *, actor: Principal, student_id: int, plac
     student = students_mod.load(session, student_id)
     allow(actor, WRITE, Resource.IEFP_STUDENT, student)
     if len(set(place_ids)) != len(place_ids):
-        raise invalid("place_ids", "iefp.err.place_twice", "a place is listed twice")
+        raise invalid("place_ids", N_("iefp.err.place_twice"), "a place is listed twice")
     if propose and place_ids and student.consent_at is None:
-        raise invalid("consent", "iefp.err.no_consent", "the family's consent is not recorded",
+        raise invalid("consent", N_("iefp.err.no_consent"), "the family's consent is not recorded",
                       student=student.label)
     held = {c.place_id: c for c in session.scalars(select(Candidacy).where(Candidacy.student_id == student.id))}
     out = []
@@ -169,10 +170,10 @@ def set_preferences(session: Session, *, actor: Principal, student_id: int, plac
     for rank, place_id in enumerate(place_ids, start=1):
         place = session.get(Place, place_id)
         if place is None or place.status != PUBLISHED:
-            raise invalid(f"place_ids[{rank - 1}]", "iefp.err.place_unavailable", "not a published place",
+            raise invalid(f"place_ids[{rank - 1}]", N_("iefp.err.place_unavailable"), "not a published place",
                           place=place_id)
         if place.school_year != student.path.school_year:
-            raise invalid(f"place_ids[{rank - 1}]", "iefp.err.place_year", "another school year",
+            raise invalid(f"place_ids[{rank - 1}]", N_("iefp.err.place_year"), "another school year",
                           place=place_id, year=place.school_year)
         c = held.pop(place_id, None)
         if c is None:
@@ -196,11 +197,11 @@ def propose(session: Session, *, actor: Principal, student_id: int, place_id: in
     student = students_mod.load(session, student_id)
     allow(actor, WRITE, Resource.IEFP_STUDENT, student)
     if student.consent_at is None:
-        raise invalid("consent", "iefp.err.no_consent", "the family's consent is not recorded",
+        raise invalid("consent", N_("iefp.err.no_consent"), "the family's consent is not recorded",
                       student=student.label)
     place = session.get(Place, place_id)
     if place is None or place.status != PUBLISHED:
-        raise invalid("place_id", "iefp.err.place_unavailable", "not a published place", place=place_id)
+        raise invalid("place_id", N_("iefp.err.place_unavailable"), "not a published place", place=place_id)
     c = session.scalar(select(Candidacy).where(Candidacy.place_id == place_id, Candidacy.student_id == student_id))
     if c is None:
         c = Candidacy(place_id=place_id, student_id=student.id, centre_id=student.organisation_id,
@@ -220,14 +221,14 @@ def rank_candidates(session: Session, *, actor: Principal, place_id: int, studen
     place = get(session, Place, place_id, "place")
     allow(actor, WRITE, Resource.IEFP_PLACE, place)
     if len(set(student_ids)) != len(student_ids):
-        raise invalid("student_ids", "iefp.err.student_twice", "a candidate is listed twice")
+        raise invalid("student_ids", N_("iefp.err.student_twice"), "a candidate is listed twice")
     proposed = {c.student_id: c for c in session.scalars(select(Candidacy).where(
         Candidacy.place_id == place_id, Candidacy.proposed_at.is_not(None)))}
     now = datetime.now(UTC)
     for n, sid in enumerate(student_ids):
         c = proposed.get(sid)
         if c is None:
-            raise invalid(f"student_ids[{n}]", "iefp.err.not_candidate", "not a candidate proposed for this place",
+            raise invalid(f"student_ids[{n}]", N_("iefp.err.not_candidate"), "not a candidate proposed for this place",
                           student=sid)
         allow(actor, WRITE, Resource.IEFP_CANDIDACY, Side(c.centre_id, c.firm_id, c.proposed_at, "firm"))
     ranked = set(student_ids)
@@ -264,7 +265,7 @@ def candidates(session: Session, *, principal: Principal, place_id: int | None =
     allow(principal, READ, Resource.IEFP_CANDIDACY)
     query = visible(select(Candidacy), principal, Candidacy).options(
         selectinload(Candidacy.place).selectinload(Place.figure_version).selectinload(FigureVersion.competences),
-        selectinload(Candidacy.student).selectinload(Student.path).selectinload(Path.figure_version)
+        selectinload(Candidacy.student).selectinload(Student.path).selectinload(TrainingPath.figure_version)
         .selectinload(FigureVersion.competences))
     if place_id is not None:
         query = query.where(Candidacy.place_id == place_id)

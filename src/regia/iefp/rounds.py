@@ -25,21 +25,22 @@ from sqlalchemy.orm import Session, selectinload
 
 from regia.auth import audit
 from regia.auth.errors import InvalidInput
-from regia.auth.policy import READ, WRITE, Resource, may_see_candidate_name, visible
+from regia.auth.policy import READ, WRITE, Resource, can, may_see_candidate_name, visible
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.iefp import matching
 from regia.iefp.commute import Commutes
 from regia.iefp.fit import figure_fit, fit_score
 from regia.iefp.kit import allow, check_school_year, get
 from regia.iefp.models import (
     MATCHING_MODES,
-    Assignment,
     Candidacy,
     FigureVersion,
+    MatchAssignment,
     MatchingRun,
-    Path,
     Place,
     Student,
+    TrainingPath,
 )
 from regia.iefp.rules import bounds
 from regia.importing.ledger import content_hash
@@ -73,7 +74,7 @@ def _scope(session: Session, school_year: str, nuts3: str | None) -> Scope:
 
 
 def _student_options(attr: Any) -> Any:
-    return selectinload(attr).selectinload(Student.path).selectinload(Path.figure_version).selectinload(
+    return selectinload(attr).selectinload(Student.path).selectinload(TrainingPath.figure_version).selectinload(
         FigureVersion.competences)
 
 
@@ -95,9 +96,9 @@ def build_instance(session: Session, *, school_year: str, nuts3: str | None = No
 
 
 def _eligible_students(session: Session, school_year: str) -> dict[str, Student]:
-    rows = session.scalars(select(Student).join(Path, Path.id == Student.path_id).where(
-        Path.school_year == school_year, Student.consent_at.is_not(None)).options(
-            selectinload(Student.path).selectinload(Path.figure_version).selectinload(FigureVersion.competences))
+    rows = session.scalars(select(Student).join(TrainingPath, TrainingPath.id == Student.path_id).where(
+        TrainingPath.school_year == school_year, Student.consent_at.is_not(None)).options(
+            selectinload(Student.path).selectinload(TrainingPath.figure_version).selectinload(FigureVersion.competences))
         .order_by(Student.label))
     return {s.label: s for s in rows}
 
@@ -111,7 +112,7 @@ def run_matching(session: Session, *, actor: Principal, school_year: str, nuts3:
     check_school_year(school_year)
     if mode not in MATCHING_MODES:
         raise InvalidInput(f"mode must be one of {', '.join(MATCHING_MODES)}", field="mode",
-                           key="iefp.err.mode", params={"value": mode})
+                           key=N_("iefp.err.mode"), params={"value": mode})
     instance, scope = build_instance(session, school_year=school_year, nuts3=nuts3)
 
     def minutes(student: Student, place: Place) -> int | None:
@@ -128,6 +129,8 @@ def run_matching(session: Session, *, actor: Principal, school_year: str, nuts3:
             continue
         student, place = scope.students[label], scope.places[p]
         result.explanations.setdefault(label, {"place": p})
+        for q in result.explanations[label].get("preferred", []):
+            q["title"] = scope.places[q["place"]].title
         result.explanations[label].update({
             "commute_min": minutes(student, place), "figure_fit": figure_fit(student.path.figure_version,
                                                                               place.figure_version),
@@ -144,7 +147,7 @@ def run_matching(session: Session, *, actor: Principal, school_year: str, nuts3:
         if p is None:
             continue
         student, place = scope.students[label], scope.places[p]
-        session.add(Assignment(run_id=run.id, place_id=place.id, student_id=student.id,
+        session.add(MatchAssignment(run_id=run.id, place_id=place.id, student_id=student.id,
                                centre_id=student.organisation_id, firm_id=place.organisation_id,
                                explanation=result.explanations[label]))
     session.flush()
@@ -234,10 +237,15 @@ def current_assignments(session: Session, *, principal: Principal, school_year: 
     latest = latest_runs(session, school_year)
     if not latest:
         return []
-    rows = list(session.scalars(visible(select(Assignment), principal, Assignment)
-                                .where(Assignment.run_id.in_(list(latest.values())))
-                                .options(selectinload(Assignment.place), selectinload(Assignment.student))))
+    rows = list(session.scalars(visible(select(MatchAssignment), principal, MatchAssignment)
+                                .where(MatchAssignment.run_id.in_(list(latest.values())))
+                                .options(selectinload(MatchAssignment.place), selectinload(MatchAssignment.student))))
     region_run = latest.get(None)
+    region = can(principal, READ, Resource.IEFP_SYSTEM)
+
+    def centre_or_region(a: MatchAssignment) -> bool:
+        return region or a.centre_id in principal.org_ids()
+
     proposed = {(c.place_id, c.student_id): c for c in session.scalars(select(Candidacy).where(
         Candidacy.place_id.in_({a.place_id for a in rows}), Candidacy.proposed_at.is_not(None)))} if rows else {}
     out = []
@@ -250,14 +258,20 @@ def current_assignments(session: Session, *, principal: Principal, school_year: 
         # deferred-acceptance mode; in the fit-score mode, when the centre confirms the assignment)
         ref = proposed.get((a.place_id, a.student_id)) or Unproposed(a.centre_id, a.firm_id)
         s = a.student
+        # the other places the student preferred are the centre's and the Region's to know, not the firm's
+        shown = a.explanation if centre_or_region(a) else {k: v for k, v in a.explanation.items()
+                                                           if k != "preferred"}
         out.append(AssignmentView(a.id, a.run_id, a.place_id, a.place.title, a.student_id, s.label,
                                   f"{s.given_name} {s.family_name}" if may_see_candidate_name(principal, ref)
-                                  else None, a.explanation))
+                                  else None, shown))
     return sorted(out, key=lambda v: (v.place_id, v.label))
 
 
 @dataclass(frozen=True)
 class Unproposed:
+    """A candidacy as the policy reads it where there is no candidacy row (an assignment of the fit-score
+    mode before the centre confirms it: not proposed)."""
+
     centre_id: int
     firm_id: int
-    proposed_at: None = None
+    proposed_at: Any = None

@@ -22,8 +22,9 @@ from regia.auth.errors import Conflict
 from regia.auth.policy import READ, WRITE, Resource, may_see_student_names, visible
 from regia.auth.principal import Principal
 from regia.auth.pseudonym import pseudonymise
+from regia.i18n import N_
 from regia.iefp.kit import Owner, allow, comune, get, invalid
-from regia.iefp.models import Path, Student
+from regia.iefp.models import Student, TrainingPath
 from regia.iefp.rules import age_on
 
 CONSENT_BY = ("parent", "guardian", "student")
@@ -63,24 +64,24 @@ def view(principal: Principal, student: Student, today: date | None = None) -> S
 
 def enrol(session: Session, *, actor: Principal, path_id: int, tax_code: str, given_name: str, family_name: str,
           birth_date: date, comune_code: str) -> Student:
-    path = get(session, Path, path_id, "path")
+    path = get(session, TrainingPath, path_id, "path")
     allow(actor, WRITE, Resource.IEFP_STUDENT, Owner(path.organisation_id))
     try:
         code = codicefiscale.validate(tax_code)
     except ValidationError:
-        raise invalid("tax_code", "iefp.err.tax_code", "not a valid codice fiscale") from None
+        raise invalid("tax_code", N_("iefp.err.tax_code"), "not a valid codice fiscale") from None
     if len(code) != 16:
-        raise invalid("tax_code", "iefp.err.tax_code", "a person's codice fiscale has 16 characters")
+        raise invalid("tax_code", N_("iefp.err.tax_code"), "a person's codice fiscale has 16 characters")
     for name, value in (("given_name", given_name), ("family_name", family_name)):
         if not value.strip() or len(value.strip()) > 100:
-            raise invalid(name, "iefp.err.required", "missing or too long")
+            raise invalid(name, N_("iefp.err.required"), "missing or too long")
     age = age_on(birth_date, date.today())
     if not 13 <= age <= 30:
-        raise invalid("birth_date", "iefp.err.birth_date", "an IeFP student is 13 to 30 years old", age=age)
+        raise invalid("birth_date", N_("iefp.err.birth_date"), "an IeFP student is 13 to 30 years old", age=age)
     place, _ = comune(session, comune_code)
     pseudonym = pseudonymise("fiscal_code", code)
     if session.scalar(select(Student.id).where(Student.pseudonym == pseudonym)) is not None:
-        raise Conflict("this student is already enrolled", key="iefp.err.student_exists")
+        raise Conflict("this student is already enrolled", key=N_("iefp.err.student_exists"))
     student = Student(organisation_id=path.organisation_id, path_id=path.id, pseudonym=pseudonym,
                       label="S-" + pseudonym[:8].upper(), given_name=given_name.strip(),
                       family_name=family_name.strip(), birth_date=birth_date, comune=place)
@@ -98,10 +99,10 @@ def record_consent(session: Session, *, actor: Principal, student_id: int, given
     student = get(session, Student, student_id, "student")
     allow(actor, WRITE, Resource.IEFP_STUDENT, student)
     if given_by not in CONSENT_BY:
-        raise invalid("consent_by", "iefp.err.consent_by", "parent, guardian or student", value=given_by)
+        raise invalid("consent_by", N_("iefp.err.consent_by"), "parent, guardian or student", value=given_by)
     minor = age_on(student.birth_date, date.today()) < 18
     if minor and given_by == "student":
-        raise invalid("consent_by", "iefp.err.consent_minor", "a minor's consent is given by a parent or guardian")
+        raise invalid("consent_by", N_("iefp.err.consent_minor"), "a minor's consent is given by a parent or guardian")
     student.consent_at, student.consent_by = at or datetime.now(UTC), given_by
     session.flush()
     audit.record(session, actor=actor, action="consent", resource_type="iefp_student", resource_id=student.id,
@@ -111,7 +112,7 @@ def record_consent(session: Session, *, actor: Principal, student_id: int, given
 
 def load(session: Session, student_id: int) -> Student:
     student = session.scalar(select(Student).where(Student.id == student_id).options(
-        selectinload(Student.path).selectinload(Path.figure_version)))
+        selectinload(Student.path).selectinload(TrainingPath.figure_version)))
     if student is None:
         get(session, Student, student_id, "student")  # raises NotFound
     assert student is not None
@@ -127,10 +128,10 @@ def get_student(session: Session, *, principal: Principal, student_id: int) -> S
 def list_students(session: Session, *, principal: Principal, organisation_id: int | None = None,
                   school_year: str | None = None) -> list[StudentView]:
     allow(principal, READ, Resource.IEFP_STUDENT)
-    query = visible(select(Student), principal, Student).join(Path, Path.id == Student.path_id).options(
-        selectinload(Student.path).selectinload(Path.figure_version)).order_by(Student.label)
+    query = visible(select(Student), principal, Student).join(TrainingPath, TrainingPath.id == Student.path_id).options(
+        selectinload(Student.path).selectinload(TrainingPath.figure_version)).order_by(Student.label)
     if organisation_id is not None:
         query = query.where(Student.organisation_id == organisation_id)
     if school_year:
-        query = query.where(Path.school_year == school_year)
+        query = query.where(TrainingPath.school_year == school_year)
     return [view(principal, s) for s in session.scalars(query)]

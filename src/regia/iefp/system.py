@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from regia.auth.policy import READ, Resource
 from regia.auth.principal import Principal
 from regia.iefp.kit import allow, section_of
-from regia.iefp.models import APPRENDISTATO, FigureVersion, Path, Place, Placement, Seat
+from regia.iefp.models import APPRENDISTATO, CentreSeat, FigureVersion, Place, Placement, TrainingPath
 from regia.iefp.seams import DemandProvider
 
 LOMBARDY = ("ITC41", "ITC42", "ITC43", "ITC44", "ITC46", "ITC47", "ITC48", "ITC49", "ITC4A", "ITC4B", "ITC4C",
@@ -31,9 +31,10 @@ def overview(session: Session, *, principal: Principal, school_year: str,
     allow(principal, READ, Resource.IEFP_SYSTEM)
     cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIELDS, 0))
     for nuts3, ateco, places, enrolled in session.execute(
-            select(Seat.nuts3, FigureVersion.ateco, Path.places, Path.enrolled)
-            .join(Seat, Seat.id == Path.seat_id).join(FigureVersion, FigureVersion.id == Path.figure_version_id)
-            .where(Path.school_year == school_year)):
+            select(CentreSeat.nuts3, FigureVersion.ateco, TrainingPath.places, TrainingPath.enrolled)
+            .join(CentreSeat, CentreSeat.id == TrainingPath.seat_id)
+            .join(FigureVersion, FigureVersion.id == TrainingPath.figure_version_id)
+            .where(TrainingPath.school_year == school_year)):
         section = section_of((ateco or ["?"])[0]) or "?"
         cells[(nuts3, section)]["path_places"] += places
         cells[(nuts3, section)]["enrolled"] += enrolled

@@ -31,8 +31,8 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regia.analytics import api as needs_api
+from regia.analytics import iefp_demand, pact_evidence
 from regia.analytics import mismatch as mismatch_analytics
-from regia.analytics import pact_evidence
 from regia.analytics import pages as needs_pages
 from regia.auth import api as auth_api
 from regia.auth import pages as auth_pages
@@ -43,6 +43,8 @@ from regia.catalog import search as catalog_search
 from regia.config import Settings, get_settings
 from regia.db import get_engine, request_session, session_factory
 from regia.i18n import N_
+from regia.iefp import api as iefp_api
+from regia.iefp import pages as iefp_pages
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
 from regia.taxonomy import api as taxonomy_api
@@ -70,13 +72,13 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages}
+                "pacts": pacts_pages, "iefp": iefp_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
-               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router]
+               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, iefp_api.router]
 
 
 def nav_items() -> list[NavItem]:
@@ -197,6 +199,14 @@ class LanguageChoice:
         await self.app(scope, receive, send_with_vary)
 
 
+def bind_engine(app: FastAPI, engine: Engine) -> None:
+    """Point ``app`` at ``engine``: the database of its requests and the providers computed from it (tests
+    rebind one app to fresh copies of a database instead of building an app per request)."""
+    app.state.engine = engine
+    app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
+    app.state.iefp_demand = iefp_demand.make_provider(engine)  # local demand for the IeFP paths and places
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = engine if engine is not None else get_engine(settings.database_url)
@@ -224,8 +234,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     catalog = i18n.Catalog(*(domain.MESSAGES for domain in PAGE_DOMAINS.values() if hasattr(domain, "MESSAGES")))
     templates = make_templates(catalog, template_dirs(), nav_items=nav_items())
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
+    bind_engine(app, engine)
     app.state.catalog = catalog
     app.state.templates = templates
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
