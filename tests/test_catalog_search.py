@@ -167,3 +167,63 @@ def test_cli_ingest_courses_json(regia: CliRunner, tmp_path: Path) -> None:
     result = regia.invoke(app, ["ingest", "courses", str(sample), "--source", "cfv", "--no-classify", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"read": 2, "stored": 2, "duplicate": 0, "rejected": 0}
+
+
+# --- the demo catalogue tells a coherent story ---------------------------------------------------------------
+
+def test_demo_editions_mostly_start_after_today(catalog: Engine) -> None:
+    from datetime import date
+    starts = [d for (d,) in sql(catalog, "SELECT start_date FROM catalog_edition WHERE start_date IS NOT NULL")]
+    future = sum(1 for d in starts if date.fromisoformat(str(d)[:10]) >= date.today())
+    assert starts and future / len(starts) > 0.8, f"{future} of {len(starts)} editions start after today"
+
+
+def test_fund_financed_demo_courses_are_for_employees(catalog: Engine) -> None:
+    rows = sql(catalog, "SELECT DISTINCT t.target FROM catalog_course_target t JOIN catalog_course_funding f "
+                        "ON f.course_id = t.course_id WHERE f.channel = 'fondo' AND t.course_id NOT IN "
+                        "(SELECT course_id FROM catalog_course_funding WHERE channel != 'fondo')")
+    assert rows and {t for (t,) in rows} <= {"occupati", "sospesi"}
+
+
+def test_demo_fund_list_adds_its_own_courses_and_is_recognised_for_the_others(
+        sqlite_taxonomy: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    src, dst = sqlite3.connect(str(sqlite_taxonomy.url.database)), sqlite3.connect(str(path))
+    src.backup(dst)
+    src.close()
+    dst.close()
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    reports = {source: ingest_file(engine, csv_path, source=source, tagger=None)
+               for csv_path, source in generate(engine, tmp_path / "demo", courses=300, seed=3)}
+    fund = reports["fondimpresa"]
+    assert fund.read > 0 and fund.rejected == 0
+    assert fund.stored > 0, "the Fund's own courses are new to the catalogue"
+    assert fund.duplicate > 0, "the Fund's re-publications of its providers' courses are recognised"
+    provider_vat = "09000000019"  # the demo provider account's organisation (regia.auth.demo)
+    assert sql(engine, "SELECT count(*) FROM catalog_course c JOIN catalog_provider p ON p.id = c.provider_id "
+                       "WHERE p.vat = :vat", vat=provider_vat)[0][0] > 0
+
+
+def test_orientation_never_proposes_a_course_whose_editions_have_all_started(catalog: Engine) -> None:
+    from datetime import date
+
+    from regia.catalog import search as catalog_search
+
+    course_id, skill = sql(catalog, "SELECT course_id, uri FROM catalog_course_skill ORDER BY id LIMIT 1")[0]
+    before = sql(catalog, "SELECT id, start_date FROM catalog_edition WHERE course_id = :c", c=course_id)
+    assert [r["id"] for r in orientation.courses_for_skills(catalog, [str(skill)], size=10_000)].count(course_id)
+    try:
+        with catalog.begin() as conn:  # the course's editions all moved to the past
+            conn.execute(text("UPDATE catalog_edition SET start_date = '2020-01-13' WHERE course_id = :c"),
+                         {"c": course_id})
+        catalog_search.invalidate(catalog)
+        rows = orientation.courses_for_skills(catalog, [str(skill)], size=10_000)
+        assert rows and course_id not in {r["id"] for r in rows}
+        assert all(r["next_start"] is None or r["next_start"] >= date.today().isoformat() for r in rows)
+    finally:
+        with catalog.begin() as conn:
+            for edition_id, start in before:
+                conn.execute(text("UPDATE catalog_edition SET start_date = :s WHERE id = :i"),
+                             {"s": start, "i": edition_id})
+        catalog_search.invalidate(catalog)

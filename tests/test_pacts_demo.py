@@ -37,7 +37,7 @@ def test_demo_pacts_cover_the_workflow_once(demo: Engine) -> None:
     assert _states(demo) == {
         "PATTI-2026": Counter({"inadmissible": 1, "not_selected": 1, "in_progress": 1, "approved": 1,
                                "programme_submitted": 1}),
-        "PATTI-2027": Counter({"submitted": 1, "draft": 3}),
+        "PATTI-2027": Counter({"admissible": 1, "draft": 3}),
     }
     assert ensure_demo_pacts(demo) == 9  # a second run adds nothing
     assert sum(_states(demo)["PATTI-2026"].values()) == 5
@@ -56,3 +56,49 @@ def test_the_running_demo_pact_shows_progress_and_alerts(demo: Engine) -> None:
     assert len(running) == 1
     assert running[0].spent == 170_000 and running[0].figures["enrolled"] == 31
     assert {alert.action_code for alert in running[0].alerts} == {"A2"}  # the placement action lags behind
+
+
+def test_every_demo_role_of_the_pacts_has_something_to_do(demo: Engine) -> None:
+    from regia.auth import service as accounts
+    from regia.auth.principal import principal_for
+    from regia.pacts import evaluation
+
+    with session_factory(demo)() as session:
+        for email in ("valutatore@regione.demo", "valutatrice@regione.demo"):
+            user = accounts.find_user(session, email)
+            assert user is not None
+            mine = evaluation.list_assignments(session, principal=principal_for(user, via="token"), mine=True)
+            open_work = [a for a in mine if a.declared_at is None]
+            assert open_work, f"{email} has nothing to score"
+
+
+def test_demo_deadlines_are_lombardy_times_and_letters_are_real_pdfs(demo: Engine) -> None:
+    import io
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from regia.pacts.models import Document
+
+    with session_factory(demo)() as session:
+        call = session.scalar(select(Call).where(Call.code == "PATTI-2026"))
+        assert call is not None
+        deadline = call.manifestation_deadline.replace(tzinfo=call.manifestation_deadline.tzinfo or UTC)
+        assert deadline == datetime(2026, 2, 28, 22, 59, tzinfo=UTC)  # 23:59 in Rome (CET)
+        document = session.scalars(select(Document).order_by(Document.id)).first()
+        assert document is not None and document.size > 500
+        text = PdfReader(io.BytesIO(document.data)).pages[0].extract_text()
+        assert "Lettera di impegno".lower() in text.lower() and "aderisce al partenariato" in text
+
+
+def test_demo_pacts_draw_on_every_source_and_the_last_misses_the_regional_envelope(demo: Engine) -> None:
+    with session_factory(demo)() as session:
+        granted = [p.granted for p in session.scalars(select(Proposal).where(Proposal.status != "draft"))
+                   if p.granted]
+        sources = {source for g in granted for source in g}
+        assert {"regional", "fse_plus", "fund"} <= sources
+        call = session.scalar(select(Call).where(Call.code == "PATTI-2026"))
+        assert call is not None
+        regional_left = float(call.budget["regional"]) - sum(float(g.get("regional", 0)) for g in granted)
+        loser = session.scalar(select(Proposal).where(Proposal.status == "not_selected"))
+        assert loser is not None and float(loser.requested["regional"]) > regional_left

@@ -239,6 +239,13 @@ def _app(engine: Engine, world: World) -> FastAPI:
     return app
 
 
+def _rebound(app: FastAPI, engine: Engine) -> FastAPI:
+    """The same app on another copy of the world (its routing, built on the first request, is kept)."""
+    app.state.engine.dispose()
+    bind_engine(app, engine)
+    return app
+
+
 def _call(app: FastAPI, world: World, method: str, route_path: str, proposal: str, role: str) -> tuple[int, str]:
     path = _fill(route_path, world, proposal)
     client = TestClient(app, raise_server_exceptions=False, follow_redirects=False)  # no lifespan: no warm-up
@@ -276,15 +283,15 @@ def test_route_by_role_table(world_file: tuple[Path, World], tmp_path: Path) -> 
     results: Counter[str] = Counter()
     unexpected_allows, unexpected_denies, errors = [], [], []
     n = 0
-    # One app, rebound to fresh copies of the world: an app materialises its routes on its first request,
-    # which costs more than the request itself. Reads of a route share a copy; each write gets its own, so
-    # that one role's change does not decide another role's outcome.
-    app = _app(_fresh_engine(world_file, tmp_path, n := n + 1), world)
+    app = _app(_fresh_engine(world_file, tmp_path, n), world)
     for method, route_path, proposal, allowed in cases:
-        for k, role in enumerate(ALL_ROLES):
-            if method != "GET" or k == 0:
-                app.state.engine.dispose()
-                bind_engine(app, _fresh_engine(world_file, tmp_path, n := n + 1))
+        # Reads share a database (a fresh copy per route); each write gets its own copy of the world, so that
+        # one role's change does not decide another role's outcome. One app throughout, rebound to each copy.
+        if method == "GET":
+            _rebound(app, _fresh_engine(world_file, tmp_path, n := n + 1))
+        for role in ALL_ROLES:
+            if method != "GET":
+                _rebound(app, _fresh_engine(world_file, tmp_path, n := n + 1))
             status, location = _call(app, world, method, route_path, proposal, role)
             outcome = _outcome(method, route_path, status, location)
             expected = "allow" if role in allowed else "deny"

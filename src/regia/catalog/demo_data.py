@@ -1,6 +1,12 @@
 """A realistic synthetic catalogue: accredited providers across Lombardy's 12 provinces publishing courses
-(as CSV files in the shape of ``shared/samples/courses``), and a Fund re-publishing part of them with small
-edits and its own codes, so that the once-only recognition has something to recognise.
+(as CSV files in the shape of ``shared/samples/courses``), and a Fund publishing the courses it finances: part
+of them already published by their providers (re-sent with small edits and the Fund's own codes, so that the
+once-only recognition has something to recognise), the rest its own *Conto di Sistema* courses.
+
+Dates are relative to the day the catalogue is generated (editions start from a month before to ten months
+after it), so the demo's catalogue is always current. The demo accounts' providers (``regia.auth.demo``) are
+among the providers, so that their editors have courses of their own to edit. Courses a Fund finances are for
+the employees of member firms (*occupati*, *occupati sospesi*), as the Funds' rules say.
 
 Courses are drawn from templates written for the Lombard labour market (welding, CNC, logistics, care,
 hospitality, digital, green...). Each template names the ESCO occupation it prepares for; a course declares
@@ -30,6 +36,11 @@ LOMBARDY = ("ITC41", "ITC42", "ITC43", "ITC44", "ITC46", "ITC47", "ITC48", "ITC4
 PROVINCE_WEIGHT = {"ITC41": 9, "ITC42": 6, "ITC43": 4, "ITC44": 2, "ITC46": 11, "ITC47": 12, "ITC48": 5,
                    "ITC49": 2, "ITC4A": 3, "ITC4B": 4, "ITC4C": 32, "ITC4D": 9}
 FUNDS = ("Fondimpresa", "Fondartigianato", "For.Te.", "Fon.Coop", "Fondo Formazione PMI", "FonARCom")
+PUBLISHING_FUND = "Fondimpresa"  # the Fund whose own list (fondo.csv) the demo ingests
+FUND_TARGETS = ("occupati", "sospesi")  # whom a Fund's resources may train: employees of member firms
+# The demo accounts' providers, by the province they are placed in: (name, partita IVA) as in regia.auth.demo.
+DEMO_PROVIDERS = {"ITC4C": ("Formazione Lombarda (demo)", "09000000019"),
+                  "ITC4D": ("CFP Monza e Brianza (demo)", "09000000142")}
 
 
 @dataclass(frozen=True)
@@ -203,13 +214,14 @@ def _essential(session: Session) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 7, fund_share: float = 0.1,
+def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 7,
              start: date | None = None) -> list[tuple[Path, str]]:
     """Write the demo catalogue under ``out_dir``: ``providers.csv`` (the providers' own lists, source
-    ``enti-accreditati``) and ``fondo.csv`` (a Fund re-publishing ``fund_share`` of them with small edits,
-    source ``fondimpresa``). Returns ``[(path, source), ...]`` in ingest order."""
+    ``enti-accreditati``) and ``fondo.csv`` (source ``fondimpresa``: the providers' courses Fondimpresa
+    finances, re-sent with small edits, and courses of its own).
+    Returns ``[(path, source), ...]`` in ingest order."""
     rng = random.Random(seed)
-    start = start or date(2026, 3, 2)
+    start = start or date.today() - timedelta(days=30)
     with Session(engine) as session:
         places = _places(session)
         essential = _essential(session)
@@ -224,7 +236,11 @@ def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 
         home = places[nuts3][0] if rng.random() < 0.5 else rng.choice(places[nuts3][:40])
         name = f"{rng.choice(PROVIDER_KINDS)} {home.name}" + ("" if rng.random() < 0.7 else f" {i + 1}")
         # the first provider of each province declares its skills: every province has some tagged supply
-        providers.append({"name": name, "vat": make_vat(rng, rng.randrange(1, 101)), "home": home,
+        vat = make_vat(rng, rng.randrange(1, 101))
+        if i < len(provinces) and nuts3 in DEMO_PROVIDERS:
+            name, vat = DEMO_PROVIDERS[nuts3]
+            home = places[nuts3][0]
+        providers.append({"name": name, "vat": vat, "home": home,
                           "declares": i < len(provinces) or rng.random() < 0.7,
                           "prefix": "".join(w[0] for w in name.split()[:3]).upper()})
     tmpl_weights = [t.weight for t in TEMPLATES]
@@ -241,7 +257,10 @@ def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 
         hours = rng.choice(tmpl.hours)
         weeks = max(1, hours // 20)
         funding = rng.choices(["regione", "fse+", f"fondo:{rng.choice(FUNDS)}", "impresa"], [3, 3, 3, 1])[0]
-        targets = [t for t in tmpl.targets if rng.random() < 0.8] or [tmpl.targets[0]]
+        if funding.startswith("fondo:"):
+            targets = ["occupati"] + (["sospesi"] if "sospesi" in tmpl.targets else [])
+        else:
+            targets = [t for t in tmpl.targets if rng.random() < 0.8] or [tmpl.targets[0]]
         skills = essential.get(ESCO + tmpl.occupation, [])
         if skills:
             k = min(len(skills), max(3, int(len(skills) * rng.uniform(0.4, 0.9))))
@@ -259,14 +278,27 @@ def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 
             "occupations": ESCO + tmpl.occupation if prov["declares"] else "",
         }
         rows.append(row)
-        if funding.startswith("fondo:") and rng.random() < fund_share * 3:
-            # the Fund publishes the same course: its own code, a re-worded title, the same place and dates
+        if funding == f"fondo:{PUBLISHING_FUND}":
+            # the Fund publishes a course it finances: its own code, a re-worded title, the same place and dates
             edited = dict(row)
             edited["course_code"] = f"FND-{c + 1:06d}"
             edited["title"] = _reword(title, rng)
             edited["seats"] = str(int(row["seats"]) + rng.choice((0, 0, 2)))
             edited["skills"] = edited["occupations"] = ""
             fund_rows.append(edited)
+        if funding == f"fondo:{PUBLISHING_FUND}" and rng.random() < 0.5:
+            # and a course of its own Conto di Sistema notices, run by the same provider, found in no other list
+            own = dict(row)
+            own_tmpl = rng.choices(TEMPLATES, tmpl_weights)[0]
+            own_day = start + timedelta(days=rng.randrange(15, 300))
+            own_hours = rng.choice(own_tmpl.hours)
+            own.update({"course_code": f"FND-CS-{c + 1:06d}", "title": rng.choice(own_tmpl.titles),
+                        "description": own_tmpl.description, "hours": str(own_hours),
+                        "start_date": own_day.isoformat(),
+                        "end_date": (own_day + timedelta(weeks=max(1, own_hours // 20))).isoformat(),
+                        "targets": ";".join(FUND_TARGETS), "eqf_level": str(own_tmpl.eqf or ""),
+                        "certification": own_tmpl.certification, "skills": "", "occupations": ""})
+            fund_rows.append(own)
     out_dir.mkdir(parents=True, exist_ok=True)
     columns = [*COLUMNS, "skills", "occupations"]
     paths = []

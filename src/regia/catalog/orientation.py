@@ -3,8 +3,9 @@
 From a current occupation (its essential ESCO skills count as held) or a list of skills held, to a target
 occupation: the target's essential skills not held are *missing*; the courses that teach any of them are
 listed with how many they cover (``covers``), ordered by coverage (most first), then hours (fewest first),
-then next start date (soonest first). With ``near`` (a comune) only courses with an edition within ``km`` -
-or online ones - are kept, each with its distance from the nearest edition.
+then next start date (soonest first). Courses whose editions have all started already are not proposed. With
+``near`` (a comune) only courses with an edition within ``km`` - or online ones - are kept, each with its
+distance from the nearest edition.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ def courses_for_skills(engine: Engine, skills: list[str], *, near: str | None = 
     rows = []
     for p in candidates:
         p = int(p)
+        if index.ended[p]:
+            continue
         places = index.places[p]
         if wanted and not ({n for n, _ in places} & wanted or (include_online and not places)):
             continue

@@ -200,7 +200,13 @@ class CatalogIndex:
         ed_course: list[int] = []
         ed_start: list[int] = []
         self.seats = np.zeros(n, dtype=np.int64)
+        # the first edition starting today or later (past editions do not make a course "next"); courses whose
+        # editions are all in the past keep NO_DATE and ``ended`` (the index is rebuilt when the catalogue changes)
+        self.built_on = date.today()
+        today = day(self.built_on)
         self.next_start = np.full(n, NO_DATE, dtype=np.int64)
+        self.ended = np.zeros(n, dtype=bool)
+        dated = np.zeros(n, dtype=bool)
         self.places: list[list[tuple[str, str]]] = [[] for _ in range(n)]  # (nuts3, comune) per course
         province_pairs: list[tuple[int, str]] = []
         month_pairs: list[tuple[int, str]] = []
@@ -212,13 +218,17 @@ class CatalogIndex:
             ed_course.append(p)
             ed_start.append(day(start))
             self.seats[p] += seats or 0
-            self.next_start[p] = min(self.next_start[p], day(start))
+            if start is not None:
+                dated[p] = True
+                if day(start) >= today:
+                    self.next_start[p] = min(self.next_start[p], day(start))
             if (nuts3 or "", comune or "") not in self.places[p]:
                 self.places[p].append((nuts3 or "", comune or ""))
             if nuts3:
                 province_pairs.append((p, nuts3))
             if start:
                 month_pairs.append((p, start.strftime("%Y-%m")))
+        self.ended = dated & (self.next_start == NO_DATE)
         self.ed_course = np.asarray(ed_course, dtype=np.int32)
         self.ed_start = np.asarray(ed_start, dtype=np.int64)
 

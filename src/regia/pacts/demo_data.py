@@ -5,7 +5,12 @@
   one runs its programme with progress reports (one action late, so the Cabina di regia shows alerts), one has
   its programme approved, one has presented its programme and waits for the Region.
 - ``PATTI-2027``, the open call (until 28 February 2027): one submitted manifestation with its evidence
-  snapshot, a complete draft not yet presented, two drafts just started.
+  snapshot, already admitted and assigned to the two demo evaluators (who have it to declare and score), a
+  complete draft not yet presented, two drafts just started.
+
+The calls' times are Rome wall-clock (the deadline is 28 February at 23:59 in Lombardy, stored as the UTC instant).
+Proposals ask the regional source, FSE+ and, for the agri-food pact, a Fund's resources; the regional envelope
+is what the last one does not fit in. Letters of commitment are real one-page PDFs naming the partner and the pact.
 
 Everything goes through the services (validation, state machine, audit), with the dates of a past call passed
 as ``now``. Seeding is idempotent: nothing is added when the call codes exist. The evidence snapshot comes from
@@ -18,7 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from fpdf import FPDF
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -31,7 +38,7 @@ from regia.pacts.evidence import EvidenceProvider
 from regia.pacts.manifestation import sample
 from regia.pacts.models import Call, Proposal
 
-LETTER = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"  # a minimal PDF
+ROME = ZoneInfo("Europe/Rome")
 GRID = [
     {"code": "C1", "label": "Qualità e ampiezza del partenariato", "weight": 1, "max_score": 30, "threshold": 12},
     {"code": "C2", "label": "Coerenza con i fabbisogni del territorio", "weight": 1, "max_score": 40,
@@ -55,7 +62,7 @@ class DemoPact:
     nuts3: str
     sector: str
     title: str
-    requested: int  # euro, regional source
+    requested: dict[str, int]  # euro per source
     scores: tuple[tuple[int, int, int], tuple[int, int, int]]  # the two evaluators' C1, C2, C3
     partners: tuple[tuple[str, str, str], ...]
 
@@ -68,39 +75,44 @@ PARTNERS = {  # (name, fictitious codice fiscale with valid check digit, type)
 }
 PAST = (
     DemoPact("Patto Brianza Manifattura 4.0 (demo)", "09000000027", "ITC4D", "C",
-             "Manifattura 4.0 in Brianza: saldatura, CNC e manutenzione", 300_000, ((26, 35, 25), (24, 33, 27)),
+             "Manifattura 4.0 in Brianza: saldatura, CNC e manutenzione",
+             {"regional": 180_000, "fse_plus": 120_000}, ((26, 35, 25), (24, 33, 27)),
              (PARTNERS["cciaa"], PARTNERS["school"], PARTNERS["employers"])),
     DemoPact("Patto Bergamo Meccatronica (demo)", "09000000043", "ITC46", "C",
-             "Meccatronica bergamasca per disoccupati e lavoratori sospesi", 250_000, ((22, 30, 24), (24, 32, 22)),
+             "Meccatronica bergamasca per disoccupati e lavoratori sospesi",
+             {"regional": 150_000, "fse_plus": 100_000}, ((22, 30, 24), (24, 32, 22)),
              (PARTNERS["cciaa"], PARTNERS["school"], PARTNERS["foundation"])),
     DemoPact("Patto Mantova Agroalimentare (demo)", "09000000050", "ITC4B", "C",
-             "Filiera agroalimentare mantovana: qualità e sicurezza", 200_000, ((20, 28, 21), (21, 27, 20)),
+             "Filiera agroalimentare mantovana: qualità e sicurezza",
+             {"regional": 120_000, "fund": 80_000}, ((20, 28, 21), (21, 27, 20)),
              (PARTNERS["cciaa"], PARTNERS["school"], PARTNERS["employers"])),
     DemoPact("Patto Milano Digitale (demo)", "09000000068", "ITC4C", "J",
-             "Competenze digitali per le PMI milanesi", 290_000, ((18, 25, 18), (19, 27, 19)),
+             "Competenze digitali per le PMI milanesi",
+             {"regional": 190_000, "fse_plus": 100_000}, ((18, 25, 18), (19, 27, 19)),
              (PARTNERS["cciaa"], PARTNERS["school"], PARTNERS["employers"])),
 )
 INADMISSIBLE = DemoPact("Patto Valtellina Turismo (demo)", "09000000035", "ITC44", "I",
-                        "Accoglienza turistica in Valtellina", 150_000, ((0, 0, 0), (0, 0, 0)),
+                        "Accoglienza turistica in Valtellina", {"regional": 150_000}, ((0, 0, 0), (0, 0, 0)),
                         (PARTNERS["cciaa"], PARTNERS["school"], PARTNERS["employers"]))
 
 # The calls: the past one names 28 February as the deadline of the manifestations, like the real one
 PAST_CALL = {"code": "PATTI-2026", "title": "Patti territoriali per le competenze e l'occupazione 2026 (demo)",
-             "opens_at": datetime(2025, 12, 1, 9, tzinfo=UTC),
-             "manifestation_deadline": datetime(2026, 2, 28, 23, 59, tzinfo=UTC),
-             "evaluation_deadline": datetime(2026, 4, 30, 23, 59, tzinfo=UTC),
-             "programme_deadline": datetime(2026, 6, 30, 23, 59, tzinfo=UTC), "ends_on": date(2028, 6, 30)}
+             "opens_at": datetime(2025, 12, 1, 9, tzinfo=ROME),
+             "manifestation_deadline": datetime(2026, 2, 28, 23, 59, tzinfo=ROME),
+             "evaluation_deadline": datetime(2026, 4, 30, 23, 59, tzinfo=ROME),
+             "programme_deadline": datetime(2026, 6, 30, 23, 59, tzinfo=ROME), "ends_on": date(2028, 6, 30)}
 OPEN_CALL = {"code": "PATTI-2027", "title": "Patti territoriali per le competenze e l'occupazione 2027 (demo)",
-             "opens_at": datetime(2026, 11, 2, 9, tzinfo=UTC),
-             "manifestation_deadline": datetime(2027, 2, 28, 23, 59, tzinfo=UTC),
-             "evaluation_deadline": datetime(2027, 4, 30, 23, 59, tzinfo=UTC),
-             "programme_deadline": datetime(2027, 6, 30, 23, 59, tzinfo=UTC), "ends_on": date(2029, 6, 30)}
+             "opens_at": datetime(2026, 11, 2, 9, tzinfo=ROME),
+             "manifestation_deadline": datetime(2027, 2, 28, 23, 59, tzinfo=ROME),
+             "evaluation_deadline": datetime(2027, 4, 30, 23, 59, tzinfo=ROME),
+             "programme_deadline": datetime(2027, 6, 30, 23, 59, tzinfo=ROME), "ends_on": date(2029, 6, 30)}
 COMMON = {"description": "Avviso dimostrativo: manifestazioni di interesse dei partenariati territoriali per le "
-                         "competenze e l'occupazione, finanziate con risorse regionali e FSE+ 2021-2027.",
+                         "competenze e l'occupazione, finanziate con risorse regionali, FSE+ 2021-2027 e dei "
+                         "Fondi interprofessionali.",
           "territories": [], "required_partner_types": ["cciaa", "education"], "min_partners": 3,
           "targets": ["students", "unemployed", "suspended_workers"], "grid": GRID, "min_total": Decimal(60),
           "aggregation": "average", "max_spread": Decimal(10), "min_evaluators": 2,
-          "budget": {"regional": "800000", "fse_plus": "400000"}, "max_grant": Decimal(350_000),
+          "budget": {"regional": "500000", "fse_plus": "400000", "fund": "200000"}, "max_grant": Decimal(350_000),
           "min_cofinancing_share": Decimal("0.2")}
 
 
@@ -120,13 +132,32 @@ def _evaluators(session: Session) -> list[Principal]:
     return [principal_for(u, via="token") for u in users]
 
 
-def _manifestation(session: Session, actor: Principal, proposal: Proposal, pact: DemoPact) -> None:
+def letter_of_commitment(partner: str, tax_code: str, pact: DemoPact, when: date) -> bytes:
+    """A one-page letter of commitment of ``partner`` to ``pact`` (DEMO ONLY: a real PDF, not a signed one)."""
+    pdf = FPDF(format="A4")
+    pdf.set_title(f"Lettera di impegno - {partner}")
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    lines = [f"Milano, {when:%d/%m/%Y}", "", "Spett.le Regione Lombardia", "", "Oggetto: lettera di impegno",
+             f"Manifestazione di interesse \"{pact.title}\"", "",
+             f"{partner} (codice fiscale {tax_code}) aderisce al partenariato guidato da {pact.partnership} e si "
+             "impegna a partecipare alle azioni previste, mettendo a disposizione le proprie competenze, sedi e "
+             "personale secondo quanto indicato nella manifestazione di interesse.", "",
+             "Il legale rappresentante (documento dimostrativo, non firmato)"]
+    for line in lines:
+        pdf.multi_cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _manifestation(session: Session, actor: Principal, proposal: Proposal, pact: DemoPact, when: date) -> None:
     lead = (pact.partnership, pact.tax_code, OrgType.PARTNERSHIP.value)
-    letters = {code: documents.upload(session, actor=actor, proposal_id=proposal.id, data=LETTER,
+    letters = {code: documents.upload(session, actor=actor, proposal_id=proposal.id,
+                                      data=letter_of_commitment(name, code, pact, when),
                                       filename=f"lettera-impegno-{code}.pdf", partner_tax_code=code).id
-               for _, code, _ in (lead, *pact.partners)}
+               for name, code, _ in (lead, *pact.partners)}
     body = sample(lead=lead, partners=pact.partners, letters=letters, nuts3=pact.nuts3, sector=pact.sector,
-                  skills=SKILLS[pact.nuts3], participants=25, requested=Decimal(pact.requested))
+                  skills=SKILLS[pact.nuts3], participants=25,
+                  requested={source: Decimal(amount) for source, amount in pact.requested.items()})
     proposals.update(session, actor=actor, id=proposal.id, title=proposal.title, body=body,
                      version=proposal.version)
 
@@ -136,7 +167,7 @@ def _submitted(session: Session, actor: Principal, call: Call, pact: DemoPact, *
     org = _org(session, pact.partnership)
     proposal = proposals.create(session, actor=actor, title=pact.title, organisation_id=org.id, call_id=call.id,
                                 now=now)
-    _manifestation(session, actor, proposal, pact)
+    _manifestation(session, actor, proposal, pact, now.astimezone(ROME).date())
     return proposals.submit(session, actor=actor, id=proposal.id, evidence_provider=evidence, now=now)
 
 
@@ -155,25 +186,28 @@ def _score(session: Session, panel: Sequence[Principal], region: Principal, prop
 
 
 def _programme(session: Session, actor: Principal, proposal: Proposal, pact: DemoPact, start: date) -> None:
-    """Two actions that respect the co-financing rules: 80 % of the grant on training, 20 % on placement,
-    and the partners' own share at 25 % of the total."""
-    granted = Decimal(next(iter((proposal.granted or {"regional": "0"}).values())))
-    source = next(iter(proposal.granted or {"regional": "0"}))
+    """Two actions that respect the co-financing rules: 80 % of each source's grant on training, 20 % on
+    placement, and the partners' own share at 25 % of the total grant."""
+    grants = {source: Decimal(amount) for source, amount in (proposal.granted or {}).items()}
+    granted = sum(grants.values(), Decimal(0))
     school = pact.partners[1][1]
+
+    def lines(partner: str, share: str, own: str) -> list[dict[str, str]]:
+        return [*({"partner_tax_code": partner, "source": source, "amount": str(amount * Decimal(share))}
+                  for source, amount in sorted(grants.items())),
+                {"partner_tax_code": partner, "source": "cofinancing", "amount": str(granted * Decimal(own))}]
+
     actions = [
         {"code": "A1", "kind": "training", "title": "Percorsi di formazione tecnica", "course_id": None,
          "skills": SKILLS[pact.nuts3], "target_group": "unemployed", "lead_partner_tax_code": school,
          "start_date": start, "end_date": start + timedelta(days=240), "target_enrolled": 25,
          "target_completed": 20, "target_certified": 15, "target_placed": 12,
-         "budget": [{"partner_tax_code": school, "source": source, "amount": str(granted * Decimal("0.8"))},
-                    {"partner_tax_code": school, "source": "cofinancing", "amount": str(granted * Decimal("0.25"))}]},
+         "budget": lines(school, "0.8", "0.25")},
         {"code": "A2", "kind": "placement", "title": "Accompagnamento al lavoro e tirocini", "course_id": None,
          "skills": [], "target_group": "unemployed", "lead_partner_tax_code": pact.tax_code,
          "start_date": start + timedelta(days=30), "end_date": start + timedelta(days=120), "target_enrolled": 25,
          "target_completed": 25, "target_certified": 0, "target_placed": 12,
-         "budget": [{"partner_tax_code": pact.tax_code, "source": source, "amount": str(granted * Decimal("0.2"))},
-                    {"partner_tax_code": pact.tax_code, "source": "cofinancing",
-                     "amount": str(granted * Decimal("0.05"))}]},
+         "budget": lines(pact.tax_code, "0.2", "0.05")},
     ]
     indicators = [{"indicator": "Partecipanti occupati a sei mesi", "unit": "%", "baseline": "40", "target": "60",
                    "actions": ["A1", "A2"]}]
@@ -229,11 +263,15 @@ def _seed_open_call(session: Session, actor: Principal, evidence: EvidenceProvid
         proposals.create(session, actor=actor, title=title, body={"summary": summary},
                          organisation_id=_org(session, partnership).id, call_id=call.id, now=now)
     milano, bergamo = PAST[3], PAST[1]
-    _submitted(session, actor, call, replace(milano, title=milano.title + " (seconda edizione)"), now=now,
-               evidence=evidence)
+    submitted = _submitted(session, actor, call, replace(milano, title=milano.title + " (seconda edizione)"),
+                           now=now, evidence=evidence)
+    # admitted and assigned as it arrived: the demo evaluators have it to declare and score
+    evaluation.decide_admissibility(session, actor=actor, proposal_id=submitted.id, admissible=True, note="")
+    for evaluator in _evaluators(session):
+        evaluation.assign(session, actor=actor, proposal_id=submitted.id, evaluator_id=evaluator.user_id or 0)
     complete = proposals.create(session, actor=actor, title=bergamo.title + " (2027)", call_id=call.id,
                                 organisation_id=_org(session, bergamo.partnership).id, now=now)
-    _manifestation(session, actor, complete, bergamo)  # complete, not yet presented
+    _manifestation(session, actor, complete, bergamo, now.astimezone(ROME).date())  # complete, not presented
 
 
 def ensure_demo_pacts(engine: Engine, *, evidence_provider: EvidenceProvider | None = None) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -305,10 +305,12 @@ def validate(call: Call | None, title: str, body: dict[str, Any], documents: Ite
 
 def sample(*, lead: tuple[str, str, str], partners: Iterable[tuple[str, str, str]], letters: dict[str, int],
            nuts3: str, sector: str = "C", course_id: int | None = None, skills: Iterable[str] = (),
-           target_group: str = "unemployed", participants: int = 20, requested: Decimal = Decimal("100000"),
-           source: str = "regional") -> dict[str, Any]:
+           target_group: str = "unemployed", participants: int = 20,
+           requested: Decimal | Mapping[str, Decimal] = Decimal("100000"), source: str = "regional") -> dict[str, Any]:
     """A complete manifestation (for demo data and tests): ``lead``/``partners`` are (name, tax code, type);
-    ``letters`` maps tax codes to uploaded document ids."""
+    ``letters`` maps tax codes to uploaded document ids; ``requested`` an amount of ``source`` or an amount per
+    source."""
+    by_source = requested if isinstance(requested, Mapping) else {source: requested}
 
     def partner(name: str, code: str, kind: str, role: str) -> dict[str, Any]:
         return {"name": name, "tax_code": code, "type": kind, "role": role, "letter_document_id": letters.get(code)}
@@ -333,7 +335,7 @@ def sample(*, lead: tuple[str, str, str], partners: Iterable[tuple[str, str, str
         "targets": [{"group": target_group, "number": participants}],
         "impacts": [{"indicator": "Tasso di occupazione dei partecipanti", "unit": "%", "baseline": "40",
                      "target": "60", "direction": "increase"}],
-        "requested": {source: str(requested)},
+        "requested": {name: str(amount) for name, amount in by_source.items()},
         "summary": "",
     }
 

@@ -200,8 +200,9 @@ class LanguageChoice:
 
 
 def bind_engine(app: FastAPI, engine: Engine) -> None:
-    """Point ``app`` at ``engine``: the database of its requests and the providers computed from it (tests
-    rebind one app to fresh copies of a database instead of building an app per request)."""
+    """Everything the app holds of its database (routes read it from ``app.state``): set by :func:`create_app`,
+    and by tests that reuse one app over fresh copies of a database (an app's first request builds its routing,
+    which costs far more than the request). A domain that keeps engine-bound state on the app sets it here."""
     app.state.engine = engine
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
     app.state.iefp_demand = iefp_demand.make_provider(engine)  # local demand for the IeFP paths and places
@@ -286,7 +287,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @app.get("/health", response_model=Health, tags=["system"], summary="Liveness and database check",
              responses={503: {"model": Health, "description": "Database unreachable"}})
     def health() -> Response:
-        result = _health(engine)
+        result = _health(app.state.engine)
         return JSONResponse(result.model_dump(mode="json"), status_code=503 if result.status == "error" else 200)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False, name="home")
