@@ -221,3 +221,66 @@ def test_the_content_hash_ignores_the_order_of_lists(comps: list[dict[str, Any]]
     a = validate_figure(base, [validate_competence(c, refs) for c in base["competences"]], refs)
     b = validate_figure(dict(base, ateco=ateco), [validate_competence(c, refs) for c in comps], refs)
     assert a.content() == b.content()
+
+
+# --- the upload kind of the jobs machinery (regia.jobs): the checkpoint contract ---------------------------
+
+class Stop(Exception):
+    """As the job runner's Cancelled: raised by the checkpoint, it rolls the batch in hand back."""
+
+
+class JobCheckpoint:
+    """A checkpoint as the job runner keeps one: position, total, and the batches committed."""
+
+    def __init__(self, position: int = 0, stop_at: int | None = None) -> None:
+        self.position, self.stop_at = position, stop_at
+        self.rows: int | None = None
+        self.batches: list[Any] = []
+
+    def total(self, rows: int | None) -> None:
+        self.rows = rows
+
+    def committed(self, session: Any, batch: Any) -> None:
+        # called inside the batch's transaction: its figures are already visible in the same session
+        assert session.scalar(select(func.count(FigureVersion.id))) >= batch.stored
+        if self.stop_at is not None and len(self.batches) == self.stop_at:
+            raise Stop
+        self.batches.append(batch)
+        self.position = batch.position
+
+
+def test_the_job_checkpoint_commits_with_each_batch_and_a_cancel_keeps_the_earlier_ones(
+        empty_engine: Engine, tmp_path: Path) -> None:
+    from regia.auth.principal import cli_principal
+
+    path = write_json(tmp_path / "upload.json", demo_figures())
+    staff = cli_principal("job")
+    first = JobCheckpoint(stop_at=1)
+    with pytest.raises(Stop):
+        figures.ingest_batches(empty_engine, path, principal=staff, file_name="repertorio.json", checkpoint=first,
+                               source="upload", batch_size=3)
+    assert first.rows == 8 and [b.position for b in first.batches] == [3]
+    assert len(versions(empty_engine)) == 3  # the cancelled batch rolled back
+    again = JobCheckpoint(position=first.position)
+    counts = figures.ingest_batches(empty_engine, path, principal=staff, file_name="repertorio.json",
+                                    checkpoint=again, source="upload", batch_size=3)
+    assert [b.position for b in again.batches] == [6, 8] and (counts.read, counts.stored) == (5, 5)
+    assert sum(b.read for b in first.batches + again.batches) == 8
+    assert len(versions(empty_engine)) == 8
+    figures.import_file(empty_engine, path, principal=staff, file_name="repertorio.json",
+                        checkpoint=(done := JobCheckpoint()))
+    assert [(b.read, b.stored, b.duplicate) for b in done.batches] == [(8, 0, 8)]  # a new job stores nothing twice
+
+
+def test_a_job_of_someone_who_may_not_import_rejects_every_figure(empty_engine: Engine, tmp_path: Path) -> None:
+    from regia.auth.models import OrgType, Role
+    from regia.auth.principal import Grant, Principal
+
+    firm = Principal(user_id=9, grants=(Grant(1, OrgType.FIRM, Role.EDITOR),), via="token", label="user:9")
+    checkpoint = JobCheckpoint()
+    figures.import_file(empty_engine, write_json(tmp_path / "up.json", demo_figures()[:2]), principal=firm,
+                        file_name="up.json", checkpoint=checkpoint)
+    [batch] = checkpoint.batches
+    assert (batch.read, batch.stored, batch.rejected) == (2, 0, 2)
+    assert {(r.file, r.field) for r in batch.rejections} == {("up.json", "code")}
+    assert versions(empty_engine) == {}

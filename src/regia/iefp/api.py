@@ -20,10 +20,11 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import Path as ApiPath
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from regia.auth.errors import InvalidInput
+from regia.auth.errors import InvalidInput, NotFound
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, require
 from regia.auth.principal import Principal
@@ -83,6 +84,7 @@ CandidacyReader = _dep(READ, Resource.IEFP_CANDIDACY)
 PlacementReader, PlacementWriter = _dep(READ, Resource.IEFP_PLACEMENT), _dep(WRITE, Resource.IEFP_PLACEMENT)
 SystemReader, SystemWriter = _dep(READ, Resource.IEFP_SYSTEM), _dep(WRITE, Resource.IEFP_SYSTEM)
 
+PathId = Annotated[int, ApiPath(ge=1, le=2**31 - 1)]
 router = APIRouter(prefix="/api/iefp", tags=["iefp"], responses={
     401: {"description": "Not authenticated (problem details)"},
     403: {"description": "Refused by the access policy (problem details)"},
@@ -117,7 +119,10 @@ def figures_list(session: SessionDep, principal: FigureReader,
 
 @router.get("/figures/{code}", response_model=FigureDetail, summary="A figure with all its versions")
 def figure_detail(code: str, session: SessionDep, principal: FigureReader) -> Any:
-    figure = service.figure_by_code(session, code[:30], field="code")
+    try:
+        figure = service.figure_by_code(session, code[:30], field="code")
+    except InvalidInput:
+        raise NotFound(f"no figure {code[:30]!r}") from None
     versions = [FigureVersionOut.model_validate(v) for v in figure.versions]
     return FigureDetail(code=figure.code, kind=figure.kind, title=figure.title,
                         current_version=figure.current_version, demo=figure.demo, versions=versions)
@@ -138,13 +143,11 @@ def figures_import(request: Request, principal: FigureWriter,
         path = FilePath(tmp) / name
         path.write_bytes(file.file.read())
         try:
-            counts = service.ingest_figures(request.app.state.engine, path, source=source, actor=principal)
+            counts = service.ingest_figures(request.app.state.engine, path, source=source, actor=principal,
+                                            file_name=name)
         except service.FormatError as exc:
-            return refused(request, InvalidInput(str(exc).replace(str(path), name), field="file",
-                                                 key=N_("iefp.err.file_unreadable"),
+            return refused(request, InvalidInput(str(exc), field="file", key=N_("iefp.err.file_unreadable"),
                                                  params={"field": "file", "name": name}))
-    counts.file = name
-    counts.rejections = [r.replace(str(path), name) for r in counts.rejections]
     return ImportCounts(**counts.as_dict())
 
 
@@ -185,7 +188,7 @@ def path_create(request: Request, body: PathIn, session: SessionDep, principal: 
 
 
 @router.patch("/paths/{path_id}", response_model=PathOut, summary="Change a path's places and enrolled")
-def path_update(request: Request, path_id: int, body: PathUpdate, session: SessionDep,
+def path_update(request: Request, path_id: PathId, body: PathUpdate, session: SessionDep,
                 principal: OfferWriter) -> Any:
     try:
         path = service.update_path(session, actor=principal, path_id=path_id, **body.model_dump())
@@ -196,7 +199,7 @@ def path_update(request: Request, path_id: int, body: PathUpdate, session: Sessi
 
 
 @router.get("/paths/{path_id}/position", summary="Where a path sits against local demand")
-def path_position(request: Request, path_id: int, session: SessionDep, principal: OfferReader) -> Any:
+def path_position(request: Request, path_id: PathId, session: SessionDep, principal: OfferReader) -> Any:
     """In the seat's province: postings of the figure's sectors and occupations, pacts' needs, the gap of the
     figure's skills (`available: false` when the server has no demand figures)."""
     return service.path_position(session, path_id=path_id, principal=principal,
@@ -223,7 +226,7 @@ def student_create(request: Request, body: StudentIn, session: SessionDep, princ
 
 
 @router.post("/students/{student_id}/consent", response_model=StudentOut, summary="Record the family's consent")
-def student_consent(request: Request, student_id: int, body: ConsentIn, session: SessionDep,
+def student_consent(request: Request, student_id: PathId, body: ConsentIn, session: SessionDep,
                     principal: StudentWriter) -> Any:
     try:
         service.record_consent(session, actor=principal, student_id=student_id, given_by=body.given_by)
@@ -235,7 +238,7 @@ def student_consent(request: Request, student_id: int, body: ConsentIn, session:
 
 @router.put("/students/{student_id}/preferences", response_model=list[CandidateOut],
             summary="The student's ranking of the places they would accept (and the proposals)")
-def student_preferences(request: Request, student_id: int, body: PreferencesIn, session: SessionDep,
+def student_preferences(request: Request, student_id: PathId, body: PreferencesIn, session: SessionDep,
                         principal: StudentWriter) -> Any:
     try:
         service.set_preferences(session, actor=principal, student_id=student_id, place_ids=body.place_ids,
@@ -275,7 +278,7 @@ def place_create(request: Request, body: PlaceIn, session: SessionDep, principal
 
 
 @router.post("/places/{place_id}/status", response_model=PlaceOut, summary="Publish or close a place")
-def place_status(place_id: int, body: StatusIn, session: SessionDep, principal: PlaceWriter) -> Any:
+def place_status(place_id: PathId, body: StatusIn, session: SessionDep, principal: PlaceWriter) -> Any:
     place = service.set_status(session, actor=principal, place_id=place_id, status=body.status)
     session.commit()
     return place
@@ -283,14 +286,14 @@ def place_status(place_id: int, body: StatusIn, session: SessionDep, principal: 
 
 @router.get("/places/{place_id}/candidates", response_model=list[CandidateOut],
             summary="Candidates proposed for a place (the firm never sees the others)")
-def place_candidates(request: Request, place_id: int, session: SessionDep, principal: CandidacyReader) -> Any:
+def place_candidates(request: Request, place_id: PathId, session: SessionDep, principal: CandidacyReader) -> Any:
     service.get_place(session, principal=principal, place_id=place_id)
     return [c.__dict__ for c in service.candidates(session, principal=principal, place_id=place_id,
                                                    commutes=commutes(request))]
 
 
 @router.put("/places/{place_id}/ranking", response_model=list[CandidateOut], summary="The firm's ranking")
-def place_ranking(request: Request, place_id: int, body: RankingIn, session: SessionDep,
+def place_ranking(request: Request, place_id: PathId, body: RankingIn, session: SessionDep,
                   principal: PlaceWriter) -> Any:
     try:
         service.rank_candidates(session, actor=principal, place_id=place_id, student_ids=body.student_ids)
@@ -321,7 +324,7 @@ def runs(session: SessionDep, principal: SystemReader, school_year: YearQuery = 
 
 
 @router.get("/matching/runs/{run_id}", response_model=RunDetail, summary="A run with its input")
-def run_detail(run_id: int, session: SessionDep, principal: SystemReader) -> Any:
+def run_detail(run_id: PathId, session: SessionDep, principal: SystemReader) -> Any:
     return service.get_run(session, principal=principal, run_id=run_id)
 
 
@@ -360,14 +363,14 @@ def placement_create(request: Request, body: PlacementIn, session: SessionDep, p
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, summary="A placement")
-def placement_detail(placement_id: int, session: SessionDep, principal: PlacementReader) -> Any:
+def placement_detail(placement_id: PathId, session: SessionDep, principal: PlacementReader) -> Any:
     return placement_out(service.get_placement(session, principal=principal, placement_id=placement_id))
 
 
 @router.put("/placements/{placement_id}/plan", response_model=PlacementOut,
             responses={422: {"description": "The plan breaks rules: each with field, key and reason"}},
             summary="Write the individual training plan (piano formativo individuale)")
-def placement_plan(request: Request, placement_id: int, body: PlanIn, session: SessionDep,
+def placement_plan(request: Request, placement_id: PathId, body: PlanIn, session: SessionDep,
                    principal: PlacementWriter) -> Any:
     data = body.model_dump(exclude={"version", "sign"})
     try:
@@ -380,7 +383,7 @@ def placement_plan(request: Request, placement_id: int, body: PlanIn, session: S
 
 
 @router.post("/placements/{placement_id}/progress", response_model=PlacementOut, summary="Report progress")
-def placement_progress(request: Request, placement_id: int, body: ProgressIn, session: SessionDep,
+def placement_progress(request: Request, placement_id: PathId, body: ProgressIn, session: SessionDep,
                        principal: PlacementWriter) -> Any:
     side = "firm" if principal.org_ids(types=(OrgType.FIRM,)) and not principal.org_ids(
         types=(OrgType.PROVIDER,)) else "centre"
@@ -394,7 +397,7 @@ def placement_progress(request: Request, placement_id: int, body: ProgressIn, se
 
 
 @router.put("/placements/{placement_id}/outcome", response_model=PlacementOut, summary="Record the outcome")
-def placement_outcome(request: Request, placement_id: int, body: OutcomeIn, session: SessionDep,
+def placement_outcome(request: Request, placement_id: PathId, body: OutcomeIn, session: SessionDep,
                       principal: PlacementWriter) -> Any:
     try:
         service.record_outcome(session, actor=principal, placement_id=placement_id, **body.model_dump())

@@ -34,8 +34,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
 from regia.auth import audit
+from regia.auth.policy import WRITE, Resource, can
 from regia.auth.principal import Principal, cli_principal
 from regia.db import session_scope
+from regia.i18n import N_
 from regia.iefp.models import (
     COMPETENCE_KINDS,
     DIPLOMA,
@@ -51,6 +53,26 @@ from regia.importing.csvfile import BadRow, read_rows
 from regia.importing.ledger import Ledger, content_hash
 from regia.importing.quarantine import Rejection, keep
 from regia.progress import NoProgress, Progress
+
+try:
+    from regia.importing.checkpoint import Batch, Checkpoint
+except ImportError:  # until the jobs work (wt-jobs) is on main: its shapes, for the command line's checkpoint
+    from typing import Protocol
+
+    @dataclass(frozen=True)
+    class Batch:  # type: ignore[no-redef]
+        position: int
+        read: int = 0
+        stored: int = 0
+        duplicate: int = 0
+        rejected: int = 0
+        rejections: tuple[Rejection, ...] = ()
+
+    class Checkpoint(Protocol):  # type: ignore[no-redef]
+        position: int
+
+        def total(self, rows: int | None) -> None: ...
+        def committed(self, session: Session, batch: Batch) -> None: ...
 from regia.taxonomy.codes import CP2011_CODE, ESCO_OCCUPATION_URI, ESCO_SKILL_URI
 from regia.taxonomy.models import Concept
 
@@ -239,32 +261,34 @@ class FormatError(ValueError):
     """The file as a whole cannot be read (nothing is imported)."""
 
 
-def read_items(path: Path, refs: References) -> list[Item]:
-    name = path.name.lower().removesuffix(".gz")
+def read_items(path: Path, refs: References, file_name: str | None = None) -> list[Item]:
+    """The figures of a file; ``file_name`` (default: the path) names it in rejections and errors."""
+    label = file_name or str(path)
+    name = (file_name or path.name).lower().removesuffix(".gz")
     if name.endswith(".json"):
-        return _json_items(path, refs)
+        return _json_items(path, refs, label)
     if name.endswith(".csv"):
-        return _csv_items(path, refs)
-    raise FormatError(f"{path}: not a .csv or .json file")
+        return _csv_items(path, refs, label)
+    raise FormatError(f"{label}: not a .csv or .json file")
 
 
-def _json_items(path: Path, refs: References) -> list[Item]:
+def _json_items(path: Path, refs: References, label: str) -> list[Item]:
     from regia.importing.csvfile import read_text
 
     try:
         data = json.loads(read_text(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: not valid JSON ({exc})") from None
+        raise FormatError(f"{label}: not valid JSON ({exc})") from None
     figures = data.get("figures") if isinstance(data, dict) else data
     if not isinstance(figures, list):
-        raise FormatError(f"{path}: expected a list of figures, or an object with 'figures'")
+        raise FormatError(f"{label}: expected a list of figures, or an object with 'figures'")
     items = []
     for n, raw in enumerate(figures, start=1):
         text = json.dumps(raw, ensure_ascii=False)[:4000]
         item = Item([n], [text])
         items.append(item)
         if not isinstance(raw, dict):
-            item.rejections.append(Rejection(str(path), n, "a figure must be an object", text))
+            item.rejections.append(Rejection(label, n, "a figure must be an object", text))
             continue
         item.key = str(raw.get("code") or "").strip().upper() or None
         try:
@@ -281,27 +305,27 @@ def _json_items(path: Path, refs: References) -> list[Item]:
                     raise Invalid(f"competences[{k}].{exc.field}", exc.reason) from None
             item.record = validate_figure(raw, records, refs)
         except Invalid as exc:
-            item.rejections.append(Rejection(str(path), n, exc.reason, text, exc.field, item.key))
+            item.rejections.append(Rejection(label, n, exc.reason, text, exc.field, item.key))
     return items
 
 
-def _csv_items(path: Path, refs: References) -> list[Item]:
+def _csv_items(path: Path, refs: References, label: str) -> list[Item]:
     header, rows = read_rows(path)
     missing = [c for c in ("code", "kind", "title", "ateco", "competence_code", "competence_title") if c not in header]
     if missing:
-        raise FormatError(f"{path}: missing columns {', '.join(missing)} (expected {', '.join(CSV_COLUMNS)})")
+        raise FormatError(f"{label}: missing columns {', '.join(missing)} (expected {', '.join(CSV_COLUMNS)})")
     groups: dict[str, Item] = {}
     firsts: dict[str, dict[str, str]] = {}
     comps: dict[str, list[CompetenceRecord]] = {}
     loose: list[Item] = []
     for row in rows:
         if isinstance(row, BadRow):
-            loose.append(Item([row.line], [row.raw], rejections=[Rejection(str(path), row.line, row.reason, row.raw)]))
+            loose.append(Item([row.line], [row.raw], rejections=[Rejection(label, row.line, row.reason, row.raw)]))
             continue
         key = row.values.get("code", "").strip().upper()
         if not key:
             loose.append(Item([row.line], [row.raw], rejections=[
-                Rejection(str(path), row.line, "missing", row.raw, "code")]))
+                Rejection(label, row.line, "missing", row.raw, "code")]))
             continue
         item = groups.setdefault(key, Item([], [], key))
         item.lines.append(row.line)
@@ -313,17 +337,17 @@ def _csv_items(path: Path, refs: References) -> list[Item]:
                 raise Invalid(differs[0], f"differs from line {item.lines[0]} of the same figure")
             comps.setdefault(key, []).append(validate_competence(row.values, refs, "competence_"))
         except Invalid as exc:
-            item.rejections.append(Rejection(str(path), row.line, exc.reason, row.raw, exc.field, key))
+            item.rejections.append(Rejection(label, row.line, exc.reason, row.raw, exc.field, key))
     for key, item in groups.items():
         if not item.rejections:
             try:
                 item.record = validate_figure(firsts[key], comps.get(key, []), refs)
             except Invalid as exc:
-                item.rejections.append(Rejection(str(path), item.lines[0], exc.reason, item.raw[0], exc.field, key))
+                item.rejections.append(Rejection(label, item.lines[0], exc.reason, item.raw[0], exc.field, key))
         if item.rejections:  # the figure is refused whole: its other rows go to the quarantine too
             bad = {r.line for r in item.rejections}
             first = item.rejections[0]
-            item.rejections += [Rejection(str(path), line, f"figure {key} refused: line {first.line}, "
+            item.rejections += [Rejection(label, line, f"figure {key} refused: line {first.line}, "
                                           f"{first.field}: {first.reason}", raw, first.field, key)
                                 for line, raw in zip(item.lines, item.raw, strict=True) if line not in bad]
     return sorted([*groups.values(), *loose], key=lambda i: i.lines[0])
@@ -343,6 +367,11 @@ class Counts:
     resumed_from: int = 0
     run_id: int | None = None
     rejections: list[str] = field(default_factory=list)
+
+    def add(self, other: Counts) -> None:
+        for name in ("read", "stored", "duplicate", "rejected", "figures_new", "versions_new"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.rejections += other.rejections
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -387,66 +416,118 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def ingest_figures(engine: Engine, path: Path, *, source: str = "repertorio-iefp", demo: bool = False,
-                   progress: Progress | None = None, batch_size: int = BATCH, actor: Principal | None = None,
-                   resume: bool = True) -> Counts:
-    """Import a repertory file (CSV or JSON) in committed batches of ``batch_size`` figures, resuming an
-    interrupted import of the same file; returns the counts (read / stored / duplicate / rejected).
+class RunCheckpoint:
+    """The command line's checkpoint (:class:`regia.importing.checkpoint.Checkpoint`): one
+    :class:`~regia.iefp.models.ImportRun` per file (by its SHA-256), so that an interrupted import of the same
+    file resumes after its last committed batch. A background job brings its own checkpoint instead."""
 
-    Raises :class:`FormatError` (nothing imported) when the file cannot be read as a whole."""
+    def __init__(self, engine: Engine, path: Path, *, source: str, resume: bool = True) -> None:
+        self.engine = engine
+        digest = file_digest(path)
+        with session_scope(engine) as session:
+            run = session.scalar(select(ImportRun).where(
+                ImportRun.file_sha256 == digest, ImportRun.source == source, ImportRun.status == "running")
+                .order_by(ImportRun.id.desc())) if resume else None
+            if run is None:
+                run = ImportRun(source=source, file=str(path), file_sha256=digest)
+                session.add(run)
+                session.flush()
+            self.run_id, self.position = run.id, run.position
+
+    def total(self, rows: int | None) -> None:
+        with session_scope(self.engine) as session:
+            session.get_one(ImportRun, self.run_id).total = rows or 0
+
+    def committed(self, session: Session, batch: Batch) -> None:
+        run = session.get_one(ImportRun, self.run_id)
+        run.position = batch.position
+        run.read += batch.read
+        run.stored += batch.stored
+        run.unchanged += batch.duplicate
+        run.rejected += batch.rejected
+
+    def finish(self) -> None:
+        with session_scope(self.engine) as session:
+            run = session.get_one(ImportRun, self.run_id)
+            run.status, run.finished_at = "done", utcnow()
+
+
+def ingest_batches(engine: Engine, path: Path, *, principal: Principal, file_name: str, checkpoint: Checkpoint,
+                   source: str, demo: bool = False, batch_size: int = BATCH,
+                   progress: Progress | None = None) -> Counts:
+    """The import itself: the file's figures in batches of ``batch_size``, each batch one transaction that also
+    records the batch in ``checkpoint`` (just before it commits), starting after ``checkpoint.position``.
+    A figure the principal may not write is rejected like an invalid one (the policy decides: Region staff)."""
     progress = progress or NoProgress()
-    actor = actor or cli_principal("iefp-figures")
-    digest = file_digest(path)
     with session_scope(engine) as session:
-        items = read_items(path, References.load(session))
-        run = session.scalar(select(ImportRun).where(ImportRun.file_sha256 == digest, ImportRun.source == source,
-                                                     ImportRun.status == "running").order_by(ImportRun.id.desc())
-                             ) if resume else None
-        if run is None:
-            run = ImportRun(source=source, file=str(path), file_sha256=digest, total=len(items))
-            session.add(run)
-            session.flush()
-        run_id, start = run.id, run.position
-    counts = Counts(file=str(path), resumed_from=start, run_id=run_id)
-    progress.start(f"IeFP figures {path.name}", len(items))
+        items = read_items(path, References.load(session), file_name)
+    checkpoint.total(len(items))
+    start = min(checkpoint.position, len(items))
+    counts = Counts(file=file_name, resumed_from=start)
+    progress.start(f"IeFP figures {file_name}", len(items))
     if start:
         progress.advance(start)
+    allowed = can(principal, WRITE, Resource.IEFP_FIGURE)
     for first in range(start, len(items), batch_size):
         batch = items[first:first + batch_size]
+        done = Counts(file=file_name)
+        rejections: list[Rejection] = []
         with session_scope(engine) as session:
             ledger = Ledger(session, LEDGER_SOURCE)
-            done = {"stored": 0, "unchanged": 0, "rejected": 0}
-            rejections: list[Rejection] = []
             for item in batch:
-                counts.read += 1
+                done.read += 1
+                if item.record is not None and not allowed:
+                    item.rejections.append(Rejection(file_name, item.lines[0], "not allowed to import figures",
+                                                     item.raw[0], "code", item.key))
+                    item.record = None
                 if item.record is None:
-                    counts.rejected += 1
-                    done["rejected"] += 1
+                    done.rejected += 1
                     rejections += item.rejections
-                    counts.rejections += [str(r) for r in item.rejections[:1]]
+                    done.rejections += [str(r) for r in item.rejections[:1]]
                     continue
-                outcome = store(session, item.record, ledger=ledger, source=source, demo=demo, actor=actor)
+                outcome = store(session, item.record, ledger=ledger, source=source, demo=demo, actor=principal)
                 if outcome == "unchanged":
-                    counts.duplicate += 1
-                    done["unchanged"] += 1
+                    done.duplicate += 1
                     continue
-                counts.stored += 1
-                done["stored"] += 1
-                counts.figures_new += outcome == "new"
-                counts.versions_new += 1
+                done.stored += 1
+                done.figures_new += outcome == "new"
+                done.versions_new += 1
             ledger.save()
             keep(session, domain=DOMAIN, source=source, rejections=rejections)
-            run = session.get_one(ImportRun, run_id)
-            run.position = first + len(batch)
-            run.read += len(batch)
-            run.stored += done["stored"]
-            run.unchanged += done["unchanged"]
-            run.rejected += done["rejected"]
+            checkpoint.committed(session, Batch(position=first + len(batch), read=done.read, stored=done.stored,
+                                                duplicate=done.duplicate, rejected=done.rejected,
+                                                rejections=tuple(rejections)))
+        counts.add(done)
         progress.advance(len(batch))
-    with session_scope(engine) as session:
-        run = session.get_one(ImportRun, run_id)
-        run.status, run.finished_at = "done", utcnow()
     return counts
+
+
+def ingest_figures(engine: Engine, path: Path, *, source: str = "repertorio-iefp", demo: bool = False,
+                   progress: Progress | None = None, batch_size: int = BATCH, actor: Principal | None = None,
+                   resume: bool = True, file_name: str | None = None) -> Counts:
+    """Import a repertory file (CSV or JSON) from the command line or the API: committed batches, resuming an
+    interrupted import of the same file (:class:`RunCheckpoint`); returns the counts (read / stored / duplicate /
+    rejected).
+
+    Raises :class:`FormatError` (nothing imported) when the file cannot be read as a whole."""
+    checkpoint = RunCheckpoint(engine, path, source=source, resume=resume)
+    counts = ingest_batches(engine, path, principal=actor or cli_principal("iefp-figures"),
+                            file_name=file_name or str(path), checkpoint=checkpoint, source=source, demo=demo,
+                            batch_size=batch_size, progress=progress)
+    checkpoint.finish()
+    counts.run_id = checkpoint.run_id
+    return counts
+
+
+IMPORT_LABEL = N_("iefp.import.label")
+IMPORT_HINT = N_("iefp.import.hint")
+
+
+def import_file(engine: Engine, path: Path, *, principal: Principal, file_name: str,
+                checkpoint: Checkpoint) -> None:
+    """The upload kind of the jobs machinery (``regia.jobs``): the same import under the job's checkpoint."""
+    ingest_batches(engine, path, principal=principal, file_name=file_name, checkpoint=checkpoint,
+                   source=f"upload:{principal.label}")
 
 
 # --- reading the repertory back ----------------------------------------------------------------------------
