@@ -205,28 +205,28 @@ def deferred_acceptance(instance: Instance) -> Result:
     return result
 
 
-def _refusal(instance: Instance, place_rank: dict[str, dict[str, int]], assigned: dict[str, list[str]],
-             s: str, p: str) -> dict[str, Any]:
-    """Why student ``s`` does not hold place ``p`` (which they listed): read off the final matching."""
+def _refusal(instance: Instance, place_rank: dict[str, dict[str, int]], cutoff: dict[str, int], s: str,
+             p: str) -> dict[str, Any]:
+    """Why student ``s`` does not hold place ``p`` (which they listed): read off the final matching
+    (``cutoff``: the place's rank of the last student it admitted)."""
     r = place_rank[p].get(s)
     if r is None:
         return {"place": p, "reason": "not_ranked_by_place"}
     if instance.capacities[p] == 0:
         return {"place": p, "reason": "no_seats"}
-    held = assigned.get(p, [])
-    cutoff = max((place_rank[p][x] for x in held), default=None)
+    last = cutoff.get(p)
     return {"place": p, "reason": "filled_by_preferred", "capacity": instance.capacities[p],
-            "student_rank_at_place": r + 1, "last_admitted_rank": None if cutoff is None else cutoff + 1}
+            "student_rank_at_place": r + 1, "last_admitted_rank": None if last is None else last + 1}
 
 
 def explain(instance: Instance, result: Result) -> None:
     """Fill ``result.why`` (unmatched students) and ``result.explanations`` (assigned ones) from the final
     matching: the rank each side gave the other, and for every place a student preferred, why it is not theirs."""
     place_rank = _ranks(instance.places)
-    assigned: dict[str, list[str]] = {}
+    cutoff: dict[str, int] = {}
     for s, p in result.matching.items():
         if p is not None:
-            assigned.setdefault(p, []).append(s)
+            cutoff[p] = max(cutoff.get(p, -1), place_rank[p][s])
     for s in sorted(instance.students):
         prefs = instance.students[s]
         p = result.matching.get(s)
@@ -234,7 +234,7 @@ def explain(instance: Instance, result: Result) -> None:
             if not prefs:
                 result.why[s] = {"reason": "empty_list", "places": []}
                 continue
-            refusals = [_refusal(instance, place_rank, assigned, s, q) for q in prefs]
+            refusals = [_refusal(instance, place_rank, cutoff, s, q) for q in prefs]
             reasons = {x["reason"] for x in refusals}
             reason = ("not_ranked_by_any" if reasons == {"not_ranked_by_place"}
                       else "outranked" if "filled_by_preferred" in reasons else "no_acceptable_place")
@@ -243,7 +243,7 @@ def explain(instance: Instance, result: Result) -> None:
         k = prefs.index(p)
         result.explanations[s] = {
             "place": p, "student_rank": k + 1, "listed": len(prefs), "place_rank": place_rank[p][s] + 1,
-            "preferred": [_refusal(instance, place_rank, assigned, s, q) for q in prefs[:k]]}
+            "preferred": [_refusal(instance, place_rank, cutoff, s, q) for q in prefs[:k]]}
 
 
 def blocking_pairs(instance: Instance, matching: Mapping[str, str | None]) -> list[tuple[str, str]]:

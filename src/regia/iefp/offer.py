@@ -113,6 +113,16 @@ def update_path(session: Session, *, actor: Principal, path_id: int, places: int
     return path
 
 
+def get_path(session: Session, path_id: int) -> TrainingPath:
+    """A path with its seat and figure version (public)."""
+    path = session.scalar(select(TrainingPath).where(TrainingPath.id == path_id).options(
+        selectinload(TrainingPath.seat), selectinload(TrainingPath.figure_version)))
+    if path is None:
+        get(session, TrainingPath, path_id, "path")  # NotFound
+    assert path is not None
+    return path
+
+
 def list_paths(session: Session, *, organisation_id: int | None = None, school_year: str | None = None,
                nuts3: str | None = None) -> list[TrainingPath]:
     query = (select(TrainingPath).join(CentreSeat, CentreSeat.id == TrainingPath.seat_id)

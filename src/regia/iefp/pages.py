@@ -14,11 +14,13 @@ Forms work without JavaScript (POST, then a redirect back: Post/Redirect/Get).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi import Path as ApiPath
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -89,6 +91,7 @@ PlacementWriter = Annotated[Principal, Depends(require(WRITE, Resource.IEFP_PLAC
 SystemReader = Annotated[Principal, Depends(require(READ, Resource.IEFP_SYSTEM))]
 SystemWriter = Annotated[Principal, Depends(require(WRITE, Resource.IEFP_SYSTEM))]
 
+PathId = Annotated[int, ApiPath(ge=1, le=2**31 - 1)]
 router = APIRouter(prefix="/iefp")
 
 
@@ -160,6 +163,36 @@ def _date(value: str) -> date | None:
         return None
 
 
+REFUSED = (InvalidInput, Conflict, NotFound)
+
+
+def _apply(request: Request, session: Session, work: Callable[[], Any], *,
+           again: Callable[[str, int], Response], then: Callable[[Any], Response]) -> Response:
+    """A form's service call: commit and go on (``then`` its result: a redirect), or roll back and show the page
+    ``again`` with the refusal in the page's language and its status."""
+    try:
+        result = work()
+    except REFUSED as exc:
+        session.rollback()
+        return again(_error(request, exc), exc.status)
+    session.commit()
+    return then(result)
+
+
+def _day(form: dict[str, str], name: str) -> date:
+    value = _date(form.get(name, ""))
+    if value is None:
+        raise InvalidInput(f"{name}: not a date", field=name, key=N_("iefp.err.date"), params={"field": name})
+    return value
+
+
+def _ranks(form: dict[str, str]) -> list[int]:
+    """The ids of the ``rank-<id>`` fields given a number > 0, in the order of their numbers."""
+    ranked = sorted((_int(v), _int(k.removeprefix("rank-"))) for k, v in form.items()
+                    if k.startswith("rank-") and _int(v) > 0)
+    return [i for _, i in ranked]
+
+
 # --- the public offer --------------------------------------------------------------------------------------
 
 @router.get("", response_class=HTMLResponse, name="iefp_home_page")
@@ -187,10 +220,10 @@ def figure_page(request: Request, code: str, session: SessionDep, principal: Any
 
 
 @router.get("/paths/{path_id}", response_class=HTMLResponse, name="iefp_path_page")
-def path_page(request: Request, path_id: int, session: SessionDep, principal: Anyone) -> Response:
+def path_page(request: Request, path_id: PathId, session: SessionDep, principal: Anyone) -> Response:
     position = service.path_position(session, path_id=path_id, principal=principal,
                                      demand=getattr(request.app.state, "iefp_demand", None))
-    path = next(p for p in service.list_paths(session) if p.id == path_id)
+    path = service.get_path(session, path_id)
     return render(request, "path.html", {"nav": "iefp", "path": path, "position": position,
                                          "comuni": comune_names(session, {path.seat.comune})})
 
@@ -237,40 +270,34 @@ def centre_page(request: Request, session: SessionDep, principal: StudentReader,
 
 @router.post("/centre/paths", response_class=HTMLResponse, name="iefp_centre_add_path")
 async def centre_add_path(request: Request, session: SessionDep, principal: OfferWriter) -> Response:
-    form = await _form(request)
-    try:
-        service.create_path(session, actor=principal, seat_id=_int(form.get("seat_id", "")),
-                            figure_code=form.get("figure_code", ""), school_year=form.get("school_year", ""),
-                            year_of_course=_int(form.get("year_of_course", "")), places=_int(form.get("places", "")),
-                            enrolled=_int(form.get("enrolled", "0")), section=form.get("section", "A"))
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _centre_page(request, session, principal, year=form.get("school_year", ""),
-                            error=_error(request, exc), status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_centre_page", f"year={form.get('school_year', '')}&done=path")
+    f = await _form(request)
+    year = f.get("school_year", "")
+    return _apply(request, session, lambda: service.create_path(
+        session, actor=principal, seat_id=_int(f.get("seat_id", "")), figure_code=f.get("figure_code", ""),
+        school_year=year, year_of_course=_int(f.get("year_of_course", "")), places=_int(f.get("places", "")),
+        enrolled=_int(f.get("enrolled", "0")), section=f.get("section", "A")),
+        again=lambda error, status: _centre_page(request, session, principal, year=year, error=error,
+                                                 status_code=status),
+        then=lambda _: redirect(request, "iefp_centre_page", f"year={year}&done=path"))
 
 
 @router.post("/centre/students", response_class=HTMLResponse, name="iefp_centre_enrol")
 async def centre_enrol(request: Request, session: SessionDep, principal: StudentWriter) -> Response:
-    form = await _form(request)
-    birth = _date(form.get("birth_date", ""))
-    try:
-        if birth is None:
-            raise InvalidInput("birth_date: not a date", field="birth_date", key=N_("iefp.err.date"),
-                               params={"field": "birth_date"})
-        student = service.enrol(session, actor=principal, path_id=_int(form.get("path_id", "")),
-                                tax_code=form.get("tax_code", ""), given_name=form.get("given_name", ""),
-                                family_name=form.get("family_name", ""), birth_date=birth,
-                                comune_code=form.get("comune", ""))
-        if form.get("consent_by"):
-            service.record_consent(session, actor=principal, student_id=student.id, given_by=form["consent_by"])
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _centre_page(request, session, principal, year=form.get("year", ""), error=_error(request, exc),
-                            status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_student_page", student_id=student.id)
+    f = await _form(request)
+
+    def work() -> int:
+        student = service.enrol(session, actor=principal, path_id=_int(f.get("path_id", "")),
+                                tax_code=f.get("tax_code", ""), given_name=f.get("given_name", ""),
+                                family_name=f.get("family_name", ""), birth_date=_day(f, "birth_date"),
+                                comune_code=f.get("comune", ""))
+        if f.get("consent_by"):
+            service.record_consent(session, actor=principal, student_id=student.id, given_by=f["consent_by"])
+        return student.id
+
+    return _apply(request, session, work,
+                  again=lambda error, status: _centre_page(request, session, principal, year=f.get("year", ""),
+                                                           error=error, status_code=status),
+                  then=lambda sid: redirect(request, "iefp_student_page", student_id=sid))
 
 
 def _student_page(request: Request, session: Session, principal: Principal, student_id: int, *,
@@ -295,55 +322,42 @@ def _student_page(request: Request, session: Session, principal: Principal, stud
 
 
 @router.get("/centre/students/{student_id}", response_class=HTMLResponse, name="iefp_student_page")
-def student_page(request: Request, student_id: int, session: SessionDep, principal: StudentReader,
+def student_page(request: Request, student_id: PathId, session: SessionDep, principal: StudentReader,
                  done: str = "") -> Response:
     return _student_page(request, session, principal, student_id, done=done if done in DONE else "")
 
 
 @router.post("/centre/students/{student_id}/preferences", response_class=HTMLResponse,
              name="iefp_student_preferences")
-async def student_preferences(request: Request, student_id: int, session: SessionDep,
+async def student_preferences(request: Request, student_id: PathId, session: SessionDep,
                               principal: StudentWriter) -> Response:
-    form = await _form(request)
-    ranked = sorted(((_int(v), _int(k.removeprefix("rank-"))) for k, v in form.items()
-                     if k.startswith("rank-") and _int(v) > 0), key=lambda x: x)
-    try:
-        service.set_preferences(session, actor=principal, student_id=student_id,
-                                place_ids=[pid for _, pid in ranked], propose=True)
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _student_page(request, session, principal, student_id, error=_error(request, exc),
-                             status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_student_page", "done=preferences", student_id=student_id)
+    f = await _form(request)
+    return _apply(request, session, lambda: service.set_preferences(
+        session, actor=principal, student_id=student_id, place_ids=_ranks(f), propose=True),
+        again=lambda error, status: _student_page(request, session, principal, student_id, error=error,
+                                                  status_code=status),
+        then=lambda _: redirect(request, "iefp_student_page", "done=preferences", student_id=student_id))
 
 
 @router.post("/centre/students/{student_id}/consent", response_class=HTMLResponse, name="iefp_student_consent")
-async def student_consent(request: Request, student_id: int, session: SessionDep,
+async def student_consent(request: Request, student_id: PathId, session: SessionDep,
                           principal: StudentWriter) -> Response:
-    form = await _form(request)
-    try:
-        service.record_consent(session, actor=principal, student_id=student_id,
-                               given_by=form.get("consent_by", ""))
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _student_page(request, session, principal, student_id, error=_error(request, exc),
-                             status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_student_page", "done=consent", student_id=student_id)
+    f = await _form(request)
+    return _apply(request, session, lambda: service.record_consent(
+        session, actor=principal, student_id=student_id, given_by=f.get("consent_by", "")),
+        again=lambda error, status: _student_page(request, session, principal, student_id, error=error,
+                                                  status_code=status),
+        then=lambda _: redirect(request, "iefp_student_page", "done=consent", student_id=student_id))
 
 
 @router.post("/assignments/{assignment_id}/start", response_class=HTMLResponse, name="iefp_assignment_start")
-def assignment_start(request: Request, assignment_id: int, session: SessionDep,
+def assignment_start(request: Request, assignment_id: PathId, session: SessionDep,
                      principal: PlacementWriter) -> Response:
-    try:
-        placement = service.start_placement(session, actor=principal, assignment_id=assignment_id)
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return _centre_page(request, session, principal, year="", error=_error(request, exc),
-                            status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_placement_page", placement_id=placement.id)
+    return _apply(request, session, lambda: service.start_placement(session, actor=principal,
+                                                                    assignment_id=assignment_id),
+                  again=lambda error, status: _centre_page(request, session, principal, year="", error=error,
+                                                           status_code=status),
+                  then=lambda p: redirect(request, "iefp_placement_page", placement_id=p.id))
 
 
 # --- the firm ----------------------------------------------------------------------------------------------
@@ -378,60 +392,53 @@ def firm_page(request: Request, session: SessionDep, principal: PlaceReader, yea
 
 @router.post("/firm/places", response_class=HTMLResponse, name="iefp_firm_add_place")
 async def firm_add_place(request: Request, session: SessionDep, principal: PlaceWriter) -> Response:
-    form = await _form(request)
+    f = await _form(request)
     own = _own(principal, OrgType.FIRM, EDITING)
-    try:
-        start, end = _date(form.get("start_date", "")), _date(form.get("end_date", ""))
-        for name, value in (("start_date", start), ("end_date", end)):
-            if value is None:
-                raise InvalidInput(f"{name}: not a date", field=name, key=N_("iefp.err.date"), params={"field": name})
+    year = f.get("school_year", "")
+
+    def work() -> Any:
+        data = service.PlaceInput(
+            kind=f.get("kind", ""), figure_code=f.get("figure_code", ""), title=f.get("title", ""),
+            seats=_int(f.get("seats", "")), comune=f.get("comune", ""), ateco=f.get("ateco", ""), school_year=year,
+            start_date=_day(f, "start_date"), end_date=_day(f, "end_date"),
+            hours_per_year=_int(f.get("hours_per_year", "")), weekly_hours=_int(f.get("weekly_hours", "")),
+            company_tutor=f.get("company_tutor", ""), description=f.get("description", ""))
         if not own:
             raise InvalidInput("organisation_id: no firm", field="organisation_id", key=N_("iefp.err.which_firm"),
                                params={"field": "organisation_id"})
-        assert start is not None and end is not None
-        service.create_place(session, actor=principal, organisation_id=own[0], publish=form.get("publish") == "1",
-                             data=service.PlaceInput(
-                                 kind=form.get("kind", ""), figure_code=form.get("figure_code", ""),
-                                 title=form.get("title", ""), seats=_int(form.get("seats", "")),
-                                 comune=form.get("comune", ""), ateco=form.get("ateco", ""),
-                                 school_year=form.get("school_year", ""), start_date=start, end_date=end,
-                                 hours_per_year=_int(form.get("hours_per_year", "")),
-                                 weekly_hours=_int(form.get("weekly_hours", "")),
-                                 company_tutor=form.get("company_tutor", ""),
-                                 description=form.get("description", "")))
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _firm_page(request, session, principal, year=form.get("school_year", ""),
-                          error=_error(request, exc), form=form, status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_firm_page", f"year={form.get('school_year', '')}&done=place")
+        return service.create_place(session, actor=principal, organisation_id=own[0], data=data,
+                                    publish=f.get("publish") == "1")
+
+    return _apply(request, session, work,
+                  again=lambda error, status: _firm_page(request, session, principal, year=year, error=error,
+                                                         form=f, status_code=status),
+                  then=lambda _: redirect(request, "iefp_firm_page", f"year={year}&done=place"))
 
 
 @router.post("/firm/places/{place_id}/status", response_class=HTMLResponse, name="iefp_firm_place_status")
-async def firm_place_status(request: Request, place_id: int, session: SessionDep, principal: PlaceWriter) -> Response:
-    form = await _form(request)
-    try:
-        place = service.set_status(session, actor=principal, place_id=place_id, status=form.get("status", ""))
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _firm_page(request, session, principal, year="", error=_error(request, exc), status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_firm_page", f"year={place.school_year}&done=status")
+async def firm_place_status(request: Request, place_id: PathId, session: SessionDep,
+                            principal: PlaceWriter) -> Response:
+    f = await _form(request)
+    return _apply(request, session, lambda: service.set_status(session, actor=principal, place_id=place_id,
+                                                               status=f.get("status", "")),
+                  again=lambda error, status: _firm_page(request, session, principal, year="", error=error,
+                                                         status_code=status),
+                  then=lambda p: redirect(request, "iefp_firm_page", f"year={p.school_year}&done=status"))
 
 
 @router.post("/firm/places/{place_id}/ranking", response_class=HTMLResponse, name="iefp_firm_ranking")
-async def firm_ranking(request: Request, place_id: int, session: SessionDep, principal: PlaceWriter) -> Response:
-    form = await _form(request)
-    ranked = sorted(((_int(v), _int(k.removeprefix("rank-"))) for k, v in form.items()
-                     if k.startswith("rank-") and _int(v) > 0), key=lambda x: x)
-    try:
+async def firm_ranking(request: Request, place_id: PathId, session: SessionDep, principal: PlaceWriter) -> Response:
+    f = await _form(request)
+
+    def work() -> Any:
         place = service.get_place(session, principal=principal, place_id=place_id)
-        service.rank_candidates(session, actor=principal, place_id=place_id, student_ids=[s for _, s in ranked])
-    except (InvalidInput, Conflict, NotFound) as exc:
-        session.rollback()
-        return _firm_page(request, session, principal, year="", error=_error(request, exc), status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_firm_page", f"year={place.school_year}&done=ranking")
+        service.rank_candidates(session, actor=principal, place_id=place_id, student_ids=_ranks(f))
+        return place
+
+    return _apply(request, session, work,
+                  again=lambda error, status: _firm_page(request, session, principal, year="", error=error,
+                                                         status_code=status),
+                  then=lambda p: redirect(request, "iefp_firm_page", f"year={p.school_year}&done=ranking"))
 
 
 # --- the Region --------------------------------------------------------------------------------------------
@@ -460,18 +467,14 @@ def region_page(request: Request, session: SessionDep, principal: SystemReader, 
 
 @router.post("/region/matching", response_class=HTMLResponse, name="iefp_region_run")
 async def region_run(request: Request, session: SessionDep, principal: SystemWriter) -> Response:
-    form = await _form(request)
-    sy = _year(form.get("school_year"))
-    try:
-        service.run_matching(session, actor=principal, school_year=sy, nuts3=form.get("nuts3") or None,
-                             mode=form.get("mode") or "deferred_acceptance",
-                             commutes=Commutes(request.app.state.engine))
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return _region_page(request, session, principal, year=sy, error=_error(request, exc),
-                            status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_region_page", f"year={sy}&done=run")
+    f = await _form(request)
+    year = _year(f.get("school_year"))
+    return _apply(request, session, lambda: service.run_matching(
+        session, actor=principal, school_year=year, nuts3=f.get("nuts3") or None,
+        mode=f.get("mode") or "deferred_acceptance", commutes=Commutes(request.app.state.engine)),
+        again=lambda error, status: _region_page(request, session, principal, year=year, error=error,
+                                                 status_code=status),
+        then=lambda _: redirect(request, "iefp_region_page", f"year={year}&done=run"))
 
 
 # --- a placement -------------------------------------------------------------------------------------------
@@ -493,13 +496,13 @@ def _placement_page(request: Request, session: Session, principal: Principal, pl
 
 
 @router.get("/placements/{placement_id}", response_class=HTMLResponse, name="iefp_placement_page")
-def placement_page(request: Request, placement_id: int, session: SessionDep, principal: PlacementReader,
+def placement_page(request: Request, placement_id: PathId, session: SessionDep, principal: PlacementReader,
                    done: str = "") -> Response:
     return _placement_page(request, session, principal, placement_id, done=done if done in DONE else "")
 
 
 @router.post("/placements/{placement_id}/plan", response_class=HTMLResponse, name="iefp_placement_plan")
-async def placement_plan(request: Request, placement_id: int, session: SessionDep,
+async def placement_plan(request: Request, placement_id: PathId, session: SessionDep,
                          principal: PlacementWriter) -> Response:
     form = await _form(request)
     comps = [{"code": k.removeprefix("where-"), "where": v} for k, v in form.items()
@@ -524,46 +527,30 @@ async def placement_plan(request: Request, placement_id: int, session: SessionDe
 
 
 @router.post("/placements/{placement_id}/progress", response_class=HTMLResponse, name="iefp_placement_progress")
-async def placement_progress(request: Request, placement_id: int, session: SessionDep,
+async def placement_progress(request: Request, placement_id: PathId, session: SessionDep,
                              principal: PlacementWriter) -> Response:
-    form = await _form(request)
+    f = await _form(request)
     p = service.get_placement(session, principal=principal, placement_id=placement_id)
     side = "centre" if can(principal, WRITE, Resource.IEFP_PLACEMENT, Side(p.centre_id, p.firm_id, "centre")) \
         else "firm"
-    period = _date(form.get("period", ""))
-    try:
-        if period is None:
-            raise InvalidInput("period: not a date", field="period", key=N_("iefp.err.date"),
-                               params={"field": "period"})
-        service.report_progress(session, actor=principal, placement_id=placement_id, period=period, side=side,
-                                hours_work_done=_int(form.get("hours_work_done", ""), -1),
-                                hours_centre_done=_int(form.get("hours_centre_done", ""), -1),
-                                competences_acquired=[k.removeprefix("got-") for k in form if k.startswith("got-")],
-                                note=form.get("note", ""))
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return _placement_page(request, session, principal, placement_id, error=_error(request, exc),
-                               status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_placement_page", "done=progress", placement_id=placement_id)
+    return _apply(request, session, lambda: service.report_progress(
+        session, actor=principal, placement_id=placement_id, period=_day(f, "period"), side=side,
+        hours_work_done=_int(f.get("hours_work_done", ""), -1),
+        hours_centre_done=_int(f.get("hours_centre_done", ""), -1),
+        competences_acquired=[k.removeprefix("got-") for k in f if k.startswith("got-")], note=f.get("note", "")),
+        again=lambda error, status: _placement_page(request, session, principal, placement_id, error=error,
+                                                    status_code=status),
+        then=lambda _: redirect(request, "iefp_placement_page", "done=progress", placement_id=placement_id))
 
 
 @router.post("/placements/{placement_id}/outcome", response_class=HTMLResponse, name="iefp_placement_outcome")
-async def placement_outcome(request: Request, placement_id: int, session: SessionDep,
+async def placement_outcome(request: Request, placement_id: PathId, session: SessionDep,
                             principal: PlacementWriter) -> Response:
-    form = await _form(request)
-    at = _date(form.get("outcome_at", ""))
-    hired = {"yes": True, "no": False}.get(form.get("hired_after", ""))
-    try:
-        if at is None:
-            raise InvalidInput("outcome_at: not a date", field="outcome_at", key=N_("iefp.err.date"),
-                               params={"field": "outcome_at"})
-        service.record_outcome(session, actor=principal, placement_id=placement_id, outcome=form.get("outcome", ""),
-                               outcome_at=at, hired_after=hired, hired_on=_date(form.get("hired_on", "")))
-    except (InvalidInput, Conflict) as exc:
-        session.rollback()
-        return _placement_page(request, session, principal, placement_id, error=_error(request, exc),
-                               status_code=exc.status)
-    session.commit()
-    return redirect(request, "iefp_placement_page", "done=outcome", placement_id=placement_id)
-
+    f = await _form(request)
+    return _apply(request, session, lambda: service.record_outcome(
+        session, actor=principal, placement_id=placement_id, outcome=f.get("outcome", ""),
+        outcome_at=_day(f, "outcome_at"), hired_after={"yes": True, "no": False}.get(f.get("hired_after", "")),
+        hired_on=_date(f.get("hired_on", ""))),
+        again=lambda error, status: _placement_page(request, session, principal, placement_id, error=error,
+                                                    status_code=status),
+        then=lambda _: redirect(request, "iefp_placement_page", "done=outcome", placement_id=placement_id))
