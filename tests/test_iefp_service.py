@@ -6,6 +6,7 @@ figures (postings facts and a pact), and the hiring seam."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -386,19 +387,32 @@ def test_hours_rules_match_the_documented_bounds(year: int, work: int, centre: i
 
 # --- the Region's view and the demand provider -----------------------------------------------------------------
 
-def _facts(root: Path, rows: list[tuple[int, str, str, str, str | None]]) -> None:
-    """Postings facts: (group id, NUTS3, ATECO section, division, CP2011 code)."""
+ESCO = "http://data.europa.eu/esco/skill/"
+DRAWINGS = ESCO + "68b6ef08-d823-489d-a95c-752ae6f6e6a7"  # of Q-MECC's OM.S1 (demo repertory)
+MACHINES = ESCO + "156f8c5b-894a-4ccc-a70e-37a2726f3f00"  # of another Q-MECC competence
+ELSEWHERE = ESCO + "ccd0a1d9-afda-43d9-b901-96344886e14d"  # no Q-MECC competence's
+
+
+def _facts(root: Path, rows: list[tuple[int, str, str, str, str | None]],
+           skills: dict[int, list[str]] | None = None) -> None:
+    """Postings facts: (group id, NUTS3, ATECO section, division, CP2011 code); ``skills`` by posting number."""
     base = {k: None for k in facts.POSTINGS_SCHEMA.names}
     out = [{**base, "posting_id": n, "group_id": g, "synthetic": True, "month": "2026-10", "nuts3": nuts3,
             "nuts2": "ITC4", "ateco_section": section, "ateco_division": division, "cp": cp}
            for n, (g, nuts3, section, division, cp) in enumerate(rows, start=1)]
     facts.write_batch(root, facts.POSTINGS, 1, 0, out)
+    blank = {k: None for k in facts.SKILLS_SCHEMA.names}
+    facts.write_batch(root, facts.SKILLS, 1, 0, [
+        {**blank, **{k: v for k, v in row.items() if k in blank}, "skill_uri": uri, "origin": "regia", "score": 1.0}
+        for row in out for uri in (skills or {}).get(row["posting_id"], [])])
 
 
 def test_the_region_sees_places_against_postings_and_pacts_needs(town: Town, tmp_path: Path) -> None:
     _facts(tmp_path / "facts", [(1, "ITC4D", "C", "25", "7.2.1.1.0"), (2, "ITC4D", "C", "25", None),
                                 (2, "ITC4D", "C", "25", None), (3, "ITC4D", "C", "28", None),
-                                (4, "ITC4C", "C", "25", "7.2.1.1.0"), (5, "ITC4D", "I", "56", None)])
+                                (4, "ITC4C", "C", "25", "7.2.1.1.0"), (5, "ITC4D", "I", "56", None)],
+           # postings 2 and 3 are one group; posting 5 is in Milan; posting 6 asks a skill of no Q-MECC competence
+           {1: [DRAWINGS], 2: [DRAWINGS], 3: [DRAWINGS], 4: [MACHINES], 5: [MACHINES, DRAWINGS], 6: [ELSEWHERE]})
     with session_scope(town.engine) as s:
         s.add(Proposal(organisation_id=town.cfp, title="Patto di prova", status="submitted", body={
             "territory": {"nuts3": ["ITC4D"]}, "sectors": ["25"],
@@ -424,6 +438,13 @@ def test_the_region_sees_places_against_postings_and_pacts_needs(town: Town, tmp
         position = offer.path_position(s, path_id=town.path, principal=town.analyst, demand=demand)
         assert position["occupation_postings"] == 1  # CP 7.2.1.1.0 is one of Q-MECC's occupations, in MB
         assert (position["sector_postings"], position["pact_needs"]) == (3, 12)  # divisions 25 and 28
+        # the figure's skills against the catalogue's mismatch in MB: demand in distinct posting groups, no
+        # course teaches them here (supply 0); a skill of no Q-MECC competence is left out; the gap is the
+        # mismatch's log2 of demand share over supply share, smoothed by 0.5 (4 posting groups in MB, 0 seats)
+        assert [g["skill"] for g in position["skills"]] == [DRAWINGS, MACHINES]  # largest gap first
+        for g, d in zip(position["skills"], (2, 1), strict=True):
+            assert (g["demand"], g["supply"]) == (d, 0)
+            assert g["gap"] == pytest.approx(math.log2(((d + 0.5) / 4.5) / (0.5 / 0.5)), abs=1e-4)
 
 
 def test_the_hiring_seam_reads_the_co_records_by_pseudonym(town: Town) -> None:
