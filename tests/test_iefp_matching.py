@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+import re
 from typing import Any
 
 import numpy as np
@@ -294,6 +295,62 @@ def test_bad_instances_name_where_the_problem_is(doc: dict[str, Any], where: str
     with pytest.raises(InstanceError) as info:
         parse_instance(doc)
     assert where in [w for w, _ in info.value.problems]
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 5) | st.sampled_from(["a", "b", "x", "", "1"]),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from(["id", "prefs", "capacity", "students", "places", "other"]), inner,
+                        max_size=4), max_leaves=25)
+ROW = st.fixed_dictionaries({}, optional={"id": JSON, "prefs": JSON, "capacity": JSON})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(JSON, st.fixed_dictionaries({"students": st.lists(ROW, max_size=4) | JSON,
+                                               "places": st.lists(ROW, max_size=4) | JSON})))
+def test_any_document_is_an_instance_or_problems_named_by_their_path(doc: Any) -> None:
+    """Whatever the JSON, the parser answers an instance that the matching runs on, or an InstanceError whose
+    every problem points at a place in the document (never another exception)."""
+    try:
+        instance = parse_instance(doc)
+    except InstanceError as exc:
+        assert exc.problems
+        for where, reason in exc.problems:
+            assert reason
+            assert where == "" or re.fullmatch(r"(students|places)(\[\d+\](\.(id|prefs|capacity)(\[\d+\])*)?)?",
+                                               where), where
+        return
+    result = deferred_acceptance(instance)
+    assert set(result.matching) == set(instance.students)
+    assert blocking_pairs(instance, result.matching) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances(), st.data())
+def test_one_bad_value_in_a_good_instance_is_named_exactly(
+        case: tuple[dict[str, list[str]], dict[str, tuple[int, list[str]]]], data: st.DataObject) -> None:
+    doc = document(*case)
+    targets = ([("prefs", "students", i, k) for i, row in enumerate(doc["students"]) for k in range(len(row["prefs"]))]
+               + [("prefs", "places", j, k) for j, row in enumerate(doc["places"]) for k in range(len(row["prefs"]))]
+               + [("capacity", "places", j, None) for j in range(len(doc["places"]))]
+               + [("id", side, n, None) for side in ("students", "places") for n in range(1, len(doc[side]))])
+    if not targets:
+        return
+    what, side, n, k = data.draw(st.sampled_from(targets))
+    row = doc[side][n]
+    if what == "prefs":
+        row["prefs"][k] = data.draw(st.sampled_from(["ghost", None, 3.5, {"id": "x"}]) | st.just(row["prefs"][0]))
+        where = f"{side}[{n}].prefs[{k}]"
+        if k == 0:  # the first item cannot repeat an earlier one
+            row["prefs"][0] = "ghost"
+    elif what == "capacity":
+        row["capacity"] = data.draw(st.sampled_from([-1, "2", 1.5, None, True]))
+        where = f"{side}[{n}].capacity"
+    else:
+        row["id"] = doc[side][0]["id"]  # a repeated id
+        where = f"{side}[{n}].id"
+    with pytest.raises(InstanceError) as info:
+        parse_instance(doc)
+    assert where in [w for w, _ in info.value.problems], (where, info.value.problems)
 
 
 # --- the fit-score mode --------------------------------------------------------------------------------------
