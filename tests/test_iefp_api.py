@@ -6,28 +6,19 @@ IeFP API route of the route table; a matching run over the API answers with the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from regia.auth import sessions
-from regia.db import migrate
-from regia.web.app import create_app
-from support.accounts import World, build_world
+from support.accounts import World
 from support.route_tables import iefp as table
 
 
 @pytest.fixture(scope="module")
-def world(databases: object) -> Iterator[tuple[World, TestClient]]:
-    engine = databases.new("sqlite")  # type: ignore[attr-defined]
-    migrate(engine)
-    world = build_world(engine)
-    table.seed(engine, world)
-    app = create_app(engine=engine)
-    app.state.auth_settings = world.settings
-    yield world, TestClient(app, raise_server_exceptions=True, follow_redirects=False)
+def world(databases: object) -> tuple[World, TestClient]:
+    return table.http_world(databases.new("sqlite"))  # type: ignore[attr-defined]
 
 
 def _plan(**change: Any) -> dict[str, Any]:

@@ -6,15 +6,12 @@ neither; the centre reads both."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from regia.auth import sessions
-from regia.db import migrate
-from regia.web.app import create_app
-from support.accounts import World, build_world
+from support.accounts import World
 from support.route_tables import iefp as table
 
 NAMES = {"luca": ("Luca", "Bianchi"), "sara": ("Sara", "Colombo")}
@@ -22,14 +19,8 @@ READS = sorted(path for method, path in table.EXPECTED if method == "GET")
 
 
 @pytest.fixture(scope="module")
-def world(databases: object) -> Iterator[tuple[World, TestClient]]:
-    engine = databases.new("sqlite")  # type: ignore[attr-defined]
-    migrate(engine)
-    world = build_world(engine)
-    table.seed(engine, world)
-    app = create_app(engine=engine)
-    app.state.auth_settings = world.settings
-    yield world, TestClient(app, raise_server_exceptions=True, follow_redirects=False)
+def world(databases: object) -> tuple[World, TestClient]:
+    return table.http_world(databases.new("sqlite"))  # type: ignore[attr-defined]
 
 
 def _read_all(world: World, client: TestClient, role: str) -> dict[str, str]:

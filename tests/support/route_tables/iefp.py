@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from regia.auth.principal import cli_principal
@@ -27,7 +28,7 @@ from regia.iefp.demo_data import DEMO_FIGURES
 from regia.iefp.figures import current, ingest_figures
 from regia.iefp.models import CentreSeat, Figure, MatchAssignment, Place, Student
 from regia.iefp.rules import PlanInput
-from support.accounts import ALL_ROLES, World
+from support.accounts import ALL_ROLES, World, build_world
 
 SYSTEM = cli_principal("test")
 YEAR = "2026/27"
@@ -175,6 +176,20 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
 def seed(engine: Engine, world: World) -> None:
     w = build(engine, centre_org=world.orgs["provider"], firm_org=world.orgs["firm"])
     world.extra.update({f"iefp_{k}": v for k, v in w.__dict__.items()})
+
+
+def http_world(engine: Engine) -> tuple[World, TestClient]:
+    """A migrated, empty ``engine`` with the test accounts and the IeFP world, and a client of the app on it
+    (no redirects followed; server errors raised)."""
+    from regia.db import migrate
+    from regia.web.app import create_app
+
+    migrate(engine)
+    world = build_world(engine)
+    seed(engine, world)
+    app = create_app(engine=engine)
+    app.state.auth_settings = world.settings
+    return world, TestClient(app, raise_server_exceptions=True, follow_redirects=False)
 
 
 def params(world: World) -> dict[str, str]:
