@@ -2,7 +2,9 @@
 publishes two apprenticeship places, the centre ranks them with its students (which proposes the students),
 the firm ranks the candidates, the Region runs the matching and the firm sees the students assigned to it; the
 Region's page shows the province's places against demand (postings facts and a map). A student the centre
-never proposed never appears on the firm's pages."""
+never proposed never appears on the firm's pages. Then the centre starts one placement and writes its training
+plan: a plan over the weekly bound is refused naming the field, the corrected one is signed and the contract
+starts; the firm reads the signed plan."""
 
 from __future__ import annotations
 
@@ -199,3 +201,39 @@ def test_places_ranked_matched_and_seen_by_the_firm(server: str, browser: Any, s
         assert "Chiara" not in page.content()
         shot(page, "iefp-firm")
         assert page.problems == []  # type: ignore[attr-defined]
+
+    # the centre starts Sara's apprenticeship and writes its training plan: 44 hours a week are refused
+    with visitor_page(browser) as page:
+        login(page, server, w.emails["provider_editor"], f"/iefp/centre?year={YEAR}")
+        page.locator("#centre-assignments > li", has_text="Sara Colombo").get_by_role(
+            "button", name="Avvia il tirocinio o il contratto").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Apprendista CNC")
+        expect(page.locator("#plan-weekly")).to_have_value("24")  # proposed from the place
+        expect(page.locator("#plan-centre")).to_have_value("490")  # 990 - the place's 500 hours at the firm
+        page.locator("#plan-weekly").fill("44")
+        page.locator("#plan-tutor-centre").fill("Marta Sironi")
+        for code in ("OM.B1", "OM.B2", "OM.T1"):
+            page.locator(f"[id='where-{code}']").select_option("centre")
+        page.locator("#sign-plan").click()
+        issue = page.locator("#plan-issues li[data-field='weekly_hours_work']")
+        expect(issue).to_contain_text("44 ore settimanali: al massimo 40")
+        expect(page.locator("#plan-weekly")).to_have_value("44")  # what was typed is kept
+        expect(page.locator("[id='where-OM.B1']")).to_have_value("centre")
+        assert [x for x in page.problems if "422" not in x] == []  # type: ignore[attr-defined]
+        page.problems.clear()  # type: ignore[attr-defined]  # the refused form's 422 answer, expected
+        page.locator("#plan-weekly").fill("24")
+        page.locator("#sign-plan").click()
+        expect(page.locator("#placement-done")).to_have_text("Piano formativo salvato.")
+        expect(page.locator("#plan-status")).to_have_text("sottoscritto")
+        expect(page.locator("#placement-status")).to_have_text("in corso")
+        placement = page.url
+        assert page.problems == []  # type: ignore[attr-defined]
+
+    with visitor_page(browser) as page:
+        login(page, server, w.emails["firm_editor"], "/iefp/firm")
+        page.goto(placement)
+        expect(page.locator("#plan-status")).to_have_text("sottoscritto")
+        expect(page.locator("#plan-weekly")).to_be_disabled()  # the plan is the centre's
+        expect(page.locator("#sign-plan")).to_have_count(0)
+        expect(page.locator("#progress-form")).to_be_visible()  # the firm reports progress
+        assert "Chiara" not in page.content()
