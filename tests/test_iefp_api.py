@@ -1,17 +1,23 @@
 """The IeFP API and pages over HTTP on the route table's world: a training plan that breaks rules is refused with
 422 naming every field and reason (API: `errors[]` with field/key/message/messaggio; page: the list of issues),
 nothing stored; a valid one is stored and signing it starts the placement; the OpenAPI document describes every
-IeFP API route of the route table; a matching run over the API answers with the assignment and its explanation."""
+IeFP API route of the route table; a matching run over the API answers with the assignment and its explanation;
+hirings are read from the CO records (the outcomes work's lookup, by pseudonym) when the server holds them."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from regia.auth import sessions
+from regia.db import session_scope
+from regia.iefp.models import Placement
+from regia.iefp.seams import Hire
 from support.accounts import World
 from support.route_tables import iefp as table
 
@@ -73,6 +79,8 @@ def test_a_valid_plan_is_stored_and_signing_it_starts_the_placement(world: tuple
     assert (plan["status"], plan["hours_work"], plan["hours_centre"]) == ("draft", 500, 490)
     stale = _api(w, client, "PUT", f"/placements/{pid}/plan", json=_plan(version=plan["version"] + 5, sign=True))
     assert stale.status_code == 409
+    problem = stale.json()  # a refusal keeps its key and says why in both languages
+    assert problem["key"].startswith("iefp.err.") and problem["messaggio"] not in ("", problem["key"])
     signed = _api(w, client, "PUT", f"/placements/{pid}/plan", json=_plan(version=plan["version"], sign=True))
     assert signed.status_code == 200, signed.text
     assert signed.json()["status"] == "active"
@@ -101,3 +109,50 @@ def test_a_matching_run_over_the_api_explains_its_assignment(world: tuple[World,
                        params={"school_year": table.YEAR}).json()
     mine = [a for a in assignments if a["place_id"] == w.extra["iefp_place"]]
     assert mine and "Luca" in str(mine)  # the firm sees its (proposed) student by name
+
+
+def test_hirings_are_read_from_the_co_records_when_the_server_holds_them(world: tuple[World, TestClient]) -> None:
+    w, client = world
+    pid = w.extra["iefp_placement"]
+    app = client.app
+    assert getattr(app.state, "iefp_hiring", None) is None
+    refused = _api(w, client, "POST", "/placements/hiring", role="region_admin")
+    assert (refused.status_code, refused.json()["key"]) == (409, "iefp.err.no_co_records")
+    with session_scope(w.engine) as s:
+        placement = s.get_one(Placement, pid)
+        pseudonym, start = placement.student.pseudonym, placement.start_date
+    records = {pseudonym: Hire(start_date=date(2027, 9, 15), contract="apprendistato")}
+    asked: list[tuple[list[str], date]] = []
+
+    def co_records(pseudonyms: Sequence[str], *, after: date) -> Mapping[str, Hire]:
+        asked.append((list(pseudonyms), after))
+        return {p: records[p] for p in pseudonyms if p in records}
+
+    app.state.iefp_hiring = co_records  # type: ignore[attr-defined]
+    try:
+        assert _api(w, client, "POST", "/placements/hiring", role="region_admin").json() == {"updated": 0}
+        assert asked == []  # no placement has finished yet: nobody is asked about
+        signed = _api(w, client, "GET", f"/placements/{pid}").json()
+        if signed["status"] != "active":
+            plan = _api(w, client, "PUT", f"/placements/{pid}/plan", json=_plan(sign=True))
+            assert plan.status_code == 200, plan.text
+        done = _api(w, client, "PUT", f"/placements/{pid}/outcome",
+                    json={"outcome": "qualified", "outcome_at": "2027-07-01", "hired_after": False})
+        assert done.status_code == 200, done.text
+        assert _api(w, client, "POST", "/placements/hiring", role="region_viewer").status_code == 403
+        assert _api(w, client, "POST", "/placements/hiring", role="region_admin").json() == {"updated": 1}
+        assert asked == [([pseudonym], start)]  # by pseudonym, never by codice fiscale or name
+        out = _api(w, client, "GET", f"/placements/{pid}").json()
+        assert (out["hired_after"], out["hired_on"], out["hired_source"]) == (True, "2027-09-15", "co")
+        # the Region's page offers the same, once there are records
+        cookie, csrf = w.session_cookie("region_admin")  # type: ignore[misc]
+        client.cookies.clear()
+        client.cookies.set(sessions.SESSION_COOKIE, cookie)
+        assert 'id="refresh-hiring"' in client.get("/iefp/region", params={"year": table.YEAR}).text
+        page = client.post("/iefp/region/hiring", data={"csrf_token": csrf, "school_year": table.YEAR})
+        assert page.status_code == 303 and "done=hiring" in page.headers["location"]
+    finally:
+        del app.state.iefp_hiring  # type: ignore[attr-defined]
+    client.cookies.clear()
+    assert 'id="refresh-hiring"' not in client.get("/iefp/region", params={"year": table.YEAR},
+                                                    headers=w.bearer("region_admin")).text

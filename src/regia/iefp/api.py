@@ -16,6 +16,7 @@ stable ``key`` with its ``params``, and the text in English (``message``) and It
 from __future__ import annotations
 
 import tempfile
+from http import HTTPStatus
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from fastapi import Path as ApiPath
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from regia.auth.errors import InvalidInput, NotFound
+from regia.auth.errors import Conflict, DomainError, InvalidInput, NotFound
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, require
 from regia.auth.principal import Principal
@@ -92,16 +93,24 @@ router = APIRouter(prefix="/api/iefp", tags=["iefp"], responses={
 })
 
 
-def refused(request: Request, exc: InvalidInput) -> JSONResponse:
-    """A 422 problem with every broken rule: field, key and params, English and Italian text."""
-    issues = ([i.as_dict() for i in exc.issues] if isinstance(exc, PlanInvalid) else
-              [{"field": exc.field or "", "key": exc.key or "", "params": exc.params,
-                "message": exc.detail, "messaggio": gettext(exc.key, "it", **exc.params) if exc.key else exc.detail}])
-    errors = [{"loc": ["body", *i["field"].replace("[", ".").replace("]", "").split(".")], "msg": i["message"],
-               "type": "value_error", **i} for i in issues]
-    return JSONResponse({"type": "about:blank", "title": "Unprocessable Content", "status": 422,
-                         "detail": exc.detail, "instance": request.url.path, "errors": errors},
-                        status_code=422, media_type="application/problem+json")
+REFUSED = (InvalidInput, Conflict)  # answered here with their key; NotFound and Forbidden by the app's handler
+
+
+def refused(request: Request, exc: DomainError) -> JSONResponse:
+    """A problem (RFC 9457) with the refusal's key and params, English and Italian text; for invalid input
+    (422), ``errors`` with every broken rule (field, key, params, message, messaggio)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(exc.status).phrase, "status": exc.status,
+                            "detail": exc.detail, "instance": request.url.path}
+    if isinstance(exc, InvalidInput):
+        issues = ([i.as_dict() for i in exc.issues] if isinstance(exc, PlanInvalid) else
+                  [{"field": exc.field or "", "key": exc.key or "", "params": exc.params, "message": exc.detail,
+                    "messaggio": gettext(exc.key, "it", **exc.params) if exc.key else exc.detail}])
+        body["errors"] = [{"loc": ["body", *i["field"].replace("[", ".").replace("]", "").split(".")],
+                           "msg": i["message"], "type": "value_error", **i} for i in issues]
+    else:
+        body.update(key=exc.key or "", params=exc.params, message=exc.detail,
+                    messaggio=gettext(exc.key, "it", **exc.params) if exc.key else exc.detail)
+    return JSONResponse(body, status_code=exc.status, media_type="application/problem+json")
 
 
 def commutes(request: Request) -> Commutes:
@@ -181,7 +190,7 @@ def paths(session: SessionDep, principal: OfferReader, school_year: YearQuery = 
 def path_create(request: Request, body: PathIn, session: SessionDep, principal: OfferWriter) -> Any:
     try:
         path = service.create_path(session, actor=principal, **body.model_dump())
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return _path_out(path)
@@ -192,7 +201,7 @@ def path_update(request: Request, path_id: PathId, body: PathUpdate, session: Se
                 principal: OfferWriter) -> Any:
     try:
         path = service.update_path(session, actor=principal, path_id=path_id, **body.model_dump())
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return _path_out(path)
@@ -219,7 +228,7 @@ def student_create(request: Request, body: StudentIn, session: SessionDep, princ
         student = service.enrol(session, actor=principal, path_id=body.path_id, tax_code=body.tax_code,
                                 given_name=body.given_name, family_name=body.family_name,
                                 birth_date=body.birth_date, comune_code=body.comune)
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return service.get_student(session, principal=principal, student_id=student.id).__dict__
@@ -230,7 +239,7 @@ def student_consent(request: Request, student_id: PathId, body: ConsentIn, sessi
                     principal: StudentWriter) -> Any:
     try:
         service.record_consent(session, actor=principal, student_id=student_id, given_by=body.given_by)
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return service.get_student(session, principal=principal, student_id=student_id).__dict__
@@ -243,7 +252,7 @@ def student_preferences(request: Request, student_id: PathId, body: PreferencesI
     try:
         service.set_preferences(session, actor=principal, student_id=student_id, place_ids=body.place_ids,
                                 propose=body.propose)
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return [c.__dict__ for c in service.candidates(session, principal=principal, student_id=student_id,
@@ -271,7 +280,7 @@ def place_create(request: Request, body: PlaceIn, session: SessionDep, principal
     try:
         place = service.create_place(session, actor=principal, organisation_id=org, publish=body.publish,
                                      data=service.PlaceInput(**data))
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return place
@@ -297,7 +306,7 @@ def place_ranking(request: Request, place_id: PathId, body: RankingIn, session: 
                   principal: PlaceWriter) -> Any:
     try:
         service.rank_candidates(session, actor=principal, place_id=place_id, student_ids=body.student_ids)
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return [c.__dict__ for c in service.candidates(session, principal=principal, place_id=place_id,
@@ -312,7 +321,7 @@ def run_create(request: Request, body: RunIn, session: SessionDep, principal: Sy
     places; the run keeps its input and its result with the explanations."""
     try:
         run = service.run_matching(session, actor=principal, commutes=commutes(request), **body.model_dump())
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return run
@@ -341,7 +350,7 @@ def placement_out(p: Placement) -> PlacementOut:
         id=p.id, place_id=p.place_id, student_label=p.student.label, kind=p.kind, nuts3=p.nuts3, status=p.status,
         start_date=p.start_date, end_date=p.end_date, contract_started_at=p.contract_started_at,
         figure_version_id=p.figure_version_id, outcome=p.outcome, outcome_at=p.outcome_at,
-        hired_after=p.hired_after, hired_source=p.hired_source,
+        hired_after=p.hired_after, hired_on=p.hired_on, hired_source=p.hired_source,
         plan=PlanOut.model_validate(p.plan) if p.plan else None,
         progress=[ProgressOut.model_validate(r) for r in p.progress])
 
@@ -356,10 +365,27 @@ def placements(session: SessionDep, principal: PlacementReader, school_year: Yea
 def placement_create(request: Request, body: PlacementIn, session: SessionDep, principal: PlacementWriter) -> Any:
     try:
         p = service.start_placement(session, actor=principal, **body.model_dump())
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return placement_out(service.get_placement(session, principal=principal, placement_id=p.id))
+
+
+@router.post("/placements/hiring", summary="Read who was hired after a finished placement from the CO records")
+def placements_hiring(request: Request, session: SessionDep, principal: SystemWriter) -> dict[str, int]:
+    """Asks the *comunicazioni obbligatorie* (the outcomes work's records, by pseudonym) whether the young people
+    of finished placements were hired afterwards: `{"updated": n}`. 409 when this server holds no CO records."""
+    try:
+        updated = service.refresh_hiring(session, actor=principal, lookup=hiring(request))
+    except REFUSED as exc:
+        return refused(request, exc)
+    session.commit()
+    return {"updated": updated}
+
+
+def hiring(request: Request) -> service.HiringLookup | None:
+    """The CO records' lookup the app was given (``app.state.iefp_hiring``, see ``regia.iefp.seams``)."""
+    return getattr(request.app.state, "iefp_hiring", None)
 
 
 @router.get("/placements/{placement_id}", response_model=PlacementOut, summary="A placement")
@@ -376,7 +402,7 @@ def placement_plan(request: Request, placement_id: PathId, body: PlanIn, session
     try:
         service.save_plan(session, actor=principal, placement_id=placement_id, version=body.version,
                           sign=body.sign, plan=service.PlanInput(**data))
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return placement_out(service.get_placement(session, principal=principal, placement_id=placement_id))
@@ -390,7 +416,7 @@ def placement_progress(request: Request, placement_id: PathId, body: ProgressIn,
     try:
         service.report_progress(session, actor=principal, placement_id=placement_id, side=side,
                                 **body.model_dump())
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return placement_out(service.get_placement(session, principal=principal, placement_id=placement_id))
@@ -401,7 +427,7 @@ def placement_outcome(request: Request, placement_id: PathId, body: OutcomeIn, s
                       principal: PlacementWriter) -> Any:
     try:
         service.record_outcome(session, actor=principal, placement_id=placement_id, **body.model_dump())
-    except InvalidInput as exc:
+    except REFUSED as exc:
         return refused(request, exc)
     session.commit()
     return placement_out(service.get_placement(session, principal=principal, placement_id=placement_id))

@@ -43,6 +43,7 @@ from regia.db import request_session
 from regia.i18n import N_, gettext
 from regia.iefp import service
 from regia.iefp import students as students_mod
+from regia.iefp.api import hiring
 from regia.iefp.commute import Commutes
 from regia.iefp.fit import WEIGHTS
 from regia.iefp.kit import comune_names
@@ -73,7 +74,7 @@ STATUS_LABELS = [N_("iefp.status.draft"), N_("iefp.status.published"), N_("iefp.
 DONE = {"path": N_("iefp.done.path"), "preferences": N_("iefp.done.preferences"), "consent": N_("iefp.done.consent"),
         "place": N_("iefp.done.place"), "status": N_("iefp.done.status"), "ranking": N_("iefp.done.ranking"),
         "run": N_("iefp.done.run"), "plan": N_("iefp.done.plan"), "progress": N_("iefp.done.progress"),
-        "outcome": N_("iefp.done.outcome")}
+        "outcome": N_("iefp.done.outcome"), "hiring": N_("iefp.done.hiring")}
 MORE_LABELS = [N_("iefp.competence_kind.base"), N_("iefp.competence_kind.common"),
                N_("iefp.competence_kind.specific"), N_("iefp.not_party.centre"), N_("iefp.not_party.firm"),
                N_("iefp.plan.status.draft"), N_("iefp.plan.status.signed"), N_("iefp.hired_source.co"),
@@ -456,7 +457,8 @@ def _region_page(request: Request, session: Session, principal: Principal, *, ye
         "has_map": bool(features["features"]),
         "geojson_url": str(request.url_for("provinces_geojson").path) + "?region=ITC4",
         "writes": can(principal, WRITE, Resource.IEFP_SYSTEM), "csrf_token": principal.csrf or "",
-        "done": done if done in DONE else "", "weights": WEIGHTS, "error": error}, status_code)
+        "done": done if done in DONE else "", "weights": WEIGHTS, "error": error,
+        "co_records": hiring(request) is not None}, status_code)
 
 
 @router.get("/region", response_class=HTMLResponse, name="iefp_region_page")
@@ -475,6 +477,17 @@ async def region_run(request: Request, session: SessionDep, principal: SystemWri
         again=lambda error, status: _region_page(request, session, principal, year=year, error=error,
                                                  status_code=status),
         then=lambda _: redirect(request, "iefp_region_page", f"year={year}&done=run"))
+
+
+@router.post("/region/hiring", response_class=HTMLResponse, name="iefp_region_hiring")
+async def region_hiring(request: Request, session: SessionDep, principal: SystemWriter) -> Response:
+    f = await _form(request)
+    year = _year(f.get("school_year"))
+    return _apply(request, session, lambda: service.refresh_hiring(session, actor=principal,
+                                                                   lookup=hiring(request)),
+                  again=lambda error, status: _region_page(request, session, principal, year=year, error=error,
+                                                           status_code=status),
+                  then=lambda _: redirect(request, "iefp_region_page", f"year={year}&done=hiring"))
 
 
 # --- a placement -------------------------------------------------------------------------------------------

@@ -208,11 +208,13 @@ def record_outcome(session: Session, *, actor: Principal, placement_id: int, out
     return placement
 
 
-def refresh_hiring(session: Session, *, actor: Principal, lookup: HiringLookup) -> int:
+def refresh_hiring(session: Session, *, actor: Principal, lookup: HiringLookup | None) -> int:
     """Ask the CO records whether the young people of finished placements were hired afterwards; returns how
     many placements it updated. Found: hired (source ``co``). Not found: left as it was (the records may be
-    late), never marked "not hired"."""
+    late), never marked "not hired". No ``lookup`` (the server holds no CO records): :class:`Conflict`."""
     allow(actor, WRITE, Resource.IEFP_SYSTEM)
+    if lookup is None:
+        raise Conflict("no CO records on this server", key=N_("iefp.err.no_co_records"))
     rows = list(session.scalars(select(Placement).where(Placement.status == "completed")
                                 .options(selectinload(Placement.student))))
     changed = 0

@@ -334,7 +334,8 @@ class PlacementOut(BaseModel):
     outcome: str | None
     outcome_at: date | None
     hired_after: bool | None
-    hired_source: str | None
+    hired_on: date | None
+    hired_source: str | None = Field(description="`declared` by the centre, or `co` (the mandatory communications)")
     plan: PlanOut | None
     progress: list[ProgressOut]
 

@@ -145,6 +145,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{A}/assignments"): PARTIES,
     ("GET", f"{A}/placements"): PARTIES,
     ("POST", f"{A}/placements"): CENTRE,
+    ("POST", f"{A}/placements/hiring"): REGION,  # 409 here: the route table's server holds no CO records
     ("GET", f"{A}/placements/{{placement_id}}"): PLACEMENT_READERS,
     ("PUT", f"{A}/placements/{{placement_id}}/plan"): CENTRE,
     ("POST", f"{A}/placements/{{placement_id}}/progress"): CENTRE | FIRM,
@@ -166,6 +167,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("POST", f"{G}/firm/places/{{place_id}}/ranking"): FIRM,
     ("GET", f"{G}/region"): REGION_READERS,
     ("POST", f"{G}/region/matching"): REGION,
+    ("POST", f"{G}/region/hiring"): REGION,
     ("GET", f"{G}/placements/{{placement_id}}"): PLACEMENT_READERS,
     ("POST", f"{G}/placements/{{placement_id}}/plan"): CENTRE,
     ("POST", f"{G}/placements/{{placement_id}}/progress"): CENTRE | FIRM,
