@@ -71,6 +71,14 @@ def test_same_keys_and_placeholders_in_both_languages(catalogues: dict[str, dict
             assert len(placeholders) == 1, f"{domain}: {key} has different placeholders: {it[key]!r} / {en[key]!r}"
 
 
+def _forms(text: str | tuple[str, ...]) -> tuple[str, ...]:
+    return text if isinstance(text, tuple) else (text,)
+
+
+def _placeholders(text: str | tuple[str, ...]) -> set[str]:
+    return {name for form in _forms(text) for name in PLACEHOLDER.findall(form)}
+
+
 def test_pybabel_finds_every_message_translated_and_none_fuzzy(tmp_path: Path) -> None:
     for lang in i18n.SUPPORTED:
         for domain, po in i18n.catalogues(lang):

@@ -70,6 +70,22 @@ ivc_credential region readers; the issuer's members; the person         the issu
 exchange       nobody (client systems authenticate with vouchers:   nobody (the same)
                regia.exchange.security)
 personal_data  every signed-in person, their own data only          the same (consents)
+iefp_figure    anyone (the IeFP repertory is public)                 region admin/editor (imports)
+iefp_offer     anyone (centres, seats, paths are public)             region admin/editor; a centre's (provider's)
+                                                                      editors/admins its own rows
+iefp_student   region staff (pseudonyms only: the service never      the centre's editors/admins
+               gives them names); the centre's admins, editors and
+               viewers (an IVC assessor of the provider is not IeFP
+               staff)
+iefp_place     the firm's members its own (drafts too); region       the firm's editors/admins
+               staff and centre staff the published ones
+iefp_candidacy region staff; the student's centre staff; the firm's   ``obj.side`` says who writes: "centre" (the
+               members once the centre proposed the candidate (never  student's ranking, the proposal) — the
+               before: the firm does not know the student exists)     centre's editors; "firm" (the firm's ranking)
+                                                                      — the firm's editors, proposed rows only
+iefp_placement region staff; the centre staff; the firm's members    as iefp_candidacy: plan and outcome the
+                                                                      centre ("centre"), progress both sides
+iefp_system    region staff (the system view, matching runs)         region admin/editor (runs the matching)
 ============== ===================================================== ============================================
 """
 
@@ -124,6 +140,13 @@ class Resource(enum.StrEnum):
     IVC_CREDENTIAL = "ivc_credential"
     EXCHANGE = "exchange"  # the machine-to-machine API: client systems with their own auth, no person
     PERSONAL_DATA = "personal_data"  # a person's own page: who read their data, their consents
+    IEFP_FIGURE = "iefp_figure"
+    IEFP_OFFER = "iefp_offer"
+    IEFP_STUDENT = "iefp_student"
+    IEFP_PLACE = "iefp_place"
+    IEFP_CANDIDACY = "iefp_candidacy"
+    IEFP_PLACEMENT = "iefp_placement"
+    IEFP_SYSTEM = "iefp_system"
 
 
 READ, WRITE = Action.READ, Action.WRITE
@@ -131,6 +154,7 @@ EDITING = (Role.ADMIN, Role.EDITOR)
 REGION_READERS = (Role.ADMIN, Role.EDITOR, Role.VIEWER)  # not evaluators: they see submitted work only
 REGION_STAFF = (Role.ADMIN, Role.EDITOR)
 DRAFT = "draft"  # the one proposal state nobody but the owner (and the Region) reads
+CENTRE_STAFF = (Role.ADMIN, Role.EDITOR, Role.VIEWER)  # of an IeFP centre: who reads its students
 
 
 class Owned(Protocol):
@@ -326,6 +350,90 @@ def _ivc_credential(p: Principal, action: Action, obj: Any) -> bool:
     return obj.issuer.organisation_id in p.org_ids(*EDITING)
 
 
+# --- IeFP (regia.iefp) ---------------------------------------------------------------------------------------
+
+def _centre_ids(p: Principal, *roles: Role) -> set[int]:
+    return p.org_ids(*(roles or CENTRE_STAFF), types=(OrgType.PROVIDER,))
+
+
+def _firm_ids(p: Principal, *roles: Role) -> set[int]:
+    return p.org_ids(*roles, types=(OrgType.FIRM,))
+
+
+def _iefp_offer(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a centre, seat or path (``organisation_id``: the centre's organisation)."""
+    if action is READ:
+        return True
+    if not p.authenticated:
+        return False
+    if _region_staff(p, WRITE):
+        return True
+    if obj is None:
+        return bool(_centre_ids(p, *EDITING))
+    return obj.organisation_id in _centre_ids(p, *EDITING)
+
+
+def _iefp_student(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a student (``organisation_id``: the centre's)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if action is READ:
+        return _region_staff(p, READ) or (bool(_centre_ids(p)) if obj is None
+                                          else obj.organisation_id in _centre_ids(p))
+    return bool(_centre_ids(p, *EDITING)) if obj is None else obj.organisation_id in _centre_ids(p, *EDITING)
+
+
+def may_see_student_names(p: Principal, student: Any) -> bool:
+    """Names and birth dates of a student: the centre's staff only (firms see a candidate's name through
+    :func:`may_see_candidate_name`; the Region never: it reads pseudonyms)."""
+    return p.is_system or (p.authenticated and student.organisation_id in _centre_ids(p))
+
+
+def may_see_candidate_name(p: Principal, candidacy: Any) -> bool:
+    """The candidate's name on a candidacy: the centre's staff, and the firm's members once the centre
+    proposed the student for one of the firm's places."""
+    return p.is_system or (p.authenticated and (
+        candidacy.centre_id in _centre_ids(p)
+        or (candidacy.proposed_at is not None and candidacy.firm_id in _firm_ids(p))))
+
+
+def _iefp_place(p: Principal, action: Action, obj: Any) -> bool:
+    """``obj``: a place (``organisation_id``: the firm's; ``status``)."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    if action is READ:
+        if obj is None:
+            return _region_staff(p, READ) or bool(_centre_ids(p)) or bool(_firm_ids(p))
+        if obj.organisation_id in _firm_ids(p):
+            return True
+        return obj.status != DRAFT and (_region_staff(p, READ) or bool(_centre_ids(p)))
+    return bool(_firm_ids(p, *EDITING)) if obj is None else obj.organisation_id in _firm_ids(p, *EDITING)
+
+
+def _iefp_two_sided(p: Principal, action: Action, obj: Any) -> bool:
+    """Candidacies, assignments and placements: ``obj`` has ``centre_id``, ``firm_id`` and, on candidacies,
+    ``proposed_at`` (a firm knows a candidacy once proposed); writes say their ``side`` ("centre" or "firm")."""
+    if not p.authenticated:
+        return False
+    if p.is_system:
+        return True
+    proposed = obj is None or getattr(obj, "proposed_at", True) is not None
+    if action is READ:
+        if obj is None:
+            return _region_staff(p, READ) or bool(_centre_ids(p)) or bool(_firm_ids(p))
+        return (_region_staff(p, READ) or obj.centre_id in _centre_ids(p)
+                or (proposed and obj.firm_id in _firm_ids(p)))
+    if obj is None:
+        return bool(_centre_ids(p, *EDITING)) or bool(_firm_ids(p, *EDITING))
+    if getattr(obj, "side", "centre") == "firm":
+        return proposed and obj.firm_id in _firm_ids(p, *EDITING)
+    return obj.centre_id in _centre_ids(p, *EDITING)
+
+
 _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.PUBLIC: lambda p, a, o: True,
     Resource.TAXONOMY: lambda p, a, o: a is READ,
@@ -357,6 +465,13 @@ _RULES: dict[Resource, Callable[[Principal, Action, Any], bool]] = {
     Resource.EXCHANGE: lambda p, a, o: False,
     # ``obj``: whose data (with ``user_id``); every signed-in person, for their own data only
     Resource.PERSONAL_DATA: lambda p, a, o: p.user_id is not None and (o is None or o.user_id == p.user_id),
+    Resource.IEFP_FIGURE: lambda p, a, o: a is READ or (p.authenticated and _region_staff(p, WRITE)),
+    Resource.IEFP_OFFER: _iefp_offer,
+    Resource.IEFP_STUDENT: _iefp_student,
+    Resource.IEFP_PLACE: _iefp_place,
+    Resource.IEFP_CANDIDACY: _iefp_two_sided,
+    Resource.IEFP_PLACEMENT: _iefp_two_sided,
+    Resource.IEFP_SYSTEM: lambda p, a, o: p.authenticated and _region_staff(p, a),
 }
 
 
@@ -375,7 +490,7 @@ def can(principal: Principal, action: Action | str, resource: Resource | str, ob
 def _visible_condition(principal: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
     p = principal
     if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL, Resource.CATALOG,
-                    Resource.IVC_STANDARD):  # read by anyone
+                    Resource.IVC_STANDARD, Resource.IEFP_FIGURE, Resource.IEFP_OFFER):  # read by anyone
         return true()
     if not p.authenticated:
         return false()
@@ -421,6 +536,8 @@ def _visible_condition(principal: Principal, resource: Resource, model: Any) -> 
         return model.fund_id.in_(funds) if funds else false()
     if resource in (Resource.IVC_REQUEST, Resource.IVC_CREDENTIAL, Resource.IVC_DELEGATION):
         return _ivc_visible(p, resource, model)
+    if resource.value.startswith("iefp_"):
+        return _iefp_visible(p, resource, model)
     if resource in (Resource.PUBLIC, Resource.TAXONOMY, Resource.PACT_CALL):
         return true()
     return false()
@@ -444,6 +561,30 @@ def _ivc_visible(p: Principal, resource: Resource, model: Any) -> ColumnElement[
     if p.has(roles=(Role.ASSESSOR,)):
         conditions.append(model.assignments.any(user_id=p.user_id))
     return or_(*conditions)
+
+
+def _iefp_visible(p: Principal, resource: Resource, model: Any) -> ColumnElement[bool]:
+    region = _region_staff(p, READ)
+    centres, firms = _centre_ids(p), _firm_ids(p)
+    if resource is Resource.IEFP_STUDENT:
+        return true() if region else model.organisation_id.in_(centres) if centres else false()
+    if resource is Resource.IEFP_PLACE:
+        conditions: list[ColumnElement[bool]] = [model.organisation_id.in_(firms)] if firms else []
+        if region or centres:
+            conditions.append(model.status != DRAFT)
+        return or_(*conditions) if conditions else false()
+    if resource in (Resource.IEFP_CANDIDACY, Resource.IEFP_PLACEMENT):
+        if region:
+            return true()
+        conditions = [model.centre_id.in_(centres)] if centres else []
+        if firms:
+            firm_rows = model.firm_id.in_(firms)
+            conditions.append(firm_rows & model.proposed_at.is_not(None) if hasattr(model, "proposed_at")
+                              else firm_rows)
+        return or_(*conditions) if conditions else false()
+    if resource is Resource.IEFP_SYSTEM:
+        return true() if region else false()
+    return false()
 
 
 S = TypeVar("S", bound=Select[Any])

@@ -398,3 +398,16 @@ def course_facts(engine: Engine, course_ids: Iterable[int] | None = None) -> dic
             by_course.setdefault(cid, []).append(eid)
         return {cid: CourseFacts(cid, title, provider, float(cost or 0.0), tuple(sorted(by_course.get(cid, ()))))
                 for cid, title, provider, cost in session.execute(query)}
+def territory_centroids(engine: Engine) -> dict[str, tuple[float, float]]:
+    """(lat, lon) of every comune (ISTAT code) and province (NUTS3) with a boundary in the taxonomy (a comune
+    without one gets its province's): what other domains use to estimate distances (``regia.catalog.geo``)."""
+    from regia.catalog import geo
+
+    return geo.centroids(engine)
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points."""
+    from regia.catalog import geo
+
+    return geo.distance_km(a, b)

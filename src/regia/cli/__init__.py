@@ -10,6 +10,7 @@ from regia.cli import classify as classify_cli
 from regia.cli import credentials as credentials_cli
 from regia.cli import demo_data as demo_data_cli
 from regia.cli import exchange as exchange_cli
+from regia.cli import iefp as iefp_cli
 from regia.cli import ingest as ingest_cli
 from regia.cli import linkage as linkage_cli
 from regia.cli import outcomes as outcomes_cli
@@ -57,5 +58,8 @@ app.add_typer(credentials_cli.app, name="credentials")
 ingest_cli.app.command("standards")(credentials_cli.ingest_standards)
 demo_data_cli.app.command("certification")(credentials_cli.demo_certification)
 app.add_typer(exchange_cli.app, name="exchange")
+app.add_typer(iefp_cli.app, name="iefp")
+ingest_cli.app.command("iefp-figures")(iefp_cli.ingest_figures)
+demo_data_cli.app.command("iefp")(iefp_cli.demo_iefp)
 
 __all__ = ["app"]

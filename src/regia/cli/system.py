@@ -73,6 +73,9 @@ def demo(
     from regia.cli.demo_data import ensure_demo_pacts
 
     ensure_demo_pacts(eng)  # demo calls and pact proposals in every state
+    from regia.cli.iefp import ensure_demo_iefp
+
+    ensure_demo_iefp(eng)  # demo IeFP centre, firms, places, matching and placements
     from regia.certification.demo_data import ensure_demo_certification
 
     ensure_demo_certification(eng)  # DEMO standards, IVC requests in every phase, credentials (keys: DATA_DIR/keys)

@@ -30,6 +30,7 @@ from sqlalchemy import Engine
 from regia.auth.policy import Resource
 from regia.auth.principal import Principal
 from regia.catalog import service as catalog_service
+from regia.iefp import service as iefp_service
 from regia.importing.checkpoint import Checkpoint
 from regia.postings import service as postings_service
 
@@ -56,6 +57,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          Resource.CATALOG, catalog_service.import_file),
     Kind("postings", postings_service.IMPORT_LABEL, postings_service.IMPORT_HINT, ("csv", "xlsx", "jsonl", "json"),
          Resource.POSTINGS, postings_service.import_file),
+    Kind("iefp-figures", iefp_service.IMPORT_LABEL, iefp_service.IMPORT_HINT, ("csv", "json"), Resource.IEFP_FIGURE,
+         iefp_service.import_file),
 )}
 
 

@@ -31,8 +31,8 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regia.analytics import api as needs_api
+from regia.analytics import iefp_demand, pact_evidence, programming_needs
 from regia.analytics import mismatch as mismatch_analytics
-from regia.analytics import pact_evidence, programming_needs
 from regia.analytics import pages as needs_pages
 from regia.auth import api as auth_api
 from regia.auth import pages as auth_pages
@@ -48,6 +48,8 @@ from regia.db import get_engine, request_session, session_factory
 from regia.exchange import api as exchange_api
 from regia.exchange import pages as exchange_pages
 from regia.i18n import N_
+from regia.iefp import api as iefp_api
+from regia.iefp import pages as iefp_pages
 from regia.jobs import api as jobs_api
 from regia.jobs import pages as jobs_pages
 from regia.jobs import queue as jobs_queue
@@ -84,16 +86,16 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
                 "pacts": pacts_pages, "programming": programming_pages, "monitoring": monitoring_pages,
-                "certification": certification_pages,
-                "exchange": exchange_pages, "linkage": linkage_pages, "jobs": jobs_pages}
+                "certification": certification_pages, "iefp": iefp_pages, "exchange": exchange_pages,
+                "linkage": linkage_pages, "jobs": jobs_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
 # router passed costs ~5 us per request on FastAPI's nested routing); their paths do not overlap.
 API_ROUTERS = [catalog_api.router, taxonomy_api.router, auth_api.router, pacts_api.router,
-               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router, programming_api.router,
-               jobs_api.router, monitoring_api.router,
-               certification_api.router, certification_api.documents_router]
+               mismatch_analytics.api_router, mismatch_analytics.page_router, needs_api.router,
+               programming_api.router, monitoring_api.router, certification_api.router,
+               certification_api.documents_router, iefp_api.router, jobs_api.router]
 
 
 def nav_items() -> list[NavItem]:
@@ -223,6 +225,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     app.state.programming_needs = programming_needs.make_provider(engine)  # needs of the programming scenarios
     app.state.course_competences = partial(certification_service.course_competences, engine)  # course page hook
     exchange_api.bind_engine(app)  # the exchange's figures and rate-limit counts belong to this database
+    app.state.iefp_demand = iefp_demand.make_provider(engine)  # local demand for the IeFP paths and places
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
