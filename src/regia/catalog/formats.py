@@ -10,9 +10,9 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 
+from regia.importing.cells import cell_text
 from regia.importing.csvfile import BadRow, read_rows, read_text
 
 _RECORD_START = re.compile(r'^(?:"[^"\n]*"|[^,"\n]+),\s*"?(?:IT)?[0-9A-Za-z]{11,16}"?,')
@@ -66,18 +66,6 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[Item | BadRow]]:
     return header, items()
 
 
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def read_excel(path: Path) -> tuple[list[str], Iterator[Item | BadRow]]:
     from openpyxl import load_workbook
 
@@ -97,7 +85,7 @@ def read_excel(path: Path) -> tuple[list[str], Iterator[Item | BadRow]]:
         for number, row in enumerate(rows, start=2):
             if row is None or not any(c not in (None, "") for c in row):
                 continue
-            values = {h: _cell(v) for h, v in zip(header, row, strict=False) if h}
+            values = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
             yield Item(number, values, json.dumps(values, ensure_ascii=False, default=str))
         book.close()
 
@@ -134,7 +122,7 @@ def read_json(path: Path) -> tuple[list[str], Iterator[Item | BadRow]]:
             elif not isinstance(rec, dict):
                 yield BadRow(no, "not a JSON object", raw[:2000])
             else:
-                values = {str(k).strip().lower(): (v if isinstance(v, list) else _cell(v)) for k, v in rec.items()}
+                values = {str(k).strip().lower(): (v if isinstance(v, list) else cell_text(v)) for k, v in rec.items()}
                 yield Item(no, values, raw)
 
     return header, items()

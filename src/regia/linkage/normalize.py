@@ -20,6 +20,8 @@ from functools import lru_cache
 
 from stdnum.it import codicefiscale, iva
 
+from regia.importing import cells
+
 PARTICLES = frozenset({"D", "DE", "DI", "DA", "DAL", "DALL", "DALLA", "DALLE", "DEL", "DELL", "DELLA", "DELLE",
                        "DEGLI", "DEI", "LA", "LO", "LI", "LE", "DU", "MC", "MAC", "VAN", "VON", "SAN", "SANTA"})
 _NON_LETTER = re.compile(r"[^A-Z ]+")
@@ -74,24 +76,7 @@ def name_key(text: object) -> str:
 
 
 def parse_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text):
-        text = text[:10]
-    for fmt in _DATE_FORMATS:
-        try:
-            parsed = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if fmt.endswith("%y") and parsed > dt.date.today():
-            parsed = parsed.replace(year=parsed.year - 100)
-        return parsed
-    return None
+    return cells.parse_date(value, _DATE_FORMATS)
 
 
 def date_digits(value: object) -> str | None:

@@ -21,12 +21,12 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeElementTree
 
+from regia.importing.cells import cell_text
 from regia.importing.csvfile import BadRow, read_rows, read_text
 
 
@@ -82,18 +82,6 @@ def read_csv(path: Path) -> Iterator[Item | BadRow]:
     return items()
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def read_excel(path: Path) -> Iterator[Item | BadRow]:
     from openpyxl import load_workbook
 
@@ -111,7 +99,7 @@ def read_excel(path: Path) -> Iterator[Item | BadRow]:
         for number, row in enumerate(rows, start=2):
             if row is None or not any(c not in (None, "") for c in row):
                 continue
-            values = {h: _cell(v) for h, v in zip(header, row, strict=False) if h}
+            values = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
             yield Item(number, values, json.dumps(values, ensure_ascii=False))
         book.close()
 

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from regia.importing.cells import parse_date
 from regia.postings import privacy
 from regia.postings.formats.base import RawPosting, SourceSkill
 from regia.postings.location import Gazetteer, Location
@@ -20,7 +21,6 @@ from regia.taxonomy.codes import CP2011_CODE, ESCO_OCCUPATION_URI, ISCO_UNIT_GRO
 from regia.taxonomy.normalize import fold
 
 MAX_TITLE = 500
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d")
 _NUTS3 = re.compile(r"^IT[A-Z0-9]{3}$")
 _NUTS2 = re.compile(r"^IT[A-Z0-9]{2}$")
 _ATECO = re.compile(r"^(?:[A-U]|\d{2}(?:\.\d{1,2}){0,3})$")
@@ -81,24 +81,6 @@ class PostingRecord:
         if self.skills_text:
             parts.append(self.skills_text)
         return "\n".join(p for p in parts if p)
-
-
-def parse_date(value: object) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if re.match(r"^\d{4}-\d{2}-\d{2}[T ]", text):
-        text = text[:10]
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _clean(value: object, limit: int = 200) -> str | None:
