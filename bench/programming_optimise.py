@@ -64,7 +64,7 @@ def document(scale: str, dense: bool, seed: int = 7) -> dict:
             "budget": budget, "cells": cells, "floor": floor}
 
 
-def run(scale: str, dense: bool, solver: str, solve: bool = True) -> dict:
+def run(scale: str, dense: bool, solver: str, solve: bool = True, extra: dict | None = None) -> dict:
     from regia.programming import optimiser
     from regia.programming.scenario import parse
 
@@ -83,13 +83,15 @@ def run(scale: str, dense: bool, solver: str, solve: bool = True) -> dict:
                 "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                 "coverage_status_quo": round(base.totals()["coverage"], 4)}
     cpu = time.process_time()
-    result = optimiser.solve(scenario, highs_options={"solver": solver} if solver != "choose" else None)
+    options = {**({"solver": solver} if solver != "choose" else {}), **(extra or {})}
+    result = optimiser.solve(scenario, highs_options=options or None)
     t3 = time.perf_counter()
     solve_cpu = time.process_time() - cpu
     base = optimiser.status_quo(scenario)
     t4 = time.perf_counter()
     opt_cov, base_cov = result.totals()["coverage"], base.totals()["coverage"]
-    return {"scale": scale, "dense": dense, "solver": solver, "cells": len(scenario.cells), **size,
+    return {"scale": scale, "dense": dense, "solver": solver, "highs": extra or {}, "cells": len(scenario.cells),
+            **size,
             "candidate_triples": len(scenario.cells) * len(scenario.sources) * len(scenario.years),
             "status": result.status,
             "objective": result.objective, "parse_s": round(t1 - t0, 2), "build_s": round(t2 - t1, 2),
@@ -100,21 +102,38 @@ def run(scale: str, dense: bool, solver: str, solve: bool = True) -> dict:
             "status_quo_violations": len(base.violations)}
 
 
+def _option(value: str) -> bool | int | float | str:
+    """A HiGHS option's value from the command line: a number when it reads as one, else the text."""
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=[*SCALES, "all"], default="all")
     parser.add_argument("--dense", action="store_true", help="every source funds every target (≈1.5M variables)")
     parser.add_argument("--solver", default="choose", help="HiGHS solver: choose, simplex, ipm, pdlp")
+    parser.add_argument("--highs", action="append", default=[], metavar="OPTION=VALUE",
+                        help="a HiGHS option, e.g. run_crossover=off (repeatable)")
     parser.add_argument("--no-solve", action="store_true", help="model size, build time and status quo only")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run(args.scale, args.dense, args.solver, solve=not args.no_solve)))
+        extra = {}
+        for item in args.highs:
+            name, _, value = item.partition("=")
+            extra[name] = _option(value)
+        print(json.dumps(run(args.scale, args.dense, args.solver, solve=not args.no_solve, extra=extra)))
         return
     for scale in (SCALES if args.scale == "all" else [args.scale]):
         cmd = [sys.executable, __file__, "--scale", scale, "--solver", args.solver, "--child"]
         cmd += ["--dense"] if args.dense else []
         cmd += ["--no-solve"] if args.no_solve else []
+        cmd += [f"--highs={item}" for item in args.highs]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         print(out.strip().splitlines()[-1], flush=True)
 

@@ -119,3 +119,27 @@ def test_export_and_import_a_signed_package(regia: tuple[CliRunner, Engine], tmp
     assert tampered.exit_code == 1
     said = "".join(tampered.output.split())  # the console wraps long lines
     assert "pkg/catalog.courses.ndjson:" in said and "nothingimported" in said
+
+
+def test_demo_clients_are_registered_once_with_their_private_keys(regia: tuple[CliRunner, Engine],
+                                                                  tmp_path: Path) -> None:
+    runner, _ = regia
+    first = runner.invoke(app, ["demo-data", "exchange", "--json"])
+    assert first.exit_code == 0, first.output
+    clients = json.loads(first.output)
+    assert [c["name"] for c in clients] == ["Fondimpresa - gestionale (demo)",
+                                            "Regione Lombardia - sistema informativo lavoro (demo)"]
+    assert "certification-status" in clients[0]["purposes"] and "programming-transparency" in clients[1]["purposes"]
+    again = runner.invoke(app, ["demo-data", "exchange", "--json"])
+    assert again.exit_code == 0 and json.loads(again.output) == clients  # idempotent: same ids, same keys
+    from regia.db import session_factory
+    from regia.exchange import service
+
+    _, eng = regia
+    for c in clients:
+        key = json.loads(Path(c["key_file"]).read_text())
+        assert "d" in key  # the private half, for trying the voucher flow; the public half is what is registered
+        with session_factory(eng)() as session:
+            [registered] = service.get_client(session, c["client_id"]).jwks["keys"]
+        assert {k: registered[k] for k in ("kid", "x", "y")} == {k: key[k] for k in ("kid", "x", "y")}
+        assert "d" not in registered

@@ -27,7 +27,7 @@ from support.exchange_client import ClientSystem, new_key, public_jwks
 SERVER_KEY = ECKey.generate_key("P-256", private=True, auto_kid=True)
 # client -> (organisation key of the test world, purposes)
 CLIENTS: dict[str, tuple[str | None, tuple[str, ...]]] = {
-    "fund": ("fund", ("catalog-sync", "catalog-publish", "needs-analysis")),
+    "fund": ("fund", ("catalog-sync", "catalog-publish", "needs-analysis", "certification-status")),
     "region": ("region", ("pacts-transparency", "needs-analysis", "catalog-sync")),
     "other": ("fund_b", ("catalog-sync",)),
     "provider": ("provider", ("catalog-publish",)),

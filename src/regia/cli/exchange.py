@@ -310,3 +310,21 @@ def _report_package(descriptor: dict[str, Any], output: Path, as_json: bool) -> 
     for r in descriptor["resources"]:
         console.print(f"{r['path']}: {r['x-rows']} rows")
     console.print(f"data package: {output / 'datapackage.json'}")
+
+
+def demo(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Demo client systems (DEMO ONLY): a Fund's management system and the Region's labour information system,
+    their private keys under REGIA_DATA_DIR/demo/exchange (idempotent)."""
+    ensure_demo_exchange(engine(), as_json=as_json)
+
+
+def ensure_demo_exchange(eng: Any, *, as_json: bool = False) -> None:
+    from regia.exchange.demo_data import ensure_demo_exchange as seed
+
+    capture.install()
+    clients = seed(eng, get_settings().data_dir / "demo" / "exchange")
+    if as_json:
+        print_json(clients)
+        return
+    for c in clients:
+        console.print(f"exchange client [bold]{c['name']}[/bold]  client_id {c['client_id']}  key {c['key_file']}")

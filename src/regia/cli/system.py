@@ -86,6 +86,9 @@ def demo(
     from regia.programming.demo_data import ensure_demo_programming
 
     ensure_demo_programming(eng, needs=make_provider(eng))  # agreements with two Funds, plans, two scenarios
+    from regia.cli.exchange import ensure_demo_exchange
+
+    ensure_demo_exchange(eng)  # a Fund's and the Region's client systems, keys under DATA_DIR/demo/exchange
     console.print(f"Regia demo on http://{host}:{port}  (database {settings.database_url}), with a worker "
                   "for the uploads")
     import subprocess

@@ -38,6 +38,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{P}/pacts/calls/{{id:path}}"): NOBODY,
     ("GET", f"{P}/pacts/projects/changes"): NOBODY,
     ("GET", f"{P}/pacts/projects/{{id:path}}"): NOBODY,
+    ("GET", f"{P}/certification/credentials/changes"): NOBODY,
+    ("GET", f"{P}/certification/credentials/{{id:path}}"): NOBODY,
+    ("GET", f"{P}/programming/plans/changes"): NOBODY,
+    ("GET", f"{P}/programming/plans/{{id:path}}"): NOBODY,
     # the person's page (regia.exchange.pages, policy resource personal_data): every signed-in person, for
     # their own data only (the page shows the signed-in person's accesses and consents, nobody else's)
     ("GET", "/account/data"): AUTHENTICATED,
