@@ -385,3 +385,16 @@ def test_fit_score_assignment_is_optimal_and_within_capacity(ns: int, np_: int, 
     total = sum(scores[(s, p)] for s, p in m.items() if p is not None)
     assert total == pytest.approx(_reference_optimum(scores, capacities, students), abs=1e-6)
     assert m == assign_by_score(scores, capacities, students)  # deterministic
+
+
+def test_fit_score_assignment_after_another_highs_solve_in_the_same_process() -> None:
+    """HiGHS keeps one thread scheduler per process: an assignment solved after another model (the
+    programming optimiser's, say) must not ask for a different thread count, or HiGHS refuses to run."""
+    import highspy
+
+    other = highspy.Highs()
+    other.setOptionValue("output_flag", False)
+    other.addVar(0.0, 1.0)
+    other.run()
+    scores = {("a", "p"): 1.0, ("b", "p"): 2.0, ("a", "q"): 0.5}
+    assert assign_by_score(scores, {"p": 1, "q": 1}, ["a", "b"]) == {"a": "q", "b": "p"}

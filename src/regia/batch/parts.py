@@ -58,10 +58,11 @@ def part_of(key: str, partitions: int) -> int:
 
 
 def part_sql(key: str, partitions: int, dialect: str) -> str:
-    """:func:`part_of` in SQL: ``dialect`` is ``duckdb`` or ``spark``."""
+    """:func:`part_of` in SQL: ``dialect`` is ``duckdb`` or ``spark``. Only spaces are trimmed, as in Python
+    (DuckDB's one-argument ``trim`` also takes other Unicode white space, such as a no-break space)."""
     if dialect == "duckdb":
-        return f"CAST(('0x' || substr(md5(trim({key})), 1, 8)) AS UBIGINT) % {int(partitions)}"
-    return f"pmod(CAST(conv(substr(md5(trim({key})), 1, 8), 16, 10) AS BIGINT), {int(partitions)})"
+        return f"CAST(('0x' || substr(md5(trim({key}, ' ')), 1, 8)) AS UBIGINT) % {int(partitions)}"
+    return f"pmod(CAST(conv(substr(md5(trim(BOTH ' ' FROM {key})), 1, 8), 16, 10) AS BIGINT), {int(partitions)})"
 
 
 def part_name(part: int) -> str:

@@ -301,7 +301,6 @@ def assign_by_score(scores: Mapping[tuple[str, str], float], capacities: Mapping
     h = _solver()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("threads", 1)
     n = len(pairs)
     h.addVars(n, np.zeros(n), np.ones(n))
     cols = np.arange(n, dtype=np.int32)
