@@ -132,7 +132,7 @@ def test_the_provider_confirms_removes_and_adds_skills(server: str, scene: Scene
     rows = page.locator("#skills-table tbody tr")
     expect(rows).to_have_count(3)
     expect(rows.first.locator(".skill-origin")).to_have_text("classificatore")
-    expect(rows.first.locator(".skill-score")).to_have_text("0.83")
+    expect(rows.first.locator(".skill-score")).to_have_text("0,83")
 
     page.locator(f'tr[data-uri="{removed["uri"]}"] label', has_text="Rimuovi").click()
     page.locator(f'tr[data-uri="{confirmed["uri"]}"] label', has_text="Conferma").click()

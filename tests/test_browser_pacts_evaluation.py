@@ -154,7 +154,7 @@ def test_two_evaluators_score_and_the_region_publishes(server: str, browser: Any
         region.locator("#close-evaluation").click()
         expect(region.locator("#proposal-status")).to_have_text("Valutata")
     region.goto(f"{server}/pacts/evaluation/proposals/{ids['first']}")
-    expect(region.locator("#total-score")).to_have_text("32.00")  # averages 8.5, 7.5, 7.5 with weights 2, 1, 1
+    expect(region.locator("#total-score")).to_have_text("32,00")  # averages 8.5, 7.5, 7.5 with weights 2, 1, 1
     region.locator("#ranking-link").click()
     expect(region.locator("#ranking-state")).to_have_attribute("data-published", "false")
     rows = region.locator("#ranking-table tbody tr")

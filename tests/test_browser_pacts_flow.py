@@ -197,7 +197,7 @@ def _rank(server: str, browser: Any, world: World, proposal_id: int, call_id: in
         expect(region.locator("#submitted-sheets")).to_have_text("2")
         region.locator("#close-evaluation").click()
         expect(region.locator("#proposal-status")).to_have_text("Valutata")
-        expect(region.locator("#total-score")).to_have_text("23.00")
+        expect(region.locator("#total-score")).to_have_text("23,00")
         region.goto(f"{server}/pacts/calls/{call_id}/ranking")
         region.locator("#publish-ranking").click()
         expect(region.locator("#done")).to_have_text("Graduatoria pubblicata.")

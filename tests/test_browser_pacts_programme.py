@@ -96,17 +96,17 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         _line(page, 1, "A2", SCHOOL["tax_code"], "fse_plus", "20000")
         page.locator("#check-programme").click()
         issue = page.locator("#programme-issues li[data-field='budget.cofinancing']")
-        expect(issue).to_contain_text("cofinanziamento di 0,00 €, pari al 0,00 % del costo totale di 60.000,00 €: "
+        expect(issue).to_contain_text("cofinanziamento di 0,00 €, pari al 0,00% del costo totale di 60.000,00 €: "
                                       "sotto il minimo del")  # the Italian text, amounts the Italian way
         expect(page.locator("#programme-issues")).not_to_contain_text("co-financing")
         expect(page.locator("#programme-issues li[data-field='budget.cofinancing']")).to_have_count(1)
-        expect(page.locator("#budget-total")).to_have_text("60000.00")
+        expect(page.locator("#budget-total")).to_have_text("60.000,00")
         page.locator("#add-line").click()
         _line(page, 2, "A1", LEAD["tax_code"], "cofinancing", "20000")
         page.locator("#check-programme").click()
         expect(page.locator("#programme-ok")).to_be_visible()
-        expect(page.locator("#budget-total")).to_have_text("80000.00")
-        expect(page.locator("#cofinancing-share")).to_contain_text("25.0 %")
+        expect(page.locator("#budget-total")).to_have_text("80.000,00")
+        expect(page.locator("#cofinancing-share")).to_contain_text("25,0%")
         page.locator("#submit-programme").click()
         expect(page.locator("#programme-done")).to_have_text("Programma presentato alla Regione.")
         expect(page.locator("#programme-status")).to_have_text("Programma presentato")
@@ -142,7 +142,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         expect(page.locator("#monitoring-status")).to_have_text("In corso")
         row = page.locator("#monitoring-table tr[data-action=A1]")
         expect(row).to_contain_text("8 su 20")
-        expect(row).to_contain_text("3000.00 € su 60000.00 €")
+        expect(row).to_contain_text("3.000,00 € su 60.000,00 €")
         expect(page.locator("#bar-A1-enrolled")).to_have_attribute("aria-valuenow", "40")
         expect(page.locator("#progress-history tbody tr")).to_have_count(1)
         assert _status(w, pid) == IN_PROGRESS
@@ -155,7 +155,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         expect(row).to_contain_text("Patto della meccatronica bergamasca")
         expect(row).to_contain_text("In corso")
         expect(row).to_contain_text("8 / 35")
-        expect(row).to_contain_text("80000.00")
+        expect(row).to_contain_text("80.000,00 €")
         if (Path(__file__).parents[1] / "src/regia/web/static/vendor/leaflet/leaflet.js").is_file():
             expect(page.locator("#cabina-map[data-ready=true]")).to_have_count(1)
             assert page.locator("#cabina-map path.leaflet-interactive").count() >= 12  # Lombardy's provinces

@@ -213,7 +213,7 @@ def test_the_course_page_form_confirms_removes_and_adds(client: TestClient, worl
     csrf = _login(client, world, "provider_editor")
     page = client.get(f"/catalog/courses/{course}")
     assert 'id="skills-form"' in page.text and f'data-uri="{weld}" data-origin="classifier"' in page.text
-    assert "0.81" in page.text and csrf in page.text
+    assert "0,81" in page.text and csrf in page.text
     suggestions = client.get("/catalog/skills/suggest", params={"add_query": "spreadsheets", "course": course})
     assert suggestions.status_code == 200 and f'value="{excel}"' in suggestions.text
     assert "welding" not in client.get("/catalog/skills/suggest", params={"q": "welding techniques",

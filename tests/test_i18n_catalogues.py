@@ -4,9 +4,13 @@ amounts, numbers and times in both languages."""
 
 from __future__ import annotations
 
+import ast
+import io
+import json
 import re
 import subprocess
 import sys
+import tokenize
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +25,6 @@ from regia import i18n
 ROOT = Path(__file__).resolve().parents[1]
 PYBABEL = Path(sys.executable).with_name("pybabel")
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfir]")
-# Packages whose catalogues pybabel fully manages: every key they define is used somewhere the extractor sees
-# (literally, or through N_()). The others still build keys at run time without declaring them.
-MANAGED = {"web"}
 
 
 def _read(po: Path) -> Catalog:
@@ -57,13 +58,17 @@ def test_same_keys_and_placeholders_in_both_languages(catalogues: dict[str, dict
         assert set(it) == set(en), f"{domain}: keys only in it {sorted(set(it) - set(en))}, " \
                                    f"only in en {sorted(set(en) - set(it))}"
         for key in it:
+            placeholders = set()
             for lang in i18n.SUPPORTED:
                 text = texts[lang][key]
-                assert isinstance(text, str) and text.strip(), f"{domain}/{lang}: {key} has no text"
-                assert "%" not in PLACEHOLDER.sub("", text.replace("%%", "")), \
-                    f"{domain}/{lang}: {key}: a lone % (write %% for a percent sign): {text!r}"
-            assert set(PLACEHOLDER.findall(it[key])) == set(PLACEHOLDER.findall(en[key])), \
-                f"{domain}: {key} has different placeholders: {it[key]!r} / {en[key]!r}"
+                forms = text if isinstance(key, tuple) else (text,)  # a plural: one text per plural form
+                assert isinstance(forms, tuple) and len(forms) == (2 if isinstance(key, tuple) else 1), key
+                for form in forms:
+                    assert isinstance(form, str) and form.strip(), f"{domain}/{lang}: {key} has no text"
+                    assert "%" not in PLACEHOLDER.sub("", form.replace("%%", "")), \
+                        f"{domain}/{lang}: {key}: a lone % (write %% for a percent sign): {form!r}"
+                    placeholders.add(frozenset(PLACEHOLDER.findall(form)))
+            assert len(placeholders) == 1, f"{domain}: {key} has different placeholders: {it[key]!r} / {en[key]!r}"
 
 
 def test_pybabel_finds_every_message_translated_and_none_fuzzy(tmp_path: Path) -> None:
@@ -109,12 +114,14 @@ def test_every_key_the_code_uses_is_defined(catalogues: dict[str, dict[str, Cata
     assert used <= defined, f"keys used but in no catalogue: {sorted(used - defined)}"
 
 
-def test_every_key_of_a_managed_catalogue_is_used(catalogues: dict[str, dict[str, Catalog]],
-                                                  extracted: dict[str, set[str]]) -> None:
-    used = set().union(*extracted.values())
-    for domain in MANAGED:
-        keys = {m.id for m in catalogues[domain]["it"] if m.id}
-        assert keys <= used, f"{domain}: keys no code uses (pybabel update would drop them): {sorted(keys - used)}"
+def test_every_key_of_a_catalogue_is_used_by_its_package(catalogues: dict[str, dict[str, Catalog]],
+                                                          extracted: dict[str, set[str]]) -> None:
+    # `make messages` updates each package's catalogue from what pybabel extracts from that package alone: a key
+    # it does not see there (written out, or declared with N_()) would become obsolete.
+    for domain, by_lang in catalogues.items():
+        keys = {m.id for m in by_lang["it"] if m.id}
+        unused = keys - extracted.get(domain, set())
+        assert not unused, f"{domain}: keys its code does not use (pybabel update would drop them): {sorted(unused)}"
 
 
 def test_templates_translate_in_the_page_language() -> None:
@@ -125,6 +132,17 @@ def test_templates_translate_in_the_page_language() -> None:
     assert template.render(lang="en") == "Error 404|Back to the home page"
     # parameters are escaped, the translation is not
     assert "&lt;b&gt;" in env.from_string("{{ _('error.title', status='<b>') }}").render(lang="en")
+
+
+def test_plural_forms_follow_the_count() -> None:
+    env = Environment(autoescape=True)
+    i18n.install_jinja(env)
+    template = env.from_string("{{ ngettext('catalog.results.one', 'catalog.results.other', n, n=number(n)) }}")
+    number = {"it": lambda v: i18n.format_number(v, "it"), "en": lambda v: i18n.format_number(v, "en")}
+    assert template.render(lang="it", n=1, number=number["it"]) == "1 corso"
+    assert template.render(lang="it", n=1234, number=number["it"]) == "1.234 corsi"
+    assert template.render(lang="en", n=0, number=number["en"]) == "0 courses"
+    assert i18n.ngettext("catalog.seats.one", "catalog.seats.other", 1, "en", n="1") == "1 seat"
 
 
 def test_python_gettext_and_fallbacks() -> None:
@@ -156,3 +174,96 @@ def test_instants_are_shown_in_rome() -> None:
     assert i18n.format_datetime(summer, "it") == "30/06/2026 23:59"
     assert i18n.format_date(datetime(2026, 2, 28, 23, 30, tzinfo=UTC), "it") == "01/03/2026"
     assert i18n.format_date(date(2026, 2, 28), "en") == "28/02/2026"
+
+
+# --- no message outside the catalogues; no stored data unescaped ---------------------------------------------
+
+SRC = ROOT / "src" / "regia"
+# Language metadata, not messages: each language's own name and its Babel locale.
+LANGUAGE_TABLES = {SRC / "i18n.py"}
+
+
+def _is_text(node: ast.expr | None) -> bool:
+    return (isinstance(node, ast.Constant) and isinstance(node.value, str)) or isinstance(node, ast.JoinedStr)
+
+
+def test_no_python_dictionary_of_interface_messages_remains() -> None:
+    """Every interface text is in a catalogue: no ``MESSAGES`` table, no ``{"it": "…", "en": "…"}`` (or
+    ``{"it": {...}, "en": {...}}``) dictionary anywhere in the code."""
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        if "migrations" in path.parts or path in LANGUAGE_TABLES:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name) and "MESSAGES" in node.id:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.id}")
+            if isinstance(node, ast.Dict):
+                by_lang = {k.value: v for k, v in zip(node.keys, node.values, strict=True)
+                           if isinstance(k, ast.Constant) and k.value in i18n.SUPPORTED}
+                if len(by_lang) == len(i18n.SUPPORTED) and all(_is_text(v) or isinstance(v, ast.Dict)
+                                                               for v in by_lang.values()):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)[:80]}")
+    assert not found, "interface texts outside the catalogues:\n" + "\n".join(found)
+
+
+def test_no_message_key_is_hidden_from_pybabel() -> None:
+    """A message key written in Python as a plain string (``key="pacts.err.x"``) would be dropped by ``make
+    messages``: keys are written ``N_("…")`` (or passed to gettext) where they are named."""
+    defined = {str(m.id) for _, po in i18n.catalogues(i18n.DEFAULT) for m in _read(po) if m.id}
+    hidden = []
+    for path in sorted(SRC.rglob("*.py")):
+        if "migrations" in path.parts or path.name == "i18n.py":
+            continue
+        tokens = list(tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline))
+        for i, token in enumerate(tokens):
+            if token.type != tokenize.STRING or token.string[0] not in "\"'":
+                continue
+            value = ast.literal_eval(token.string)
+            before = [t.string for t in tokens[max(0, i - 2):i]]
+            if value in defined and before[-2:] not in ([f, "("] for f in ("N_", "_", "gettext", "ngettext")):
+                hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {value}")
+    assert not hidden, "\n".join(hidden)
+
+
+EXPRESSION = re.compile(r"\{\{(.*?)\}\}", re.S)
+SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
+# Names that hold our own code, marked safe (Markup) in Python: the vendored libraries a standalone report
+# inlines, and the mismatch map's script (regia.analytics.mismatch.MAP_JS). Nothing stored.
+TRUSTED_CODE = {"js", "map_js"}
+
+
+def _templates() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.html") if "templates" in p.parts)
+
+
+def test_no_template_marks_anything_safe() -> None:
+    """Data reaches pages only through Jinja's escaping: no ``|safe`` in any template (our own code that must
+    go out as it is is marked safe in Python, see TRUSTED_CODE)."""
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in _templates()
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\|\s*safe\b", line)]
+    assert not offenders, offenders
+
+
+def test_data_goes_into_scripts_only_as_json() -> None:
+    """Inside ``<script>`` every value is written with ``|tojson`` (JSON with <, >, & and ' escaped), never
+    as text that a stored name could break out of."""
+    offenders = []
+    for path in _templates():
+        for script in SCRIPT.findall(path.read_text(encoding="utf-8")):
+            for expression in EXPRESSION.findall(script):
+                value = expression.strip()
+                if not re.search(r"\|\s*tojson\s*$", value) and value not in TRUSTED_CODE:
+                    offenders.append(f"{path.relative_to(ROOT)}: {{{{ {value} }}}}")
+    assert not offenders, offenders
+    assert len(_templates()) > 30
+
+
+@pytest.mark.parametrize("name", ["name", "</script><script>alert(1)</script>", "a'b\"c&d"])
+def test_tojson_keeps_a_stored_name_inside_its_script(name: str) -> None:
+    env = Environment(autoescape=True)
+    html = env.from_string('<script type="application/json" id="x">{{ data | tojson }}</script>').render(
+        data={"name": name})
+    assert html.count("</script>") == 1 and "<script>" not in html[1:]
+    body = html.split('id="x">', 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(body) == {"name": name}

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from regia.auth import sessions
 from regia.db import session_scope
+from regia.i18n import gettext
 from regia.pacts import evaluation_pages, ranking
 from regia.pacts.models import Assignment
 from regia.web.app import create_app
@@ -111,11 +112,11 @@ def test_region_errors_and_admissibility_notes_in_the_page_language(pages: Pages
     english = staff.get(url, params={"lang": "en"}).text
     assert "una lettera di impegno per ogni partner" in italian and "letter of commitment for every" not in italian
     assert "a letter of commitment for every partner" in english and "una lettera di impegno" not in english
-    assert re.search(r"submitted on \d{4}-\d\d-\d\d \d\d:\d\d, deadline \d{4}-\d\d-\d\d \d\d:\d\d", english)
+    assert re.search(r"submitted on \d\d/\d\d/\d{4} \d\d:\d\d, deadline \d\d/\d\d/\d{4} \d\d:\d\d", english)
     missing = {lang: staff.get(f"/pacts/evaluation/proposals/{pages.no_school}", params={"lang": lang}).text
                for lang in ("it", "en")}
     assert "mancano: Scuola, ITS o università" in missing["it"]
-    school = pages.app.state.catalog.gettext("en", "pacts.orgtype.education")
+    school = gettext("pacts.orgtype.education", "en")
     assert school != "pacts.orgtype.education" and f"missing: {html.escape(school)}" in missing["en"]
     for lang, expected in (("it", "indica perché è inammissibile una proposta che supera tutte le verifiche"),
                            ("en", "say why a proposal that passes every check is inadmissible")):
@@ -124,7 +125,7 @@ def test_region_errors_and_admissibility_notes_in_the_page_language(pages: Pages
         assert answer.status_code == 422 and _detail(answer.text) == expected
     for lang, pattern in (("it", r"la scadenza delle manifestazioni di interesse \(\d\d/\d\d/\d{4} \d\d:\d\d\) "
                                  r"non è ancora passata"),
-                          ("en", r"the manifestations' deadline \(\d{4}-\d\d-\d\d \d\d:\d\d\) has not passed yet")):
+                          ("en", r"the manifestations' deadline \(\d\d/\d\d/\d{4} \d\d:\d\d\) has not passed yet")):
         answer = staff.post(f"/pacts/calls/{pages.early_call}/ranking", params={"lang": lang},
                             data={"csrf_token": csrf})
         assert answer.status_code == 409 and re.fullmatch(pattern, _detail(answer.text)), _detail(answer.text)

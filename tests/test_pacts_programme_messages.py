@@ -7,14 +7,15 @@ Italian ``messaggio``."""
 from __future__ import annotations
 
 import html
+import json
 import re
-import string
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +24,8 @@ from sqlalchemy import Engine
 from regia.auth import sessions
 from regia.auth.errors import Conflict, InvalidInput
 from regia.db import session_scope
-from regia.pacts import evaluation, evaluation_pages, monitoring, programme, programme_pages
+from regia.i18n import translations
+from regia.pacts import evaluation, messages, monitoring, programme
 from regia.pacts.models import (
     IN_PROGRESS,
     PROGRAMME_SUBMITTED,
@@ -38,80 +40,75 @@ from support.accounts import World, build_world
 from support.route_tables.pacts_programme import new_call, pact_in
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "regia" / "pacts"
-SERVICE_MESSAGES = {"programme": programme.MESSAGES, "monitoring": monitoring.MESSAGES,
-                    "evaluation": evaluation.MESSAGES}
-PAGE_MESSAGES = {"programme_pages": programme_pages.MESSAGES, "evaluation_pages": evaluation_pages.MESSAGES}
 SOURCES = ("programme.py", "monitoring.py", "evaluation.py", "programme_pages.py", "evaluation_pages.py")
+PREFIXES = ("prog.", "mon.", "eval.")  # the programme's, the monitoring's and the evaluation's messages
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _catalogue(lang: str) -> dict[str, str]:
+    """The pacts' catalogue in ``lang``: key → text (the .po that pybabel manages)."""
+    po = SRC / "locale" / lang / "LC_MESSAGES" / "pacts.po"
+    with po.open("rb") as fp:
+        return {str(m.id): str(m.string) for m in read_po(fp) if m.id}
 
 
 def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    return set(PLACEHOLDER.findall(text))
 
 
-# --- the catalogues ------------------------------------------------------------------------------------------
+def _keys(prefix: str) -> set[str]:
+    return {k for k in _catalogue("en") if k.startswith(prefix)}
 
-@pytest.mark.parametrize("name", [*SERVICE_MESSAGES, *PAGE_MESSAGES])
-def test_every_message_exists_in_both_languages_with_the_same_placeholders(name: str) -> None:
-    messages = {**SERVICE_MESSAGES, **PAGE_MESSAGES}[name]
-    assert set(messages) == {"it", "en"}
-    assert set(messages["it"]) == set(messages["en"]), set(messages["it"]) ^ set(messages["en"])
-    for key, italian in messages["it"].items():
-        assert italian.strip() and messages["en"][key].strip(), key
-        assert _placeholders(italian) == _placeholders(messages["en"][key]), key
+
+# --- the catalogue -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_message_exists_in_both_languages_with_the_same_placeholders(prefix: str) -> None:
+    italian, english = _catalogue("it"), _catalogue("en")
+    keys = {k for k in italian if k.startswith(prefix)}
+    assert len(keys) >= 20 and keys == {k for k in english if k.startswith(prefix)}
+    for key in keys:
+        assert italian[key].strip() and english[key].strip(), key
+        assert _placeholders(italian[key]) == _placeholders(english[key]), key
 
 
 def _keys_used_in_code() -> set[str]:
-    """Every message key the services and pages of evaluation, programme and monitoring name: ``key="…"``,
-    the issues' ``add(where, "code")`` (``prog.issue.<code>``), the alerts' and the checks' keys."""
+    """Every message key the services and pages of evaluation, programme and monitoring name: errors'
+    ``key=N_("…")``, the issues', the alerts' and the checks' keys (all declared with ``N_`` for pybabel)."""
     used: set[str] = set()
     for name in SOURCES:
         source = (SRC / name).read_text()
-        used |= set(re.findall(r'\bkey="([a-z_]+\.[a-z_.]+)"', source))
-        used |= set(re.findall(r'"(mon\.alert\.[a-z_]+)"', source))
-    programme_source = (SRC / "programme.py").read_text()
-    issues_fn = programme_source[programme_source.index("def programme_issues("):
-                                 programme_source.index("def check_programme(")]
-    codes = set(re.findall(r'add\([^,()]+(?:\([^)]*\))?[^,()]*, "([a-z_]+)"', issues_fn))
-    codes |= {f"indicator_{k}_not_number" for k in ("baseline", "target")}  # add(…, f"indicator_{key}_…")
-    used |= {f"prog.issue.{c}" for c in codes}
-    evaluation_source = (SRC / "evaluation.py").read_text()
-    checks_fn = evaluation_source[evaluation_source.index("    checks: list[dict[str, Any]] = []"):
-                                  evaluation_source.index("def admissibility_of(")]
-    used |= {f"eval.chk.{c}" for c in re.findall(r'", "([a-z_]+)"(?:,|\))', checks_fn)}
+        assert not re.search(r'\bkey="[a-z_]+\.', source), f"{name}: a message key pybabel cannot see"
+        used |= set(re.findall(r'\bN_\("([a-z_]+\.[a-z_.]+)"\)', source))
     return used
 
 
-def test_every_key_the_code_uses_has_both_texts_in_the_pages_catalogue(app_catalog: dict[str, dict[str, str]]) -> None:
+def test_every_key_the_code_uses_has_both_texts_in_the_catalogue() -> None:
     used = _keys_used_in_code()
     assert len([k for k in used if k.startswith("prog.issue.")]) >= 25  # the scan found the issues
     assert {"mon.alert.late_end", "mon.alert.no_report", "eval.chk.deadline", "eval.err.sheet_stale",
             "prog.err.deadline_passed", "mon.err.completed_over_enrolled"} <= used
     for lang in ("it", "en"):
-        missing = sorted(k for k in used if k not in app_catalog[lang])
+        texts = translations(lang)
+        missing = sorted(k for k in used if texts.gettext(k) == k)
         assert not missing, (lang, missing)
-    every_service_key = set().union(*(set(m["en"]) for m in SERVICE_MESSAGES.values()))
-    assert every_service_key <= set(app_catalog["it"]) & set(app_catalog["en"])
-
-
-@pytest.fixture(scope="module")
-def app_catalog() -> dict[str, dict[str, str]]:
-    return create_app().state.catalog.messages  # type: ignore[no-any-return]
+    assert {k for k in used if k.startswith(("prog.issue.", "mon.alert."))} == \
+        _keys("prog.issue.") | _keys("mon.alert.")  # and no issue or alert text is left without its code
 
 
 @given(params=st.dictionaries(st.sampled_from(["action", "source", "spent", "share", "first", "deadline", "figure",
                                                "status", "code", "max", "field", "group", "kind", "since"]),
-                              st.one_of(st.text(st.characters(blacklist_characters="{}"), max_size=20),
+                              st.one_of(st.text(st.characters(blacklist_characters="%"), max_size=20),
                                         st.integers(-10**6, 10**6),
                                         st.decimals(allow_nan=True, allow_infinity=True).map(str),
                                         st.dates().map(date.isoformat))),
-       key=st.sampled_from(sorted(programme.MESSAGES["en"]) + sorted(monitoring.MESSAGES["en"])),
+       key=st.sampled_from(sorted(_keys("prog.") | _keys("mon."))),
        lang=st.sampled_from(["it", "en", "fr"]))
-def test_localise_never_fails_whatever_the_values(params: dict[str, Any], key: str, lang: str) -> None:
-    messages = {lang_: {**programme.MESSAGES[lang_], **monitoring.MESSAGES[lang_]} for lang_ in ("it", "en")}
-    text = programme.localise(messages, lang, key, params)
-    assert text
-    if _placeholders(messages["en"][key]) <= set(params):
-        assert "{" not in text and "}" not in text
+def test_a_message_never_fails_whatever_the_values(params: dict[str, Any], key: str, lang: str) -> None:
+    text = messages.text(key, lang, params)
+    assert text and "%(" not in text  # a placeholder without its value shows as a dash
+    if not _placeholders(_catalogue("en")[key]) <= set(params):
+        assert messages.MISSING in text
 
 
 # --- issues and alerts in both languages ---------------------------------------------------------------------
@@ -155,16 +152,16 @@ def _broken_issues() -> list[programme.Issue]:
 
 def test_every_programme_issue_has_its_text_in_both_languages() -> None:
     issues = _broken_issues()
-    every = {k for k in programme.MESSAGES["en"] if k.startswith("prog.issue.")}
+    every = _keys("prog.issue.")
     assert {i.key for i in issues} == every  # the broken programme raises every issue there is
     for issue in issues:
         italian, english = issue.text("it"), issue.text("en")
-        assert "{" not in italian and "{" not in english and italian != english, issue
+        assert "%(" not in italian and "%(" not in english and italian != english, issue
         assert issue.message == english and issue.as_dict() == {
             "field": issue.field, "key": issue.key, "params": issue.params, "message": english, "messaggio": italian}
     by_field = {i.field: i for i in issues}
     assert by_field["budget.cofinancing"].text("it") == (
-        "cofinanziamento di 10,00 €, pari al 0,20 % del costo totale di 5.011,00 €: sotto il minimo del 30,00 %")
+        "cofinanziamento di 10,00 €, pari al 0,20% del costo totale di 5.011,00 €: sotto il minimo del 30,00%")
     assert by_field["budget.cofinancing"].text("en") == (
         "co-financing €10.00 is 0.20% of the total €5,011.00, under the minimum 30.00%")
     assert by_field["budget.regional"].text("it") == "Regione: a budget 5.000,00 €, più dei 100,00 € concessi"
@@ -172,7 +169,7 @@ def test_every_programme_issue_has_its_text_in_both_languages() -> None:
         "azione A2: l'avviso non ammette i destinatari «studenti»")
     assert by_field["actions[0].start_date"].text("it") == (
         "azione A1: inizia prima del 01/05/2026 (pubblicazione della graduatoria)")
-    assert by_field["actions[0].start_date"].text("en") == "action A1: it starts before 2026-05-01 (the ranking)"
+    assert by_field["actions[0].start_date"].text("en") == "action A1: it starts before 01/05/2026 (the ranking)"
 
 
 def _alerts() -> list[monitoring.Alert]:
@@ -193,10 +190,10 @@ def _alerts() -> list[monitoring.Alert]:
 
 def test_every_alert_has_its_text_in_both_languages() -> None:
     alerts = _alerts()
-    assert {a.key for a in alerts} == {k for k in monitoring.MESSAGES["en"] if k.startswith("mon.alert.")}
+    assert {a.key for a in alerts} == _keys("mon.alert.")
     for alert in alerts:
         italian, english = alert.text("it"), alert.text("en")
-        assert "{" not in italian and "{" not in english and italian != english, alert
+        assert "%(" not in italian and "%(" not in english and italian != english, alert
         assert alert.message == english and alert.as_dict()["messaggio"] == italian
     texts = {(a.action_code, a.key): a.text("it") for a in alerts}
     assert texts[("A1", "mon.alert.late_end")] == "A1: terminata il 30/06/2026 con 2 conclusi su 8 previsti"
@@ -209,11 +206,11 @@ def test_service_errors_carry_keys_that_render_in_both_languages() -> None:
         evaluation.validate_scores(Call(grid=[{"code": "C1", "max_score": 10, "threshold": 5}]),
                                    {"C1": {"score": "3"}}, complete=False)
     assert low.value.detail == "criterion C1: a score under the threshold (5) needs a comment"  # API unchanged
-    assert programme.error_text(evaluation.MESSAGES, "it", low.value) == (
+    assert messages.error_text("it", low.value) == (
         "criterio C1: un punteggio sotto la soglia (5) richiede un commento")
-    assert programme.error_text(evaluation.MESSAGES, "en", low.value) == low.value.detail
+    assert messages.error_text("en", low.value) == low.value.detail
     keyless = Conflict("a proposal cannot go from 'draft' to 'approved'", field="status")
-    assert programme.error_text(programme.MESSAGES, "it", keyless) == f"status: {keyless.detail}"  # no key
+    assert messages.error_text("it", keyless) == f"status: {keyless.detail}"  # no key
 
 
 # --- the pages and the API -----------------------------------------------------------------------------------
@@ -279,7 +276,7 @@ def test_programme_issue_and_errors_in_the_page_language(pages: Pages) -> None:
             action.budget_lines = [b for b in action.budget_lines if b.source != "cofinancing"]
     italian = owner.get(base, params={"lang": "it", "check": "true"}).text
     issue = re.search(r"data-field=\"budget.cofinancing\"><code>budget.cofinancing</code>: ([^<]*)</li>", italian)
-    assert issue and issue.group(1).startswith("cofinanziamento di 0,00 €, pari al 0,00 % del costo totale di")
+    assert issue and issue.group(1).startswith("cofinanziamento di 0,00 €, pari al 0,00% del costo totale di")
     english = owner.get(base, params={"lang": "en", "check": "true"}).text
     issue = re.search(r"data-field=\"budget.cofinancing\"><code>budget.cofinancing</code>: ([^<]*)</li>", english)
     assert issue and issue.group(1).startswith("co-financing €0.00 is 0.00% of the total €")
@@ -292,7 +289,7 @@ def test_programme_issue_and_errors_in_the_page_language(pages: Pages) -> None:
     assert re.fullmatch(r"la scadenza per presentare il programma \(\d\d/\d\d/\d{4} \d\d:\d\d\) è passata", text)
     late = owner.post(f"/pacts/proposals/{pages.late}/programme/submit", params={"lang": "en"},
                       data={"csrf_token": csrf})
-    assert re.fullmatch(r"the programme deadline \(\d{4}-\d\d-\d\d \d\d:\d\d\) has passed",
+    assert re.fullmatch(r"the programme deadline \(\d\d/\d\d/\d{4} \d\d:\d\d\) has passed",
                         _error_of(late.text, "programme-error"))
     # the Region returns a programme without a note
     region, region_csrf = pages.client("region_admin")
@@ -331,7 +328,7 @@ def test_progress_period_errors_in_the_page_language(pages: Pages) -> None:
         f"il rendiconto non può riferirsi a un periodo futuro (oggi è il {date.today():%d/%m/%Y})")
     answer = owner.post(url, params={"lang": "en"}, data={**form, "period": future})
     assert _error_of(answer.text, "progress-error") == (
-        f"a report cannot be for a future period (today is {date.today().isoformat()})")
+        f"a report cannot be for a future period (today is {date.today():%d/%m/%Y})")
     before = (pages.start - timedelta(days=1)).isoformat()
     answer = owner.post(url, params={"lang": "it"}, data={**form, "period": before})
     assert _error_of(answer.text, "progress-error") == (
@@ -354,3 +351,27 @@ def test_the_api_keeps_english_and_adds_key_params_and_italian(pages: Pages) -> 
         "action_code": "A1", "period": min(date.today(), pages.start + timedelta(days=2)).isoformat(),
         "enrolled": 3, "completed": 4})
     assert refused.status_code == 422 and "more completed than enrolled" in refused.text  # the English detail
+
+
+def test_the_cabina_shows_money_the_way_each_language_writes_it(pages: Pages) -> None:
+    """975000 euro of budget: "975.000,00 €" on the Italian Cabina di regia, "€975,000.00" on the English one
+    (totals, the pact's row and its province's tooltip)."""
+    with session_scope(pages.world.engine) as session:
+        lines = [b for pid in (pages.selected, pages.presented, pages.running, pages.late)
+                 for a in programme.actions_of(session, pid) for b in a.budget_lines]
+        for line in lines:
+            line.amount = Decimal(0)
+        lines[0].amount = Decimal(975000)
+    region, _ = pages.client("region_admin")
+    italian = region.get("/pacts/cabina", params={"lang": "it"})
+    english = region.get("/pacts/cabina", params={"lang": "en"})
+    assert italian.status_code == english.status_code == 200
+    totals = {lang: _error_of(page.text.replace("</p>", "</div>", 1), "cabina-totals")
+              for lang, page in (("it", italian), ("en", english))}
+    assert "budget 975.000,00 € · speso 1.000,00 €" in totals["it"], totals["it"]
+    assert "budget €975,000.00 · spent €1,000.00" in totals["en"], totals["en"]
+    table = italian.text.split('id="cabina-table"', 1)[1].split("</table>", 1)[0]
+    assert "975.000,00 €" in table and "975000" not in table
+    assert "€975,000.00" in english.text.split('id="cabina-table"', 1)[1].split("</table>", 1)[0]
+    provinces = re.search(r'id="cabina-provinces">(.*?)</script>', italian.text, re.S)
+    assert provinces and "975.000,00 €" in json.loads(provinces.group(1))["ITC46"]["tooltip"]

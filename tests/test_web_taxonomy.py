@@ -385,7 +385,7 @@ def test_map_page(client: TestClient) -> None:
 def test_pages_render_without_vendor_assets(app: FastAPI, tmp_path: Path) -> None:
     """Before `make install` (no static/vendor), pages still render: unstyled, with a note, no broken links."""
     installed = app.state.templates
-    app.state.templates = make_templates(app.state.catalog, template_dirs(), static_dir=tmp_path)
+    app.state.templates = make_templates(template_dirs(), static_dir=tmp_path)
     try:
         with TestClient(app) as c:
             for path in ("/", "/taxonomy?q=saldatore", f"/taxonomy/concepts/{WELDER}", "/taxonomy/map"):
@@ -413,19 +413,31 @@ def test_own_static_files_are_served(client: TestClient) -> None:
 
 # --- i18n and packaging -----------------------------------------------------------------------------------
 
-def test_every_message_exists_in_both_languages(app: FastAPI) -> None:
-    assert app.state.catalog.missing() == {}
+def test_every_message_exists_in_both_languages() -> None:
+    """Every key of every catalogue has a text of its own in both languages (not the key, not the fallback)."""
+    for domain, po in regia_i18n.catalogues("it"):
+        keys = [m.id for m in read_po(po.open("rb")) if m.id]
+        assert keys, domain
+        english = {m.id: m.string for m in read_po((po.parents[2] / "en" / "LC_MESSAGES" / po.name).open("rb"))}
+        for key in keys:
+            assert english.get(key), f"{domain}: {key} has no English text"
+            if isinstance(key, tuple):  # a plural
+                assert regia_i18n.translations("en").ngettext(*key, 2) == english[key][1], key
+            else:
+                assert regia_i18n.translations("en").gettext(key) == english[key], key
 
 
-def test_templates_use_only_known_messages(app: FastAPI) -> None:
-    known = {str(m.id) for _, po in regia_i18n.catalogues("it") for m in read_po(po.open("rb")) if m.id}
+def test_templates_use_only_known_messages() -> None:
+    known = {key for _, po in regia_i18n.catalogues("it") for m in read_po(po.open("rb")) if m.id
+             for key in (m.id if isinstance(m.id, tuple) else (m.id,))}
     used: set[str] = set()
-    prefixes: set[str] = set()  # t('type.' ~ c.type): some message must start with the prefix
+    prefixes: set[str] = set()  # _('type.' ~ c.type): some message must start with the prefix
     for folder in (TEMPLATES_DIR, *template_dirs().values()):
-        for template in folder.glob("*.html"):
+        for template in folder.rglob("*.html"):
             source = template.read_text()
-            used |= set(re.findall(r"""\b[t_]\(\s*['"]([a-z0-9_.]+)['"]\s*[,)]""", source))
-            prefixes |= set(re.findall(r"""\b[t_]\(\s*['"]([a-z0-9_]+\.[a-z0-9_.]*)['"]\s*~""", source))
+            assert not re.search(r"(?<![\w.])t\(", source), f"{template}: the old t() lookup"
+            used |= set(re.findall(r"""\b(?:_|ngettext)\(\s*['"]([a-z0-9_.]+)['"]\s*[,)]""", source))
+            prefixes |= set(re.findall(r"""\b_\(\s*['"]([a-z0-9_]+\.[a-z0-9_.]*)['"]\s*~""", source))
     assert used and used <= known, sorted(used - known)
     assert prefixes and sorted(p for p in prefixes if not any(k.startswith(p) for k in known)) == []
 

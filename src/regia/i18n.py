@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel import numbers as babel_numbers
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
@@ -165,6 +166,39 @@ def format_percent(share: Number | None, lang: str, digits: int = 1) -> str:
     return babel_numbers.format_percent(share, format=pattern, locale=locale_of(lang))
 
 
+def format_significant(value: Number | None, lang: str, digits: int = 3) -> str:
+    """A statistic with ``digits`` significant digits (``0,000123``; below 0.001 in scientific notation,
+    ``1,23E-12``), for p- and q-values."""
+    if value is None:
+        return "–"
+    if value and abs(value) < 0.001:
+        return babel_numbers.format_scientific(value, format="0." + "#" * (digits - 1) + "E0",
+                                               locale=locale_of(lang))
+    return babel_numbers.format_decimal(value, format="@" * digits, locale=locale_of(lang))
+
+
+def chart_locale(lang: str) -> dict[str, Any]:
+    """The language's number and time formats for Vega charts (vega-embed's ``formatLocale`` and
+    ``timeFormatLocale``, d3's shapes), from Babel's locale data; ``tag`` is the BCP 47 tag for the browser's
+    ``toLocaleString``."""
+    locale = Locale.parse(locale_of(lang))
+    symbols = locale.number_symbols["latn"]
+    currency = locale.currency_formats["standard"].pattern
+    euro = ("", "\u00a0€") if currency.endswith("¤") else ("€", "")
+    days = [locale.days["format"]["wide"][i] for i in (6, 0, 1, 2, 3, 4, 5)]  # d3 weeks start on Sunday
+    short_days = [locale.days["format"]["abbreviated"][i] for i in (6, 0, 1, 2, 3, 4, 5)]
+    return {
+        "tag": locale_of(lang).replace("_", "-"),
+        "number": {"decimal": symbols["decimal"], "thousands": symbols["group"], "grouping": [3],
+                   "currency": list(euro), "percent": "%", "minus": "-"},
+        "time": {"dateTime": "%x, %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
+                 "periods": [locale.day_periods["format"]["abbreviated"].get(p, p.upper()) for p in ("am", "pm")],
+                 "days": days, "shortDays": short_days,
+                 "months": [locale.months["format"]["wide"][i] for i in range(1, 13)],
+                 "shortMonths": [locale.months["format"]["abbreviated"][i] for i in range(1, 13)]},
+    }
+
+
 def to_rome(moment: datetime) -> datetime:
     """The instant in Europe/Rome; a naive datetime is a UTC instant (as SQLite returns them)."""
     if moment.tzinfo is None:
@@ -181,11 +215,12 @@ def format_date(value: date | datetime | None, lang: str) -> str:
     return babel_format_date(value, format=DATE_PATTERN, locale=locale_of(lang))
 
 
-def format_datetime(value: datetime | None, lang: str) -> str:
-    """``28/02/2026 23:59``, always in Europe/Rome."""
+def format_datetime(value: datetime | None, lang: str, *, seconds: bool = False) -> str:
+    """``28/02/2026 23:59`` (with ``seconds``: ``23:59:07``), always in Europe/Rome."""
     if value is None:
         return "–"
-    return babel_format_datetime(to_rome(value), format=DATETIME_PATTERN, tzinfo=ROME, locale=locale_of(lang))
+    pattern = DATETIME_PATTERN + ":ss" if seconds else DATETIME_PATTERN
+    return babel_format_datetime(to_rome(value), format=pattern, tzinfo=ROME, locale=locale_of(lang))
 
 
 def formatters(lang: str) -> dict[str, Any]:
@@ -196,8 +231,9 @@ def formatters(lang: str) -> dict[str, Any]:
         "signed": lambda v, digits=2: format_signed(v, lang, digits),
         "money": lambda v: format_money(v, lang),
         "percent": lambda v, digits=1: format_percent(v, lang, digits),
+        "significant": lambda v, digits=3: format_significant(v, lang, digits),
         "date": lambda v: format_date(v, lang),
-        "datetime": lambda v: format_datetime(v, lang),
+        "datetime": lambda v, seconds=False: format_datetime(v, lang, seconds=seconds),
         "rome": to_rome,
     }
 

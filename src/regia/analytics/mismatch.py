@@ -31,32 +31,59 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from regia.auth.policy import READ, public
 from regia.catalog.models import Course, CourseFunding, CourseSkill, CourseTarget, Edition
+from regia.i18n import chart_locale, gettext
 from regia.taxonomy.models import BROADER, SKILL_GROUP, Concept, Relation
 from regia.taxonomy.service import preferred_labels
 
 SORTS = ("gap", "-gap", "demand", "supply")
 # Draws #map from the JSON in #provinces (GeoJSON) and #coverage (per NUTS3), without a tile server.
-MAP_JS = """(function () {
+# The choropleth of seats per 100 postings (Leaflet), shared by the page and the standalone report; its words
+# and number format come from the ``#map-words`` JSON of the page (see :func:`map_words`).
+MAP_JS = Markup("""(function () {
   var el = document.getElementById('map'); if (!window.L || !el) return;
   var geo = JSON.parse(document.getElementById('provinces').textContent);
   var cov = JSON.parse(document.getElementById('coverage').textContent);
+  var words = JSON.parse(document.getElementById('map-words').textContent);
   function colour(v) { return v === null || v === undefined ? '#cccccc' : v < 50 ? '#b2182b' : v < 100 ? '#ef8a62'
     : v < 200 ? '#fddbc7' : v < 400 ? '#67a9cf' : '#2166ac'; }
   var map = L.map(el, {attributionControl: true, zoomSnap: 0.25});
   var layer = L.geoJSON(geo, {style: function (f) { var c = cov[f.properties.nuts3] || {};
       return {color: '#333', weight: 1, fillOpacity: 0.8, fillColor: colour(c.seats_per_100_postings)}; },
     onEachFeature: function (f, l) { var c = cov[f.properties.nuts3] || {};
-      l.bindTooltip(f.properties.name + ': ' + (c.seats || 0) + ' posti, ' + (c.postings || 0) + ' annunci');
+      l.bindTooltip(f.properties.name + ': ' + (c.seats || 0).toLocaleString(words.tag) + ' ' + words.seats + ', '
+                    + (c.postings || 0).toLocaleString(words.tag) + ' ' + words.postings);
       if (el.dataset.link) l.on('click', function () { window.location = el.dataset.link + f.properties.nuts3; }); }
   }).addTo(map);
   map.fitBounds(layer.getBounds());
-  map.attributionControl.addAttribution('Fonte: ISTAT');
-})();"""
+  map.attributionControl.addAttribution(words.source);
+})();""")
+
+
+def map_words(lang: str) -> dict[str, str]:
+    """What the map's tooltips say, in ``lang`` (``MAP_JS`` reads it from the ``#map-words`` JSON)."""
+    return {"tag": chart_locale(lang)["tag"], "seats": gettext("mismatch.map.seats", lang),
+            "postings": gettext("mismatch.map.postings", lang), "source": gettext("mismatch.map.source", lang)}
+
+
+def chart_spec(table: Table, lang: str, *, rows: int, width: int | str) -> dict[str, Any]:
+    """Vega-Lite bars of demand and supply shares per skill, labelled in ``lang``."""
+    demand, supply = gettext("mismatch.chart.demand", lang), gettext("mismatch.chart.supply", lang)
+    return {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": width,
+            "data": {"values": [{"skill": r.label[:60], "measure": m, "share": v} for r in table.rows[:rows]
+                                for m, v in ((demand, r.demand_share), (supply, r.supply_share))]},
+            "mark": "bar", "encoding": {
+                "y": {"field": "skill", "type": "nominal", "sort": None, "title": None},
+                "x": {"field": "share", "type": "quantitative", "title": gettext("mismatch.chart.share", lang),
+                      "axis": {"format": "%"}},
+                "yOffset": {"field": "measure"}, "color": {"field": "measure", "type": "nominal", "title": None}}}
+
+
 Z = 1.96
 
 
@@ -390,56 +417,19 @@ def coverage(engine: Engine, *, sector: str | None = None, facts_dir: Path | Non
     return out
 
 
-def html_report(engine: Engine, table: Table) -> str:
+def html_report(engine: Engine, table: Table, lang: str = "it") -> str:
     """A standalone HTML page: the table, a Vega-Lite chart of demand and supply shares, and a choropleth of
     the provinces by their largest gaps (Leaflet, boundaries from the taxonomy; scripts inlined when the
     front-end assets are installed)."""
-    import html
-    import json
-
+    from regia.analytics.report import render_standalone
     from regia.taxonomy.service import province_features
 
     with Session(engine) as session:
         features = province_features(session, region="ITC4")
-    values = coverage(engine, sector=table.sector)
-    chart = {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": 600,
-        "data": {"values": [{"skill": r.label[:60], "measure": m, "share": v} for r in table.rows[:25]
-                            for m, v in (("domanda", r.demand_share), ("offerta", r.supply_share))]},
-        "mark": "bar", "encoding": {
-            "y": {"field": "skill", "type": "nominal", "sort": None, "title": None},
-            "x": {"field": "share", "type": "quantitative", "title": "quota"},
-            "yOffset": {"field": "measure"}, "color": {"field": "measure", "type": "nominal"}}}
-    vendor = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor"
-
-    def script(path: str) -> str:
-        file = vendor / path
-        return f"<script>{file.read_text(encoding='utf-8')}</script>" if file.is_file() else ""
-
-    def style(path: str) -> str:
-        file = vendor / path
-        return f"<style>{file.read_text(encoding='utf-8')}</style>" if file.is_file() else ""
-
-    rows = "".join(
-        f"<tr><td>{html.escape(r.label)}</td><td>{r.demand}</td><td>{r.supply}</td><td>{r.courses}</td>"
-        f"<td>{r.gap:+.2f}</td><td>{r.confidence}</td></tr>" for r in table.rows)
-    title = f"Mismatch {table.territory_label}" + (f" – ATECO {table.sector}" if table.sector else "")
-    return f"""<!doctype html><html lang="it"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-{script("vega/vega.min.js")}{script("vega-lite/vega-lite.min.js")}{script("vega-embed/vega-embed.min.js")}
-{script("leaflet/leaflet.js")}{style("leaflet/leaflet.css")}
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;
-padding:4px 8px}}</style></head><body><h1>{html.escape(title)}</h1>
-<p>{table.postings} annunci (gruppi distinti), {table.seats} posti nei corsi. Gap = log2(quota di domanda /
-quota di offerta); confidenza bassa con pochi annunci o pochi corsi.</p>
-<div id="chart"></div><table><thead><tr><th>Competenza</th><th>Domanda</th><th>Posti</th><th>Corsi</th>
-<th>Gap</th><th>Confidenza</th></tr></thead><tbody>{rows}</tbody></table>
-<script type="application/json" id="spec">{json.dumps(chart)}</script>
-<h2>Posti nei corsi ogni 100 annunci, per provincia</h2><div id="map" style="height:420px;max-width:640px"></div>
-<script type="application/json" id="provinces">{json.dumps(features)}</script>
-<script type="application/json" id="coverage">{json.dumps(values)}</script>
-<script>if (window.vegaEmbed) vegaEmbed('#chart', JSON.parse(document.getElementById('spec').textContent));
-{MAP_JS}</script>
-</body></html>"""
+    return render_standalone("mismatch_report.html", lang, table=table, chart=chart_spec(table, lang, rows=25,
+                                                                                          width=600),
+                             provinces=features, coverage=coverage(engine, sector=table.sector),
+                             map_words=map_words(lang), map_js=MAP_JS)
 
 
 # ---------------------------------------------------------------------------------------------- API and pages
@@ -502,13 +492,8 @@ def mismatch_page(request: Request, territory: str = "", sector: str = "") -> Re
         table = mismatch(engine, territory=territory or None, sector=sector or None, limit=40)
     except ValueError:
         table = mismatch(engine, limit=40)
-    chart = {"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "width": "container",
-             "data": {"values": [{"skill": r.label[:50], "measure": m, "share": v} for r in table.rows[:15]
-                                 for m, v in (("domanda", r.demand_share), ("offerta", r.supply_share))]},
-             "mark": "bar", "encoding": {
-                 "y": {"field": "skill", "type": "nominal", "sort": None, "title": None},
-                 "x": {"field": "share", "type": "quantitative", "title": "quota", "axis": {"format": "%"}},
-                 "yOffset": {"field": "measure"}, "color": {"field": "measure", "type": "nominal", "title": None}}}
+    lang = getattr(request.state, "lang", "it")
+    chart = chart_spec(table, lang, rows=15, width="container")
     root = str(request.url_for("mismatch_gap_page").path)
 
     def gap_url(skill: str) -> str:
@@ -522,7 +507,8 @@ def mismatch_page(request: Request, territory: str = "", sector: str = "") -> Re
     link = str(request.url_for("mismatch_page").path) + "?" + urlencode({"sector": table.sector or ""}) + "&territory="
     return _render(request, "mismatch.html", {
         "nav": "mismatch", "table": table, "provinces": provinces, "sectors": sectors, "chart": chart,
-        "gap_url": gap_url, "coverage": coverage(engine, sector=table.sector), "map_js": MAP_JS, "map_link": link,
+        "gap_url": gap_url, "coverage": coverage(engine, sector=table.sector), "map_js": MAP_JS,
+        "map_words": map_words(lang), "map_link": link,
         "geojson_url": str(request.url_for("provinces_geojson").path) + "?region=ITC4"})
 
 

@@ -9,9 +9,8 @@ are anonymised.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -32,113 +31,6 @@ LOMBARDY = "ITC4"
 router = APIRouter(prefix="/fabbisogni")
 Reader = Annotated[Principal, Depends(require(READ, Resource.ACCOUNT))]
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "it": {
-        "nav.needs": "Fabbisogni",
-        "needs.title": "Fabbisogni professionali",
-        "needs.lead": "Quali professioni e competenze chiedono le imprese, dove e in quali settori: annunci di "
-                      "lavoro raccolti, de-duplicati e classificati con ESCO, ISTAT CP2011, ISCO-08 e ATECO.",
-        "needs.filters": "Filtri",
-        "needs.territory": "Territorio",
-        "needs.lombardy": "Tutta la Lombardia",
-        "needs.sector": "Settore (ATECO)",
-        "needs.all_sectors": "Tutti i settori",
-        "needs.occupation": "Professione (ISCO-08)",
-        "needs.all_occupations": "Tutte le professioni",
-        "needs.from": "Dal mese",
-        "needs.to": "Al mese",
-        "needs.show": "Mostra",
-        "needs.synthetic": "Dati sintetici",
-        "needs.synthetic_text": "Gli annunci mostrati sono generati per dimostrazione (regia demo-data) e non "
-                                "descrivono il mercato del lavoro reale.",
-        "needs.postings": "annunci (unità di domanda)",
-        "needs.ads": "annunci raccolti",
-        "needs.employers": "datori di lavoro",
-        "needs.digital": "chiedono competenze digitali",
-        "needs.green": "chiedono competenze green",
-        "needs.transversal": "chiedono competenze trasversali",
-        "needs.dedup_note": "Un annuncio pubblicato su più portali, raccolto più volte o leggermente modificato "
-                            "conta una volta.",
-        "needs.map": "Annunci per provincia",
-        "needs.map_label": "Mappa delle province della Lombardia colorate per numero di annunci",
-        "needs.map_note": "Clic su una provincia per selezionarla.",
-        "needs.trend": "Andamento mensile",
-        "needs.top_skills": "Competenze più richieste",
-        "needs.emerging": "Competenze emergenti",
-        "needs.emerging_note": "Quota di annunci negli ultimi {months} mesi rispetto ai {months} precedenti; test "
-                               "z a due proporzioni con correzione di Benjamini-Hochberg (q < 0,05).",
-        "needs.no_emerging": "Nessuna crescita significativa.",
-        "needs.skill": "Competenza",
-        "needs.share": "Quota",
-        "needs.before": "Prima",
-        "needs.now": "Ora",
-        "needs.examples": "Esempi di annunci",
-        "needs.examples_note": "Annunci anonimizzati: senza datore di lavoro, dati personali rimossi.",
-        "needs.examples_for": "Esempi per «{skill}»",
-        "needs.show_examples": "Vedi esempi",
-        "needs.empty": "Nessun annuncio per questa selezione.",
-        "needs.no_data": "Nessun annuncio caricato: eseguire «regia demo-data postings» e «regia ingest "
-                         "postings», oppure «make demo».",
-        "needs.badge.digital": "digitale",
-        "needs.badge.green": "green",
-        "needs.badge.transversal": "trasversale",
-        "needs.csv": "Scarica CSV",
-        "needs.api": "API",
-        "needs.province_unknown": "non localizzati",
-    },
-    "en": {
-        "nav.needs": "Skills needs",
-        "needs.title": "Skills needs",
-        "needs.lead": "Which occupations and skills firms ask for, where and in which sectors: job postings "
-                      "collected, de-duplicated and classified with ESCO, ISTAT CP2011, ISCO-08 and ATECO.",
-        "needs.filters": "Filters",
-        "needs.territory": "Territory",
-        "needs.lombardy": "All of Lombardy",
-        "needs.sector": "Sector (ATECO)",
-        "needs.all_sectors": "All sectors",
-        "needs.occupation": "Occupation (ISCO-08)",
-        "needs.all_occupations": "All occupations",
-        "needs.from": "From month",
-        "needs.to": "To month",
-        "needs.show": "Show",
-        "needs.synthetic": "Synthetic data",
-        "needs.synthetic_text": "The postings shown were generated for demonstration (regia demo-data) and do not "
-                                "describe the real labour market.",
-        "needs.postings": "postings (demand units)",
-        "needs.ads": "ads collected",
-        "needs.employers": "employers",
-        "needs.digital": "ask for digital skills",
-        "needs.green": "ask for green skills",
-        "needs.transversal": "ask for transversal skills",
-        "needs.dedup_note": "A posting published on several boards, collected again or lightly edited counts once.",
-        "needs.map": "Postings by province",
-        "needs.map_label": "Map of the provinces of Lombardy shaded by number of postings",
-        "needs.map_note": "Click a province to select it.",
-        "needs.trend": "Monthly trend",
-        "needs.top_skills": "Top skills",
-        "needs.emerging": "Emerging skills",
-        "needs.emerging_note": "Share of postings in the last {months} months vs the {months} before; two-proportion "
-                               "z-test with Benjamini-Hochberg correction (q < 0.05).",
-        "needs.no_emerging": "No significant growth.",
-        "needs.skill": "Skill",
-        "needs.share": "Share",
-        "needs.before": "Before",
-        "needs.now": "Now",
-        "needs.examples": "Example postings",
-        "needs.examples_note": "Anonymised postings: no employer, personal data removed.",
-        "needs.examples_for": "Examples for “{skill}”",
-        "needs.show_examples": "See examples",
-        "needs.empty": "No postings for this selection.",
-        "needs.no_data": "No postings loaded: run “regia demo-data postings” and “regia ingest postings”, or "
-                         "“make demo”.",
-        "needs.badge.digital": "digital",
-        "needs.badge.green": "green",
-        "needs.badge.transversal": "transversal",
-        "needs.csv": "Download CSV",
-        "needs.api": "API",
-        "needs.province_unknown": "unknown place",
-    },
-}
 
 ISCO_MAJOR = ("1", "2", "3", "4", "5", "6", "7", "8", "9")
 
@@ -206,13 +98,13 @@ def _options(needs: Needs) -> dict[str, Any]:
             "occupation_options": [(c, needs.ref.isco.get(c, c)) for c in ISCO_MAJOR]}
 
 
-def _geojson(request: Request) -> str:
+def _geojson(request: Request) -> dict[str, Any]:
     cached = getattr(request.app.state, "needs_geojson", None)
     if cached is None:
         with session_factory(request.app.state.engine)() as session:
-            cached = json.dumps(taxonomy_service.province_features(session, region=LOMBARDY), ensure_ascii=False)
+            cached = taxonomy_service.province_features(session, region=LOMBARDY)
         request.app.state.needs_geojson = cached
-    return cached
+    return cast(dict[str, Any], cached)
 
 
 def render(request: Request, name: str, context: dict[str, Any]) -> Response:

@@ -9,14 +9,17 @@ offline, anywhere; without them it still shows every table.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from markupsafe import Markup
+
 import regia
+from regia import i18n
 from regia.analytics.needs import Filters, Needs
 from regia.db import session_factory
+from regia.i18n import gettext
 from regia.taxonomy import service as taxonomy_service
 
 VENDOR = Path(regia.__file__).resolve().parent / "web" / "static" / "vendor"
@@ -72,44 +75,54 @@ def build(needs: Needs, main: Selection, other: Selection | None = None, *, top:
 
 # ---------------------------------------------------------------------------------------------- charts
 def charts(report: dict[str, Any], lang: str = "it") -> dict[str, dict[str, Any]]:
-    """Vega-Lite specs (via Altair) of the report's figures."""
+    """Vega-Lite specs (via Altair) of the report's figures, titled in ``lang``; numbers on the axes and in the
+    tooltips follow the page's ``formatLocale`` (:func:`regia.i18n.chart_locale`)."""
     import altair as alt
 
-    it = lang == "it"
+    def _(key: str) -> str:
+        return gettext(key, lang)
+
     specs: dict[str, dict[str, Any]] = {}
     months = report["by_month"]
     if months:
-        rows = [{"month": r["month"], "series": "annunci (unità di domanda)" if it else "postings (demand units)",
-                 "value": r["postings"]} for r in months]
-        rows += [{"month": r["month"], "series": "con competenze digitali" if it else "with digital skills",
-                  "value": r["digital_postings"]} for r in months]
+        rows = [{"month": r["month"], "series": _("needs.postings"), "value": r["postings"]} for r in months]
+        rows += [{"month": r["month"], "series": _("needs.chart.digital_series"), "value": r["digital_postings"]}
+                 for r in months]
         trend = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
-            x=alt.X("month:O", title="mese" if it else "month"),
-            y=alt.Y("value:Q", title="annunci" if it else "postings"),
+            x=alt.X("month:O", title=_("needs.chart.month")),
+            y=alt.Y("value:Q", title=_("needs.chart.postings"), axis=alt.Axis(format=",d")),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-            tooltip=["month:O", "series:N", "value:Q"]).properties(width="container", height=260)
+            tooltip=[alt.Tooltip("month:O", title=_("needs.chart.month")),
+                     alt.Tooltip("series:N", title=_("needs.chart.series")),
+                     alt.Tooltip("value:Q", title=_("needs.chart.postings"), format=",d")],
+        ).properties(width="container", height=260)
         specs["trend"] = trend.to_dict()
     skills = report["top_skills"]
     if skills:
+        kinds = [_("needs.chart.kind.digital"), _("needs.chart.kind.green"), _("needs.chart.kind.transversal"),
+                 _("needs.chart.kind.other")]
         rows = [{"skill": r["label"], "share": r["share"],
-                 "kind": "digitale" if r["digital"] else "green" if r["green"] else
-                 ("trasversale" if it else "transversal") if r["transversal"] else ("altra" if it else "other")}
-                for r in skills]
+                 "kind": kinds[0] if r["digital"] else kinds[1] if r["green"] else kinds[2] if r["transversal"]
+                 else kinds[3]} for r in skills]
         bars = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
             y=alt.Y("skill:N", sort="-x", title=None),
-            x=alt.X("share:Q", axis=alt.Axis(format="%"), title="quota di annunci" if it else "share of postings"),
+            x=alt.X("share:Q", axis=alt.Axis(format="%"), title=_("needs.chart.share")),
             color=alt.Color("kind:N", title=None, scale=alt.Scale(
-                domain=["digitale", "green", "trasversale" if it else "transversal", "altra" if it else "other"],
-                range=["#0066cc", "#008055", "#995c00", "#5c6f82"])),
-            tooltip=["skill:N", alt.Tooltip("share:Q", format=".1%"), "kind:N"]).properties(
-            width="container", height=max(160, 18 * len(rows)))
+                domain=kinds, range=["#0066cc", "#008055", "#995c00", "#5c6f82"])),
+            tooltip=[alt.Tooltip("skill:N", title=_("needs.skill")),
+                     alt.Tooltip("share:Q", title=_("needs.chart.share"), format=".1%"),
+                     alt.Tooltip("kind:N", title=_("needs.chart.kind"))],
+        ).properties(width="container", height=max(160, 18 * len(rows)))
         specs["skills"] = bars.to_dict()
     sectors = [r for r in report["by_sector"] if r["division"]]
     if sectors:
         bars = alt.Chart(alt.Data(values=[{"sector": f"{r['division']} {str(r['label']).capitalize()[:50]}",
                                            "postings": r["postings"]} for r in sectors])).mark_bar().encode(
-            y=alt.Y("sector:N", sort="-x", title=None), x=alt.X("postings:Q", title="annunci" if it else "postings"),
-            tooltip=["sector:N", "postings:Q"]).properties(width="container", height=max(120, 18 * len(sectors)))
+            y=alt.Y("sector:N", sort="-x", title=None),
+            x=alt.X("postings:Q", title=_("needs.chart.postings"), axis=alt.Axis(format=",d")),
+            tooltip=[alt.Tooltip("sector:N", title=_("needs.chart.sector")),
+                     alt.Tooltip("postings:Q", title=_("needs.chart.postings"), format=",d")],
+        ).properties(width="container", height=max(120, 18 * len(sectors)))
         specs["sectors"] = bars.to_dict()
     return specs
 
@@ -128,29 +141,29 @@ def _vendor(path: str) -> str | None:
     return file.read_text(encoding="utf-8") if file.is_file() else None
 
 
-def render_html(needs: Needs, report: dict[str, Any], *, lang: str = "it") -> str:
+def render_standalone(name: str, lang: str, **context: Any) -> str:
+    """A self-contained HTML file from ``templates/<name>``: gettext and Babel formats in ``lang``, the
+    vendored front-end libraries inlined (``scripts``, ``styles``; ``have_charts``, ``have_map``)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-
-    def pct(x: float | None) -> str:
-        return "–" if x is None else f"{100 * x:.1f}%".replace(".", "," if lang == "it" else ".")
-
-    def number(n: int | None) -> str:
-        return "–" if n is None else f"{n:,}".replace(",", "." if lang == "it" else ",")
-
+    i18n.install_jinja(env)
     scripts = {p: _vendor(p) for p in SCRIPTS}
     styles = {p: _vendor(p) for p in STYLES}
-    template = env.get_template("report.html")
-    return template.render(
-        r=report, lang=lang, it=lang == "it", pct=pct, number=number,
-        charts_json=json.dumps(charts(report, lang), ensure_ascii=False).replace("</", "<\\/"),
-        map_json=json.dumps(map_data(needs, report), ensure_ascii=False).replace("</", "<\\/"),
-        scripts=[s.replace("</script", "<\\/script") for s in scripts.values() if s],
-        styles=[s for s in styles.values() if s],
-        have_charts=all(scripts[p] for p in SCRIPTS[:3]), have_map=bool(scripts["leaflet/leaflet.js"]),
-    )
+    # The vendored libraries are our own files, embedded as they are (a "</script" inside one would end its tag).
+    return env.get_template(name).render(
+        lang=lang, **i18n.formatters(lang), chart_locale=i18n.chart_locale(lang),
+        scripts=[Markup(s.replace("</script", "<\\/script")) for s in scripts.values() if s],
+        styles=[Markup(s) for s in styles.values() if s],
+        have_charts=all(scripts[p] for p in SCRIPTS[:3]), have_map=bool(scripts["leaflet/leaflet.js"]), **context)
+
+
+def render_html(needs: Needs, report: dict[str, Any], *, lang: str = "it") -> str:
+    return render_standalone(
+        "report.html", lang, r=report,
+        generated=i18n.format_datetime(dt.datetime.fromisoformat(report["generated"]), lang),
+        charts=charts(report, lang), provinces=map_data(needs, report))
 
 
 def write_html(needs: Needs, report: dict[str, Any], path: Path, *, lang: str = "it") -> Path:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from regia.db import Base
+from regia.i18n import N_
 
 
 def utcnow() -> datetime:
@@ -45,20 +46,21 @@ class OrgType(enum.StrEnum):
     FIRM = "firm"  # impresa (an employer: placements, apprenticeships, its own needs)
 
 
-ORG_TYPE_LABELS: dict[OrgType, dict[str, str]] = {
-    OrgType.REGION: {"it": "Regione", "en": "Region"},
-    OrgType.FUND: {"it": "Fondo interprofessionale", "en": "Interprofessional fund"},
-    OrgType.PROVIDER: {"it": "Ente accreditato", "en": "Accredited provider"},
-    OrgType.PARTNERSHIP: {"it": "Partenariato / Patto territoriale", "en": "Partnership / territorial pact"},
-    OrgType.CCIAA: {"it": "Camera di Commercio", "en": "Chamber of commerce"},
-    OrgType.EMPLOYERS_ASSOCIATION: {"it": "Associazione datoriale", "en": "Employers' association"},
-    OrgType.EDUCATION: {"it": "Scuola, università, ITS", "en": "School, university, ITS"},
-    OrgType.BANK_FOUNDATION: {"it": "Fondazione bancaria", "en": "Banking foundation"},
-    OrgType.PROFESSIONAL_ORDER: {"it": "Ordine professionale", "en": "Professional order"},
-    OrgType.BUSINESS_NETWORK: {"it": "Rete di imprese", "en": "Business network"},
-    OrgType.CERTIFIER: {"it": "Ente titolato alla certificazione", "en": "Certifying body"},
-    OrgType.CITIZEN: {"it": "Cittadino", "en": "Citizen"},
-    OrgType.FIRM: {"it": "Impresa", "en": "Firm"},
+# The message key of each type's name (auth catalogue, Italian and English).
+ORG_TYPE_LABELS: dict[OrgType, str] = {
+    OrgType.REGION: N_("auth.orgtype.region"),
+    OrgType.FUND: N_("auth.orgtype.fund"),
+    OrgType.PROVIDER: N_("auth.orgtype.provider"),
+    OrgType.PARTNERSHIP: N_("auth.orgtype.partnership"),
+    OrgType.CCIAA: N_("auth.orgtype.cciaa"),
+    OrgType.EMPLOYERS_ASSOCIATION: N_("auth.orgtype.employers_association"),
+    OrgType.EDUCATION: N_("auth.orgtype.education"),
+    OrgType.BANK_FOUNDATION: N_("auth.orgtype.bank_foundation"),
+    OrgType.PROFESSIONAL_ORDER: N_("auth.orgtype.professional_order"),
+    OrgType.BUSINESS_NETWORK: N_("auth.orgtype.business_network"),
+    OrgType.CERTIFIER: N_("auth.orgtype.certifier"),
+    OrgType.CITIZEN: N_("auth.orgtype.citizen"),
+    OrgType.FIRM: N_("auth.orgtype.firm"),
 }
 
 
@@ -68,6 +70,16 @@ class Role(enum.StrEnum):
     VIEWER = "viewer"  # reads the organisation's own resources
     EVALUATOR = "evaluator"  # reads submitted proposals to evaluate them
     ASSESSOR = "assessor"  # assesses evidence and trials in competence certification (IVC)
+
+
+# The message key of each role's name (auth catalogue).
+ROLE_LABELS: dict[Role, str] = {
+    Role.ADMIN: N_("auth.role.admin"),
+    Role.EDITOR: N_("auth.role.editor"),
+    Role.VIEWER: N_("auth.role.viewer"),
+    Role.EVALUATOR: N_("auth.role.evaluator"),
+    Role.ASSESSOR: N_("auth.role.assessor"),
+}
 
 
 def _enum(cls: type[enum.StrEnum], name: str) -> Enum:

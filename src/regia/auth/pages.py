@@ -13,13 +13,14 @@ from sqlalchemy.orm import Session
 
 from regia.auth import audit, service, sessions
 from regia.auth.errors import NotAuthenticated, RateLimited
-from regia.auth.models import ORG_TYPE_LABELS, AuditEntry
+from regia.auth.models import ORG_TYPE_LABELS, ROLE_LABELS, AuditEntry
 from regia.auth.oidc import OIDCClient, OIDCError
 from regia.auth.policy import READ, WRITE, Resource, public, require, visible
 from regia.auth.principal import Principal, auth_settings
 from regia.auth.pseudonym import pseudonymiser
 from regia.auth.settings import AuthSettings
 from regia.db import request_session
+from regia.i18n import N_
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SessionDep = Annotated[Session, Depends(request_session)]
@@ -83,19 +84,19 @@ def login_submit(request: Request, session: SessionDep,
     settings = auth_settings(request)
     target = safe_next(next)
     if not sessions.tokens_match(request.cookies.get(sessions.LOGIN_CSRF_COOKIE), csrf_token):
-        return _login_form(request, next=target, error="auth.error.csrf", status_code=403, email=email)
+        return _login_form(request, next=target, error=N_("auth.error.csrf"), status_code=403, email=email)
     try:
         user = service.authenticate(session, email=email, password=password, client=request.client.host
                                     if request.client else None, pseudonymiser=pseudonymiser(settings),
                                     limits=service.LoginLimits(settings.login_max_failures,
                                                                settings.login_window_seconds))
     except RateLimited as exc:
-        response = _login_form(request, next=target, error="auth.error.rate_limited", status_code=429,
+        response = _login_form(request, next=target, error=N_("auth.error.rate_limited"), status_code=429,
                                email=email)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except NotAuthenticated:
-        return _login_form(request, next=target, error="auth.error.credentials", status_code=401, email=email)
+        return _login_form(request, next=target, error=N_("auth.error.credentials"), status_code=401, email=email)
     session.commit()
     response = RedirectResponse(target, status_code=303)
     start_session(response, user_id=user.id, epoch=user.session_epoch, settings=settings)
@@ -119,7 +120,7 @@ def account_page(request: Request, session: SessionDep,
                  principal: Annotated[Principal, Depends(require(READ, Resource.ACCOUNT))]) -> Response:
     user = service.load_user(session, principal.user_id or 0)
     return _render(request, "account.html", {"user": user, "principal": principal, "org_types": ORG_TYPE_LABELS,
-                                             "csrf_token": principal.csrf or ""})
+                                             "roles": ROLE_LABELS, "csrf_token": principal.csrf or ""})
 
 
 # --- OpenID Connect (SPID / CIE) ------------------------------------------------------------------------------
@@ -146,11 +147,11 @@ def oidc_login(request: Request, _: Annotated[Principal, Depends(public(READ, "s
                next: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
     settings = auth_settings(request)
     if not settings.oidc_enabled:
-        return _login_form(request, next=safe_next(next), error="auth.error.oidc_off", status_code=404)
+        return _login_form(request, next=safe_next(next), error=N_("auth.error.oidc_off"), status_code=404)
     try:
         begun = oidc_client(request).begin(_redirect_uri(request, settings))
     except OIDCError:
-        return _login_form(request, next=safe_next(next), error="auth.error.oidc", status_code=502)
+        return _login_form(request, next=safe_next(next), error=N_("auth.error.oidc"), status_code=502)
     response = RedirectResponse(begun.url, status_code=303)
     state = sessions.sign({"s": begun.state, "n": begun.nonce, "v": begun.code_verifier, "next": safe_next(next)},
                           settings, "regia.oidc")
@@ -174,16 +175,16 @@ def oidc_callback(request: Request, session: SessionDep,
         return response
 
     if not settings.oidc_enabled:
-        return fail("auth.error.oidc_off", 404)
+        return fail(N_("auth.error.oidc_off"), 404)
     if saved is None or not state or not sessions.tokens_match(str(saved.get("s", "")), state):
-        return fail("auth.error.oidc_state", 400)
+        return fail(N_("auth.error.oidc_state"), 400)
     if error or not code:
-        return fail("auth.error.oidc_denied", 401)
+        return fail(N_("auth.error.oidc_denied"), 401)
     try:
         identity = oidc_client(request).finish(code=code, redirect_uri=_redirect_uri(request, settings),
                                                code_verifier=str(saved["v"]), nonce=str(saved["n"]))
     except OIDCError:
-        return fail("auth.error.oidc", 401)
+        return fail(N_("auth.error.oidc"), 401)
     user = service.user_from_oidc(session, issuer=identity.issuer, subject=identity.subject, email=identity.email,
                                   email_verified=identity.email_verified, name=identity.name,
                                   fiscal_code=identity.fiscal_code, pseudonymiser=pseudonymiser(settings))
@@ -207,99 +208,3 @@ def audit_page(request: Request, session: SessionDep,
     return _render(request, "audit.html", {"entries": rows, "total": total, "page": page,
                                            "pages": max(1, -(-total // AUDIT_PAGE_SIZE)),
                                            "verification": audit.verify(session)})
-
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "it": {
-        "auth.login.title": "Accedi",
-        "auth.login.lead": "Accedi con le credenziali della tua organizzazione o con la tua identità digitale.",
-        "auth.login.email": "Indirizzo e-mail",
-        "auth.login.password": "Password",
-        "auth.login.submit": "Accedi",
-        "auth.login.oidc": "Entra con {label}",
-        "auth.login.or": "oppure",
-        "auth.error.credentials": "E-mail o password non corretti.",
-        "auth.error.rate_limited": "Troppi tentativi non riusciti: riprova fra qualche minuto.",
-        "auth.error.csrf": "Il modulo è scaduto: ricarica la pagina e riprova.",
-        "auth.error.oidc": "L'accesso con l'identità digitale non è riuscito. Riprova.",
-        "auth.error.oidc_off": "L'accesso con l'identità digitale non è attivo su questo servizio.",
-        "auth.error.oidc_state": "La richiesta di accesso è scaduta o non è valida: riprova.",
-        "auth.error.oidc_denied": "L'accesso è stato annullato o rifiutato dal gestore dell'identità.",
-        "auth.logout": "Esci",
-        "auth.account.title": "Il tuo profilo",
-        "auth.account.organisations": "Organizzazioni e ruoli",
-        "auth.account.none": "Non fai parte di alcuna organizzazione: accedi come cittadino.",
-        "auth.account.organisation": "Organizzazione",
-        "auth.account.type": "Tipo",
-        "auth.account.role": "Ruolo",
-        "auth.role.admin": "Amministratore",
-        "auth.role.editor": "Redattore",
-        "auth.role.viewer": "Lettore",
-        "auth.role.evaluator": "Valutatore",
-        "auth.forbidden.title": "Accesso non consentito",
-        "auth.forbidden.text": "Non hai i permessi per aprire questa pagina con il profilo attuale.",
-        "auth.forbidden.back": "Torna alla home",
-        "auth.audit.title": "Registro delle modifiche",
-        "auth.audit.lead": "Chi ha cambiato che cosa e quando. Il registro è a sola aggiunta e concatenato "
-                           "con impronte SHA-256: ogni modifica successiva di una riga è rilevabile.",
-        "auth.audit.ok": "Catena verificata: {checked} voci integre.",
-        "auth.audit.broken": "Catena interrotta alla voce {id}: {problem}",
-        "auth.audit.export_csv": "Esporta CSV",
-        "auth.audit.export_json": "Esporta JSON",
-        "auth.audit.when": "Quando",
-        "auth.audit.who": "Chi",
-        "auth.audit.action": "Azione",
-        "auth.audit.resource": "Risorsa",
-        "auth.audit.change": "Prima → dopo",
-        "auth.audit.empty": "Nessuna voce.",
-        "auth.audit.page": "Pagina {page} di {pages}",
-        "auth.audit.newer": "Più recenti",
-        "auth.audit.older": "Meno recenti",
-    },
-    "en": {
-        "auth.login.title": "Log in",
-        "auth.login.lead": "Log in with your organisation's account or with your digital identity.",
-        "auth.login.email": "E-mail address",
-        "auth.login.password": "Password",
-        "auth.login.submit": "Log in",
-        "auth.login.oidc": "Log in with {label}",
-        "auth.login.or": "or",
-        "auth.error.credentials": "Wrong e-mail or password.",
-        "auth.error.rate_limited": "Too many failed attempts: try again in a few minutes.",
-        "auth.error.csrf": "The form has expired: reload the page and try again.",
-        "auth.error.oidc": "Logging in with your digital identity did not succeed. Please try again.",
-        "auth.error.oidc_off": "Logging in with a digital identity is not enabled on this service.",
-        "auth.error.oidc_state": "The login request has expired or is not valid: please try again.",
-        "auth.error.oidc_denied": "The identity provider cancelled or refused the login.",
-        "auth.logout": "Log out",
-        "auth.account.title": "Your account",
-        "auth.account.organisations": "Organisations and roles",
-        "auth.account.none": "You belong to no organisation: you act as a citizen.",
-        "auth.account.organisation": "Organisation",
-        "auth.account.type": "Type",
-        "auth.account.role": "Role",
-        "auth.role.admin": "Administrator",
-        "auth.role.editor": "Editor",
-        "auth.role.viewer": "Viewer",
-        "auth.role.evaluator": "Evaluator",
-        "auth.forbidden.title": "Access not allowed",
-        "auth.forbidden.text": "Your current profile does not allow you to open this page.",
-        "auth.forbidden.back": "Back to the home page",
-        "auth.audit.title": "Audit log",
-        "auth.audit.lead": "Who changed what, and when. The log is append-only and chained with SHA-256 "
-                           "hashes: any later edit of a row can be detected.",
-        "auth.audit.ok": "Chain verified: {checked} entries intact.",
-        "auth.audit.broken": "Chain broken at entry {id}: {problem}",
-        "auth.audit.export_csv": "Export CSV",
-        "auth.audit.export_json": "Export JSON",
-        "auth.audit.when": "When",
-        "auth.audit.who": "Who",
-        "auth.audit.action": "Action",
-        "auth.audit.resource": "Resource",
-        "auth.audit.change": "Before → after",
-        "auth.audit.empty": "No entries.",
-        "auth.audit.page": "Page {page} of {pages}",
-        "auth.audit.newer": "Newer",
-        "auth.audit.older": "Older",
-    },
-}

@@ -22,7 +22,7 @@ from regia.auth.principal import Principal
 from regia.catalog import orientation, service
 from regia.catalog.models import MODALITIES, TARGETS
 from regia.catalog.search import BadQuery, Query
-from regia.i18n import N_
+from regia.i18n import N_, gettext
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV = [("catalog", "catalog_search_page", N_("nav.catalog")), ("mismatch", "mismatch_page", N_("nav.mismatch"))]
@@ -93,8 +93,7 @@ def _lang(request: Request) -> str:
 
 
 def _not_found(request: Request, course_id: int) -> HTTPException:
-    t = request.app.state.catalog.translator(_lang(request))
-    return HTTPException(404, detail=t("catalog.not_found", id=course_id))
+    return HTTPException(404, detail=gettext("catalog.not_found", _lang(request), id=course_id))
 
 
 def _may_edit(request: Request, principal: Principal, course_id: int) -> bool:
@@ -142,8 +141,7 @@ def course_skills(
     if owner is None:
         raise _not_found(request, course_id)
     if not can(principal, WRITE, Resource.CATALOG, owner):
-        t = request.app.state.catalog.translator(_lang(request))
-        raise HTTPException(403, detail=t("catalog.not_owner"))
+        raise HTTPException(403, detail=gettext("catalog.not_owner", _lang(request)))
     dropped = set(_uris(remove))
     taught = [u for u in _uris(confirm) + _uris(add) if u not in dropped]
     try:
@@ -179,215 +177,3 @@ def orientation_page(request: Request, _: Reader, current: str = "", target: str
             error = str(exc)
     return render(request, "orientation.html", {"nav": "catalog", "current": current, "target": target,
                                                 "near": near, "km": km, "plan": plan, "error": error})
-
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "it": {
-        "nav.catalog": "Catalogo corsi",
-        "nav.mismatch": "Domanda e offerta",
-        "catalog.title": "Catalogo unico dei servizi formativi",
-        "catalog.lead": "Corsi di enti accreditati e Fondi interprofessionali, pubblicati una sola volta. Cerca per "
-                        "parole, competenze o professione e filtra per territorio, destinatari, modalità e "
-                        "finanziamento.",
-        "catalog.search_label": "Cerca corsi",
-        "catalog.search_hint": "Per esempio «saldatura», «carrello elevatore», «Excel».",
-        "catalog.occupation_label": "Professione (insegna le sue competenze essenziali)",
-        "catalog.search_button": "Cerca",
-        "catalog.filters": "Filtri",
-        "catalog.apply": "Applica i filtri",
-        "catalog.results_count": "{n} corsi",
-        "catalog.no_results": "Nessun corso corrisponde alla ricerca.",
-        "catalog.score": "Pertinenza",
-        "catalog.hours": "{n} ore",
-        "catalog.next_start": "Prossimo avvio: {d}",
-        "catalog.seats": "{n} posti",
-        "catalog.previous": "Precedente",
-        "catalog.next": "Successiva",
-        "catalog.page_of": "Pagina {page} di {pages}",
-        "catalog.not_found": "Nessun corso con identificativo {id}.",
-        "catalog.provider": "Ente",
-        "catalog.editions": "Edizioni",
-        "catalog.skills": "Competenze insegnate (ESCO)",
-        "catalog.confirmed": "confermata dall'ente",
-        "catalog.suggested": "proposta dal classificatore",
-        "catalog.skills_saved": "Competenze aggiornate.",
-        "catalog.skills_lead": "Confermare le competenze proposte dal classificatore che il corso insegna, "
-                               "rimuovere quelle che non insegna, aggiungerne altre cercandole nella "
-                               "classificazione ESCO.",
-        "catalog.skill": "Competenza",
-        "catalog.origin": "Origine",
-        "catalog.origin.classifier": "classificatore",
-        "catalog.origin.provider": "ente",
-        "catalog.origin.confirmed": "confermata",
-        "catalog.skill_score": "Punteggio",
-        "catalog.confirm": "Conferma",
-        "catalog.remove": "Rimuovi",
-        "catalog.already_confirmed": "già confermata",
-        "catalog.add_skill": "Aggiungi una competenza",
-        "catalog.add_skill_hint": "Scrivere il nome e scegliere tra i suggerimenti; senza scelta si aggiunge la "
-                                  "competenza più simile.",
-        "catalog.suggestions": "Suggerimenti",
-        "catalog.no_suggestions": "Nessuna competenza trovata.",
-        "catalog.save_skills": "Salva le competenze",
-        "catalog.no_skills": "Nessuna competenza indicata.",
-        "catalog.not_owner": "Solo l'ente che eroga il corso (e la Regione) può modificarne le competenze.",
-        "catalog.sources": "Fonti",
-        "catalog.history": "Storia",
-        "catalog.from": "Dal",
-        "catalog.to": "al",
-        "catalog.online": "online",
-        "catalog.start_from": "Avvio dal",
-        "catalog.start_to": "Avvio entro",
-        "facet.province": "Provincia",
-        "facet.target": "Destinatari",
-        "facet.modality": "Modalità",
-        "facet.funding": "Finanziamento",
-        "facet.hours": "Durata (ore)",
-        "facet.digital": "Competenze digitali",
-        "facet.green": "Competenze green",
-        "value.true": "sì",
-        "value.disoccupati": "Disoccupati", "value.occupati": "Occupati", "value.sospesi": "Lavoratori sospesi",
-        "value.studenti": "Studenti", "value.apprendisti": "Apprendisti", "value.stranieri": "Lavoratori stranieri",
-        "value.presenza": "In presenza", "value.online": "Online", "value.blended": "Mista",
-        "value.regione": "Regione", "value.fse+": "FSE+ 2021–2027", "value.fondo": "Fondo interprofessionale",
-        "value.impresa": "Impresa",
-        "orient.title": "Orientamento",
-        "orient.lead": "Dalla professione di oggi a quella che vuoi fare: le competenze essenziali che mancano e i "
-                       "corsi vicini che le insegnano.",
-        "orient.current": "Professione attuale",
-        "orient.target": "Professione obiettivo",
-        "orient.near": "Comune",
-        "orient.km": "Entro km",
-        "orient.button": "Mostra il percorso",
-        "orient.missing": "Competenze essenziali mancanti ({n})",
-        "orient.courses": "Corsi che le insegnano",
-        "orient.covers": "Copre {n}",
-        "orient.km_away": "{km} km",
-        "orient.none": "Nessun corso vicino insegna queste competenze.",
-        "mismatch.title": "Domanda e offerta di competenze",
-        "mismatch.lead": "Per territorio e settore: quanto ogni competenza è chiesta negli annunci e quanto è "
-                         "insegnata nei corsi del catalogo.",
-        "mismatch.territory": "Provincia",
-        "mismatch.all": "Tutta la Lombardia",
-        "mismatch.sector": "Settore (ATECO)",
-        "mismatch.all_sectors": "Tutti i settori",
-        "mismatch.show": "Mostra",
-        "mismatch.gaps": "Competenze richieste con offerta assente o scarsa",
-        "mismatch.no_demand": "Corsi che insegnano competenze che qui nessuno chiede",
-        "mismatch.skill": "Competenza",
-        "mismatch.demand": "Domanda (annunci)",
-        "mismatch.supply": "Offerta (posti)",
-        "mismatch.courses": "Corsi",
-        "mismatch.gap": "Gap",
-        "mismatch.confidence": "Affidabilità",
-        "mismatch.close": "Colmare",
-        "mismatch.summary": "{postings} annunci, {seats} posti nei corsi.",
-        "mismatch.formula": "Gap = log2(quota della competenza negli annunci ÷ quota nei posti dei corsi); positivo: "
-                            "chiesta più di quanto sia insegnata. Affidabilità bassa con meno di 10 annunci o "
-                            "meno di 3 corsi.",
-        "mismatch.empty": "Nessun dato: importare annunci e corsi.",
-        "mismatch.map": "Posti nei corsi / annunci, per provincia",
-        "mismatch.by_target": "Posti per destinatari",
-        "mismatch.by_funding": "Posti per finanziamento",
-        "confidence.low": "bassa", "confidence.medium": "media", "confidence.high": "alta",
-        "gap.title": "Colmare il gap: {skill}",
-        "gap.courses": "Corsi vicini che la insegnano",
-        "gap.distance": "Distanza",
-        "gap.none": "Nessun corso del catalogo insegna questa competenza qui vicino.",
-        "gap.profile": "Profilo di un nuovo corso",
-        "gap.occupations": "Professioni che la chiedono",
-        "gap.related": "Competenze chieste insieme",
-    },
-    "en": {
-        "nav.catalog": "Course catalogue",
-        "nav.mismatch": "Demand and supply",
-        "catalog.title": "Single shared training catalogue",
-        "catalog.lead": "Courses from accredited providers and interprofessional Funds, published once. Search by "
-                        "words, skills or occupation and filter by territory, target, modality and funding.",
-        "catalog.search_label": "Search courses",
-        "catalog.search_hint": "For example «saldatura», «carrello elevatore», «Excel».",
-        "catalog.occupation_label": "Occupation (teaches its essential skills)",
-        "catalog.search_button": "Search",
-        "catalog.filters": "Filters",
-        "catalog.apply": "Apply filters",
-        "catalog.results_count": "{n} courses",
-        "catalog.no_results": "No course matches the search.",
-        "catalog.score": "Relevance",
-        "catalog.hours": "{n} hours",
-        "catalog.next_start": "Next start: {d}",
-        "catalog.seats": "{n} seats",
-        "catalog.previous": "Previous",
-        "catalog.next": "Next",
-        "catalog.page_of": "Page {page} of {pages}",
-        "catalog.not_found": "No course with id {id}.",
-        "catalog.provider": "Provider",
-        "catalog.editions": "Editions",
-        "catalog.skills": "Skills taught (ESCO)",
-        "catalog.confirmed": "confirmed by the provider",
-        "catalog.suggested": "suggested by the classifier",
-        "catalog.skills_saved": "Skills updated.",
-        "catalog.skills_lead": "Confirm the classifier's suggestions that the course teaches, remove those it does "
-                               "not teach, add others by searching the ESCO classification.",
-        "catalog.skill": "Skill",
-        "catalog.origin": "Origin",
-        "catalog.origin.classifier": "classifier",
-        "catalog.origin.provider": "provider",
-        "catalog.origin.confirmed": "confirmed",
-        "catalog.skill_score": "Score",
-        "catalog.confirm": "Confirm",
-        "catalog.remove": "Remove",
-        "catalog.already_confirmed": "already confirmed",
-        "catalog.add_skill": "Add a skill",
-        "catalog.add_skill_hint": "Type its name and choose among the suggestions; without a choice the closest "
-                                  "skill is added.",
-        "catalog.suggestions": "Suggestions",
-        "catalog.no_suggestions": "No skill found.",
-        "catalog.save_skills": "Save the skills",
-        "catalog.no_skills": "No skill given.",
-        "catalog.not_owner": "Only the course's provider (and the Region) may change its skills.",
-        "catalog.sources": "Sources",
-        "catalog.history": "History",
-        "catalog.from": "From",
-        "catalog.to": "to",
-        "catalog.online": "online",
-        "catalog.start_from": "Starting from",
-        "catalog.start_to": "Starting by",
-        "facet.province": "Province", "facet.target": "Target", "facet.modality": "Modality",
-        "facet.funding": "Funding", "facet.hours": "Length (hours)", "facet.digital": "Digital skills",
-        "facet.green": "Green skills", "value.true": "yes",
-        "value.disoccupati": "Unemployed", "value.occupati": "Employed", "value.sospesi": "Suspended workers",
-        "value.studenti": "Students", "value.apprendisti": "Apprentices", "value.stranieri": "Foreign workers",
-        "value.presenza": "In presence", "value.online": "Online", "value.blended": "Blended",
-        "value.regione": "Region", "value.fse+": "ESF+ 2021–2027", "value.fondo": "Interprofessional Fund",
-        "value.impresa": "Firm",
-        "orient.title": "Orientation",
-        "orient.lead": "From today's occupation to the one you want: the essential skills missing and the courses "
-                       "nearby that teach them.",
-        "orient.current": "Current occupation", "orient.target": "Target occupation", "orient.near": "Comune",
-        "orient.km": "Within km", "orient.button": "Show the path",
-        "orient.missing": "Missing essential skills ({n})", "orient.courses": "Courses that teach them",
-        "orient.covers": "Covers {n}", "orient.km_away": "{km} km",
-        "orient.none": "No course nearby teaches these skills.",
-        "mismatch.title": "Skill demand and training supply",
-        "mismatch.lead": "By territory and sector: how much each skill is asked in job ads and how much it is "
-                         "taught in the catalogue's courses.",
-        "mismatch.territory": "Province", "mismatch.all": "All Lombardy", "mismatch.sector": "Sector (ATECO)",
-        "mismatch.all_sectors": "All sectors", "mismatch.show": "Show",
-        "mismatch.gaps": "Skills in demand with no or thin training supply",
-        "mismatch.no_demand": "Courses teaching skills nobody here asks for",
-        "mismatch.skill": "Skill", "mismatch.demand": "Demand (ads)", "mismatch.supply": "Supply (seats)",
-        "mismatch.courses": "Courses", "mismatch.gap": "Gap", "mismatch.confidence": "Confidence",
-        "mismatch.close": "Close it", "mismatch.summary": "{postings} job ads, {seats} course seats.",
-        "mismatch.formula": "Gap = log2(the skill's share of job ads ÷ its share of course seats); positive: asked "
-                            "more than taught. Low confidence with fewer than 10 ads or 3 courses.",
-        "mismatch.empty": "No data: import job postings and courses.",
-        "mismatch.map": "Course seats / job ads, by province",
-        "mismatch.by_target": "Seats by target",
-        "mismatch.by_funding": "Seats by funding",
-        "confidence.low": "low", "confidence.medium": "medium", "confidence.high": "high",
-        "gap.title": "Closing the gap: {skill}", "gap.courses": "Courses nearby that teach it",
-        "gap.distance": "Distance", "gap.none": "No catalogue course teaches this skill nearby.",
-        "gap.profile": "Profile of a new course", "gap.occupations": "Occupations asking for it",
-        "gap.related": "Skills asked with it",
-    },
-}

@@ -15,6 +15,7 @@ from regia.auth.models import ORG_TYPE_LABELS, OrgType, Role
 from regia.auth.principal import cli_principal
 from regia.cli.common import console, engine, err, fail, print_json
 from regia.db import session_factory, session_scope
+from regia.i18n import gettext
 
 app = typer.Typer(no_args_is_help=True, help="User accounts and API tokens.")
 org_app = typer.Typer(no_args_is_help=True, help="Organisations (Region, Funds, providers, partnerships ...).")
@@ -172,7 +173,7 @@ def demo_accounts() -> None:
 @org_app.command("add")
 def add_org(
     name: str = typer.Argument(..., help="Name of the organisation"),
-    type: OrgType = typer.Option(..., "--type", help="; ".join(f"{t.value}: {ORG_TYPE_LABELS[t]['it']}"
+    type: OrgType = typer.Option(..., "--type", help="; ".join(f"{t.value}: {gettext(ORG_TYPE_LABELS[t], 'it')}"
                                                              for t in OrgType)),
     tax_code: str | None = typer.Option(None, "--cf", help="Codice fiscale"),
     vat_number: str | None = typer.Option(None, "--piva", help="Partita IVA"),

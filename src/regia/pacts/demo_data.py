@@ -285,4 +285,3 @@ def ensure_demo_pacts(engine: Engine, *, evidence_provider: EvidenceProvider | N
             _seed_open_call(session, actor, evidence_provider)
     with session_scope(engine) as session:
         return len(session.scalars(select(Proposal.id)).all())
-

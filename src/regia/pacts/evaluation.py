@@ -31,6 +31,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import Membership, Organisation, Role, User
 from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal
+from regia.i18n import N_
 from regia.pacts import ranking, states
 from regia.pacts.models import (
     ADMISSIBLE,
@@ -65,23 +66,23 @@ def _dec(value: Any, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(f"{value!r} is not a number", field=field, key="eval.err.not_number",
+        raise InvalidInput(f"{value!r} is not a number", field=field, key=N_("eval.err.not_number"),
                            params={"value": str(value)}) from exc
     if not number.is_finite():
-        raise InvalidInput(f"{value!r} is not a number", field=field, key="eval.err.not_number",
+        raise InvalidInput(f"{value!r} is not a number", field=field, key=N_("eval.err.not_number"),
                            params={"value": str(value)})
     return number
 
 
 def _require_region(actor: Principal, action: Any = WRITE) -> None:
     if not can(actor, action, Resource.PACT_DECISION):
-        raise Forbidden("only the Region's staff take this decision", key="eval.err.region_only")
+        raise Forbidden("only the Region's staff take this decision", key=N_("eval.err.region_only"))
 
 
 def _proposal(session: Session, proposal_id: int) -> Proposal:
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_id}", field="proposal_id", key="eval.err.no_proposal",
+        raise NotFound(f"no proposal {proposal_id}", field="proposal_id", key=N_("eval.err.no_proposal"),
                        params={"id": proposal_id})
     return proposal
 
@@ -89,7 +90,7 @@ def _proposal(session: Session, proposal_id: int) -> Proposal:
 def _call_of(session: Session, proposal: Proposal) -> Call:
     call = session.get(Call, proposal.call_id) if proposal.call_id is not None else None
     if call is None:
-        raise Conflict("the proposal answers no call", field="call_id", key="eval.err.no_call")
+        raise Conflict("the proposal answers no call", field="call_id", key=N_("eval.err.no_call"))
     return call
 
 
@@ -153,7 +154,8 @@ def _territory(body: Mapping[str, Any]) -> list[str]:
 
 
 def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[str, Any]]:
-    """The admissibility checks, ``[{"check", "passed", "note"}]``, computed from the latest submitted version
+    """The admissibility checks, ``[{"check", "passed", "note", "key", "params"}]``, computed from the latest submitted
+    version
     (what the evaluators read): the deadline, the number and types of partners, a letter of commitment per
     partner, the territory."""
     call = _call_of(session, proposal)
@@ -165,26 +167,26 @@ def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[st
 
     def add(check: str, passed: bool, note: str, key: str, **params: Any) -> None:
         # ``note``: Italian, as stored and printed in the letters; ``key`` / ``params``: the same in any language
-        checks.append({"check": check, "passed": bool(passed), "note": note, "key": f"eval.chk.{key}",
+        checks.append({"check": check, "passed": bool(passed), "note": note, "key": key,
                        "params": params})
 
     if submitted is None:
-        add("deadline", False, "la proposta non risulta presentata", "not_submitted")
+        add("deadline", False, "la proposta non risulta presentata", N_("eval.chk.not_submitted"))
     else:
         add("deadline", submitted <= deadline,  # type: ignore[operator]
-            f"presentata il {submitted:%d/%m/%Y %H:%M}, scadenza {deadline:%d/%m/%Y %H:%M}", "deadline",
+            f"presentata il {submitted:%d/%m/%Y %H:%M}, scadenza {deadline:%d/%m/%Y %H:%M}", N_("eval.chk.deadline"),
             submitted=submitted.isoformat(), deadline=deadline.isoformat())  # type: ignore[union-attr]
     partners = _partners(body)
     add("min_partners", len(partners) >= call.min_partners,
-        f"{len(partners)} partner, almeno {call.min_partners} richiesti", "min_partners", count=len(partners),
-        min=call.min_partners)
+        f"{len(partners)} partner, almeno {call.min_partners} richiesti", N_("eval.chk.min_partners"),
+        count=len(partners), min=call.min_partners)
     present = {p["org_type"] for p in partners}
     missing_types = [t for t in (call.required_partner_types or []) if t not in present]
     if missing_types:
-        add("partner_types", False, "mancano: " + ", ".join(missing_types), "types_missing",
+        add("partner_types", False, "mancano: " + ", ".join(missing_types), N_("eval.chk.types_missing"),
             types=", ".join(missing_types))
     else:
-        add("partner_types", True, "tutte le tipologie richieste presenti", "types_ok")
+        add("partner_types", True, "tutte le tipologie richieste presenti", N_("eval.chk.types_ok"))
     letters = session.scalars(select(Document).where(Document.proposal_id == proposal.id,
                                                      Document.kind == COMMITMENT_LETTER)).all()
     by_tax_code = {d.partner_tax_code for d in letters if d.partner_tax_code}
@@ -192,21 +194,21 @@ def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[st
     without = [str(p["name"] or p["tax_code"] or "?") for p in partners
                if not ((p["tax_code"] and p["tax_code"] in by_tax_code) or p["document_id"] in by_id)]
     if without:
-        add("commitment_letters", False, "senza lettera di impegno: " + ", ".join(without), "letters_missing",
-            names=", ".join(without))
+        add("commitment_letters", False, "senza lettera di impegno: " + ", ".join(without),
+            N_("eval.chk.letters_missing"), names=", ".join(without))
     elif not partners:
-        add("commitment_letters", False, "nessun partner", "no_partners")
+        add("commitment_letters", False, "nessun partner", N_("eval.chk.no_partners"))
     else:
-        add("commitment_letters", True, "una lettera di impegno per ogni partner", "letters_ok")
+        add("commitment_letters", True, "una lettera di impegno per ogni partner", N_("eval.chk.letters_ok"))
     territory = _territory(body)
     outside = [c for c in territory if call.territories and c not in call.territories]
     if not territory:
-        add("territory", False, "territorio non indicato", "no_territory")
+        add("territory", False, "territorio non indicato", N_("eval.chk.no_territory"))
     elif outside:
-        add("territory", False, "fuori dai territori dell'avviso: " + ", ".join(outside), "outside",
+        add("territory", False, "fuori dai territori dell'avviso: " + ", ".join(outside), N_("eval.chk.outside"),
             codes=", ".join(outside))
     else:
-        add("territory", True, ", ".join(territory), "territory", codes=", ".join(territory))
+        add("territory", True, ", ".join(territory), N_("eval.chk.territory"), codes=", ".join(territory))
     return checks
 
 
@@ -226,16 +228,17 @@ def decide_admissibility(session: Session, *, actor: Principal, proposal_id: int
     proposal = _proposal(session, proposal_id)
     if proposal.status != SUBMITTED:
         raise Conflict(f"admissibility is decided on submitted proposals (this one is {proposal.status})",
-                       field="status", key="eval.err.admissibility_status", params={"status": proposal.status})
+                       field="status", key=N_("eval.err.admissibility_status"), params={"status": proposal.status})
     checks = check_admissibility(session, proposal=proposal)
     failed = [c["check"] for c in checks if not c["passed"]]
     note = (note or "").strip()[:MAX_COMMENT]
     if admissible and failed:
-        raise InvalidInput("checks not passed: " + ", ".join(failed), field="admissible", key="eval.err.checks_failed",
+        raise InvalidInput("checks not passed: " + ", ".join(failed), field="admissible",
+                           key=N_("eval.err.checks_failed"),
                            params={"checks": ", ".join(failed)})
     if not admissible and not failed and not note:
         raise InvalidInput("say why a proposal that passes every check is inadmissible", field="note",
-                           key="eval.err.inadmissible_reason")
+                           key=N_("eval.err.inadmissible_reason"))
     proposal.admissibility = [*checks, {"check": "decision", "passed": admissible, "note": note}]
     audit.record(session, actor=actor, action="record_admissibility", resource_type="pact_proposal",
                  resource_id=proposal.id, organisation_id=proposal.organisation_id,
@@ -271,20 +274,20 @@ def assign(session: Session, *, actor: Principal, proposal_id: int, evaluator_id
     proposal = _proposal(session, proposal_id)
     if proposal.status != ADMISSIBLE:
         raise Conflict(f"evaluators are assigned to admissible proposals (this one is {proposal.status})",
-                       field="status", key="eval.err.assign_status", params={"status": proposal.status})
+                       field="status", key=N_("eval.err.assign_status"), params={"status": proposal.status})
     user = session.get(User, evaluator_id)
     if user is None or not user.is_active:
-        raise NotFound(f"no user {evaluator_id}", field="evaluator_id", key="eval.err.no_user",
+        raise NotFound(f"no user {evaluator_id}", field="evaluator_id", key=N_("eval.err.no_user"),
                        params={"id": evaluator_id})
     if not any(m.role == Role.EVALUATOR for m in user.memberships):
-        raise InvalidInput("this user is not an evaluator", field="evaluator_id", key="eval.err.not_evaluator")
+        raise InvalidInput("this user is not an evaluator", field="evaluator_id", key=N_("eval.err.not_evaluator"))
     if {m.organisation_id for m in user.memberships} & _partner_org_ids(session, proposal):
         raise Conflict("conflict of interest: the evaluator belongs to an organisation of the partnership",
-                       field="evaluator_id", key="eval.err.assign_conflict")
+                       field="evaluator_id", key=N_("eval.err.assign_conflict"))
     if session.scalar(select(Assignment.id).where(Assignment.proposal_id == proposal.id,
                                                   Assignment.evaluator_id == evaluator_id)) is not None:
         raise Conflict("this evaluator is already assigned to the proposal", field="evaluator_id",
-                       key="eval.err.already_assigned")
+                       key=N_("eval.err.already_assigned"))
     assignment = Assignment(proposal_id=proposal.id, evaluator_id=evaluator_id, assigned_by=actor.label)
     session.add(assignment)
     if consensus_sheet(session, proposal.id) is None:  # the panel's shared sheet, made once, with the first
@@ -299,10 +302,10 @@ def assign(session: Session, *, actor: Principal, proposal_id: int, evaluator_id
 def get_assignment(session: Session, *, principal: Principal, assignment_id: int) -> Assignment:
     assignment = session.get(Assignment, assignment_id)
     if assignment is None:
-        raise NotFound(f"no assignment {assignment_id}", field="assignment_id", key="eval.err.no_assignment",
+        raise NotFound(f"no assignment {assignment_id}", field="assignment_id", key=N_("eval.err.no_assignment"),
                        params={"id": assignment_id})
     if not can(principal, READ, Resource.PACT_EVALUATION, assignment):
-        raise Forbidden("this assignment belongs to another evaluator", key="eval.err.other_evaluator")
+        raise Forbidden("this assignment belongs to another evaluator", key=N_("eval.err.other_evaluator"))
     return assignment
 
 
@@ -324,12 +327,12 @@ def declare(session: Session, *, actor: Principal, assignment_id: int, conflict:
     Region assigns somebody else. Without, their score sheet is opened."""
     assignment = get_assignment(session, principal=actor, assignment_id=assignment_id)
     if not (can(actor, WRITE, Resource.PACT_EVALUATION, assignment) and assignment.evaluator_id == actor.user_id):
-        raise Forbidden("only the assigned evaluator declares", key="eval.err.declare_own")
+        raise Forbidden("only the assigned evaluator declares", key=N_("eval.err.declare_own"))
     if assignment.conflict is not None:
-        raise Conflict("the declaration has been made already", field="conflict", key="eval.err.declared_already")
+        raise Conflict("the declaration has been made already", field="conflict", key=N_("eval.err.declared_already"))
     note = (note or "").strip()[:MAX_COMMENT]
     if conflict and not note:
-        raise InvalidInput("describe the conflict of interest", field="note", key="eval.err.describe_conflict")
+        raise InvalidInput("describe the conflict of interest", field="note", key=N_("eval.err.describe_conflict"))
     assignment.conflict, assignment.conflict_note, assignment.declared_at = bool(conflict), note, _now()
     if not conflict and assignment.sheet is None:
         assignment.sheet = ScoreSheet(proposal_id=assignment.proposal_id, scores={})
@@ -352,23 +355,24 @@ def consensus_sheet(session: Session, proposal_id: int) -> ScoreSheet | None:
 def _validate_entry(criterion: Mapping[str, Any], value: Any, *, field: str) -> dict[str, Any]:
     """One criterion's ``{"score", "comment"}``: 0 ≤ score ≤ max_score; a comment below the threshold."""
     if not isinstance(value, Mapping):
-        raise InvalidInput("give a score and a comment", field=field, key="eval.err.score_shape")
+        raise InvalidInput("give a score and a comment", field=field, key=N_("eval.err.score_shape"))
     if value.get("score") in (None, ""):
         raise InvalidInput(f"criterion {criterion['code']}: the score is missing", field=field,
-                           key="eval.err.score_missing", params={"code": criterion["code"]})
+                           key=N_("eval.err.score_missing"), params={"code": criterion["code"]})
     score = _dec(value["score"], field)
     top = _dec(criterion.get("max_score", 10), field)
     if score < 0 or score > top:
         raise InvalidInput(f"criterion {criterion['code']}: the score must be between 0 and {top}", field=field,
-                           key="eval.err.score_range", params={"code": criterion["code"], "max": str(top)})
+                           key=N_("eval.err.score_range"), params={"code": criterion["code"], "max": str(top)})
     comment = str(value.get("comment") or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise InvalidInput(f"comments are at most {MAX_COMMENT} characters", field=field, key="eval.err.comment_long",
+        raise InvalidInput(f"comments are at most {MAX_COMMENT} characters", field=field,
+                           key=N_("eval.err.comment_long"),
                            params={"max": MAX_COMMENT})
     threshold = criterion.get("threshold")
     if threshold not in (None, "") and score < _dec(threshold, field) and not comment:
         raise InvalidInput(f"criterion {criterion['code']}: a score under the threshold ({threshold}) needs a "
-                           "comment", field=field, key="eval.err.comment_required",
+                           "comment", field=field, key=N_("eval.err.comment_required"),
                            params={"code": criterion["code"], "threshold": str(threshold)})
     return {"score": str(score.normalize() if score == score.to_integral() else score), "comment": comment}
 
@@ -380,29 +384,29 @@ def validate_scores(call: Call, scores: Mapping[str, Any], *, complete: bool) ->
     unknown = [code for code in scores if code not in grid]
     if unknown:
         raise InvalidInput("unknown criteria: " + ", ".join(map(str, unknown)), field=f"scores.{unknown[0]}",
-                           key="eval.err.unknown_criteria", params={"codes": ", ".join(map(str, unknown))})
+                           key=N_("eval.err.unknown_criteria"), params={"codes": ", ".join(map(str, unknown))})
     cleaned = {code: _validate_entry(grid[code], value, field=f"scores.{code}") for code, value in scores.items()}
     if complete:
         missing = [code for code in grid if code not in cleaned]
         if missing:
             raise InvalidInput("criteria without a score: " + ", ".join(missing), field=f"scores.{missing[0]}",
-                               key="eval.err.criteria_missing", params={"codes": ", ".join(missing)})
+                               key=N_("eval.err.criteria_missing"), params={"codes": ", ".join(missing)})
     return cleaned
 
 
 def _scoring_assignment(session: Session, actor: Principal, assignment_id: int) -> tuple[Assignment, Proposal]:
     assignment = get_assignment(session, principal=actor, assignment_id=assignment_id)
     if not (assignment.evaluator_id == actor.user_id and can(actor, WRITE, Resource.PACT_EVALUATION, assignment)):
-        raise Forbidden("only the assigned evaluator scores", key="eval.err.score_own")
+        raise Forbidden("only the assigned evaluator scores", key=N_("eval.err.score_own"))
     if assignment.conflict is None:
         raise Conflict("declare first whether you have a conflict of interest", field="conflict",
-                       key="eval.err.declare_first")
+                       key=N_("eval.err.declare_first"))
     if assignment.conflict:
-        raise Forbidden("you declared a conflict of interest on this proposal", key="eval.err.conflict_declared")
+        raise Forbidden("you declared a conflict of interest on this proposal", key=N_("eval.err.conflict_declared"))
     proposal = _proposal(session, assignment.proposal_id)
     if proposal.status != ADMISSIBLE:
         raise Conflict(f"the evaluation of this proposal is closed ({proposal.status})", field="status",
-                       key="eval.err.evaluation_closed", params={"status": proposal.status})
+                       key=N_("eval.err.evaluation_closed"), params={"status": proposal.status})
     return assignment, proposal
 
 
@@ -410,7 +414,7 @@ def get_sheet(session: Session, *, principal: Principal, assignment_id: int) -> 
     assignment = get_assignment(session, principal=principal, assignment_id=assignment_id)
     if assignment.sheet is None:
         raise NotFound("no score sheet yet: the evaluator declares on conflicts of interest first",
-                       field="assignment_id", key="eval.err.no_sheet")
+                       field="assignment_id", key=N_("eval.err.no_sheet"))
     return assignment.sheet
 
 
@@ -419,7 +423,7 @@ def _flush_versioned(session: Session, what: str) -> None:
         session.flush()
     except StaleDataError as exc:
         raise Conflict(f"the {what} was saved by somebody else in the meantime: reload it", field="version",
-                       key="eval.err.saved_meanwhile") from exc
+                       key=N_("eval.err.saved_meanwhile")) from exc
 
 
 def save_sheet(session: Session, *, actor: Principal, assignment_id: int, scores: Mapping[str, Any],
@@ -431,10 +435,10 @@ def save_sheet(session: Session, *, actor: Principal, assignment_id: int, scores
     assert sheet is not None  # made at the declaration
     if sheet.submitted_at is not None:
         raise Conflict("the score sheet has been submitted already", field="submitted_at",
-                       key="eval.err.sheet_submitted")
+                       key=N_("eval.err.sheet_submitted"))
     if sheet.version != version:
         raise Conflict(f"the score sheet changed since you read it (now version {sheet.version})", field="version",
-                       key="eval.err.sheet_stale", params={"version": sheet.version})
+                       key=N_("eval.err.sheet_stale"), params={"version": sheet.version})
     call = _call_of(session, proposal)
     before = {"scores": sheet.scores, "version": sheet.version}
     sheet.scores = validate_scores(call, scores, complete=False)
@@ -456,10 +460,10 @@ def submit_sheet(session: Session, *, actor: Principal, assignment_id: int, vers
     assert sheet is not None
     if sheet.submitted_at is not None:
         raise Conflict("the score sheet has been submitted already", field="submitted_at",
-                       key="eval.err.sheet_submitted")
+                       key=N_("eval.err.sheet_submitted"))
     if sheet.version != version:
         raise Conflict(f"the score sheet changed since you read it (now version {sheet.version})", field="version",
-                       key="eval.err.sheet_stale", params={"version": sheet.version})
+                       key=N_("eval.err.sheet_stale"), params={"version": sheet.version})
     validate_scores(_call_of(session, proposal), sheet.scores, complete=True)
     sheet.submitted_at = _now()
     _flush_versioned(session, "score sheet")
@@ -473,9 +477,9 @@ def _panel_member(session: Session, actor: Principal, proposal: Proposal) -> Ass
     assignment = session.scalars(select(Assignment).where(Assignment.proposal_id == proposal.id,
                                                           Assignment.evaluator_id == actor.user_id)).first()
     if assignment is None or not can(actor, WRITE, Resource.PACT_EVALUATION, assignment):
-        raise Forbidden("only the proposal's evaluators edit the consensus sheet", key="eval.err.panel_only")
+        raise Forbidden("only the proposal's evaluators edit the consensus sheet", key=N_("eval.err.panel_only"))
     if assignment.conflict is not False:
-        raise Forbidden("declare no conflict of interest before scoring", key="eval.err.declare_no_conflict_first")
+        raise Forbidden("declare no conflict of interest before scoring", key=N_("eval.err.declare_no_conflict_first"))
     return assignment
 
 
@@ -485,7 +489,7 @@ def get_consensus(session: Session, *, principal: Principal, proposal_id: int) -
         _panel_member(session, principal, proposal)  # the panel reads its own sheet
     sheet = consensus_sheet(session, proposal.id)
     if sheet is None:
-        raise NotFound("no panel yet: assign evaluators first", field="proposal_id", key="eval.err.no_panel")
+        raise NotFound("no panel yet: assign evaluators first", field="proposal_id", key=N_("eval.err.no_panel"))
     return sheet
 
 
@@ -499,23 +503,23 @@ def save_consensus(session: Session, *, actor: Principal, proposal_id: int, chan
     _panel_member(session, actor, proposal)
     if proposal.status != ADMISSIBLE:
         raise Conflict(f"the evaluation of this proposal is closed ({proposal.status})", field="status",
-                       key="eval.err.evaluation_closed", params={"status": proposal.status})
+                       key=N_("eval.err.evaluation_closed"), params={"status": proposal.status})
     cleaned = validate_scores(_call_of(session, proposal), changes, complete=False)
     if not cleaned:
-        raise InvalidInput("no criterion changed", field="scores", key="eval.err.nothing_changed")
+        raise InvalidInput("no criterion changed", field="scores", key=N_("eval.err.nothing_changed"))
     for _attempt in range(MERGE_RETRIES):
         sheet = consensus_sheet(session, proposal.id)
         if sheet is None:
-            raise NotFound("no panel yet: assign evaluators first", field="proposal_id", key="eval.err.no_panel")
+            raise NotFound("no panel yet: assign evaluators first", field="proposal_id", key=N_("eval.err.no_panel"))
         session.refresh(sheet)  # the latest committed state (a retry must not merge onto a stale copy)
         if version > sheet.version:
             raise InvalidInput(f"version {version} does not exist yet (now {sheet.version})", field="version",
-                               key="eval.err.version_future", params={"version": version, "now": sheet.version})
+                               key=N_("eval.err.version_future"), params={"version": version, "now": sheet.version})
         clashes = [code for code in cleaned
                    if int((sheet.scores.get(code) or {}).get("changed_in", 0)) > version]
         if clashes:
             raise Conflict("changed by another evaluator since you read it: " + ", ".join(clashes),
-                           field=f"scores.{clashes[0]}", key="eval.err.consensus_clash",
+                           field=f"scores.{clashes[0]}", key=N_("eval.err.consensus_clash"),
                            params={"codes": ", ".join(clashes)})
         before = {"scores": sheet.scores, "version": sheet.version}
         merged = dict(sheet.scores)
@@ -532,7 +536,7 @@ def save_consensus(session: Session, *, actor: Principal, proposal_id: int, chan
                      after={"scores": sheet.scores, "version": sheet.version})
         return sheet
     raise Conflict("the consensus sheet is being changed by many at once: try again", field="version",
-                   key="eval.err.consensus_busy")
+                   key=N_("eval.err.consensus_busy"))
 
 
 # --- aggregation --------------------------------------------------------------------------------------------
@@ -593,20 +597,20 @@ def close_evaluation(session: Session, *, actor: Principal, proposal_id: int) ->
     proposal = _proposal(session, proposal_id)
     if proposal.status != ADMISSIBLE:
         raise Conflict(f"only admissible proposals are evaluated (this one is {proposal.status})", field="status",
-                       key="eval.err.close_status", params={"status": proposal.status})
+                       key=N_("eval.err.close_status"), params={"status": proposal.status})
     call = _call_of(session, proposal)
     codes = [c["code"] for c in grid_of(call)]
     if not codes:
-        raise Conflict("the call has no evaluation grid", field="grid", key="eval.err.no_grid")
+        raise Conflict("the call has no evaluation grid", field="grid", key=N_("eval.err.no_grid"))
     result = aggregate(session, proposal=proposal)
     if result.needs_consensus:
         missing = [code for code in codes if code not in result.scores]
         if missing:
             raise Conflict("the panel's consensus sheet lacks: " + ", ".join(missing), field="consensus",
-                           key="eval.err.consensus_missing", params={"codes": ", ".join(missing)})
+                           key=N_("eval.err.consensus_missing"), params={"codes": ", ".join(missing)})
     elif result.sheets < call.min_evaluators:
         raise Conflict(f"{result.sheets} score sheets submitted, {call.min_evaluators} needed", field="sheets",
-                       key="eval.err.sheets_missing", params={"got": result.sheets, "needed": call.min_evaluators})
+                       key=N_("eval.err.sheets_missing"), params={"got": result.sheets, "needed": call.min_evaluators})
     proposal.final_scores = {code: str(result.scores[code]) for code in codes}
     proposal.total_score = total_of(call, result.scores)
     audit.record(session, actor=actor, action="aggregate_scores", resource_type="pact_proposal",
@@ -651,7 +655,7 @@ def _entry(call: Call, proposal: Proposal) -> ranking.Entry:
 def _get_call(session: Session, call_id: int) -> Call:
     call = session.get(Call, call_id)
     if call is None:
-        raise NotFound(f"no call {call_id}", field="call_id", key="eval.err.no_call_id", params={"id": call_id})
+        raise NotFound(f"no call {call_id}", field="call_id", key=N_("eval.err.no_call_id"), params={"id": call_id})
     return call
 
 
@@ -701,19 +705,20 @@ def publish_ranking(session: Session, *, actor: Principal, call_id: int, now: da
     now = _aware(now) or _now()
     if call.ranking_published_at is not None:
         raise Conflict("the ranking of this call has been published already", field="ranking_published_at",
-                       key="eval.err.ranking_published")
+                       key=N_("eval.err.ranking_published"))
     deadline = _aware(call.manifestation_deadline)
     if now < deadline:  # type: ignore[operator]
         raise Conflict(f"the manifestations' deadline ({deadline:%d/%m/%Y %H:%M}) has not passed yet",
-                       field="manifestation_deadline", key="eval.err.ranking_early",
+                       field="manifestation_deadline", key=N_("eval.err.ranking_early"),
                        params={"deadline": deadline.isoformat()})  # type: ignore[union-attr]
     view = preview_ranking(session, principal=actor, call_id=call_id)
     if view.pending:
         described = ", ".join(f"#{p.id} ({p.status})" for p in view.pending)
         raise Conflict(f"proposals still to be checked or evaluated: {described}", field="status",
-                       key="eval.err.ranking_pending", params={"pending": ", ".join(f"#{p.id}" for p in view.pending)})
+                       key=N_("eval.err.ranking_pending"),
+                       params={"pending": ", ".join(f"#{p.id}" for p in view.pending)})
     if not view.selection.outcomes:
-        raise Conflict("no evaluated proposals to rank", field="call_id", key="eval.err.ranking_empty")
+        raise Conflict("no evaluated proposals to rank", field="call_id", key=N_("eval.err.ranking_empty"))
     for outcome in view.selection.outcomes:
         proposal = view.proposals[outcome.entry.key]
         proposal.rank, proposal.rank_note = outcome.rank, outcome.note[:300]
@@ -729,140 +734,3 @@ def publish_ranking(session: Session, *, actor: Principal, call_id: int, now: da
                                     for o in view.selection.outcomes],
                         "remaining": {s: str(a) for s, a in view.selection.remaining.items()}})
     return RankingView(call, view.selection, view.proposals, True, [])
-
-
-
-# --- the texts of errors (Italian and English): pages show ``key`` in their language -----------------------
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "it": {
-        "eval.chk.not_submitted": "la proposta non risulta presentata",
-        "eval.chk.deadline": "presentata il {submitted}, scadenza {deadline}",
-        "eval.chk.min_partners": "{count} partner, almeno {min} richiesti",
-        "eval.chk.types_missing": "mancano: {types}",
-        "eval.chk.types_ok": "tutte le tipologie richieste presenti",
-        "eval.chk.letters_missing": "senza lettera di impegno: {names}",
-        "eval.chk.no_partners": "nessun partner",
-        "eval.chk.letters_ok": "una lettera di impegno per ogni partner",
-        "eval.chk.no_territory": "territorio non indicato",
-        "eval.chk.outside": "fuori dai territori dell'avviso: {codes}",
-        "eval.chk.territory": "{codes}",
-        "eval.err.not_number": "«{value}» non è un numero",
-        "eval.err.region_only": "questa decisione spetta al personale della Regione",
-        "eval.err.no_proposal": "la proposta {id} non esiste",
-        "eval.err.no_call": "la proposta non risponde ad alcun avviso",
-        "eval.err.admissibility_status": "l'ammissibilità si decide sulle proposte presentate (questa è nello "
-                                         "stato «{status}»)",
-        "eval.err.checks_failed": "verifiche non superate: {checks}",
-        "eval.err.inadmissible_reason": "indica perché è inammissibile una proposta che supera tutte le verifiche",
-        "eval.err.assign_status": "i valutatori si assegnano alle proposte ammissibili (questa è nello stato "
-                                  "«{status}»)",
-        "eval.err.no_user": "l'utente {id} non esiste",
-        "eval.err.not_evaluator": "questo utente non è un valutatore",
-        "eval.err.assign_conflict": "conflitto di interessi: il valutatore appartiene a un'organizzazione del "
-                                    "partenariato",
-        "eval.err.already_assigned": "questo valutatore è già assegnato alla proposta",
-        "eval.err.no_assignment": "l'assegnazione {id} non esiste",
-        "eval.err.other_evaluator": "questa assegnazione è di un altro valutatore",
-        "eval.err.declare_own": "la dichiarazione spetta al valutatore assegnato",
-        "eval.err.declared_already": "la dichiarazione è già stata fatta",
-        "eval.err.describe_conflict": "descrivi il conflitto di interessi",
-        "eval.err.score_shape": "indica un punteggio e un commento",
-        "eval.err.score_missing": "criterio {code}: manca il punteggio",
-        "eval.err.score_range": "criterio {code}: il punteggio deve essere compreso tra 0 e {max}",
-        "eval.err.comment_long": "i commenti hanno al massimo {max} caratteri",
-        "eval.err.comment_required": "criterio {code}: un punteggio sotto la soglia ({threshold}) richiede un "
-                                     "commento",
-        "eval.err.unknown_criteria": "criteri sconosciuti: {codes}",
-        "eval.err.criteria_missing": "criteri senza punteggio: {codes}",
-        "eval.err.score_own": "il punteggio spetta al valutatore assegnato",
-        "eval.err.declare_first": "dichiara prima se hai un conflitto di interessi",
-        "eval.err.conflict_declared": "hai dichiarato un conflitto di interessi su questa proposta",
-        "eval.err.evaluation_closed": "la valutazione di questa proposta è chiusa (stato «{status}»)",
-        "eval.err.no_sheet": "nessuna scheda di valutazione: il valutatore deve prima dichiarare sul conflitto di "
-                             "interessi",
-        "eval.err.saved_meanwhile": "la scheda è stata salvata da qualcun altro nel frattempo: ricaricala",
-        "eval.err.sheet_submitted": "la scheda di valutazione è già stata inviata",
-        "eval.err.sheet_stale": "la scheda di valutazione è cambiata dopo che l'hai aperta (ora è alla versione "
-                                "{version})",
-        "eval.err.panel_only": "la scheda di consenso è modificata solo dai valutatori della proposta",
-        "eval.err.declare_no_conflict_first": "prima di valutare dichiara di non avere conflitti di interessi",
-        "eval.err.no_panel": "nessun panel: assegna prima i valutatori",
-        "eval.err.nothing_changed": "nessun criterio è stato modificato",
-        "eval.err.version_future": "la versione {version} non esiste ancora (ora è la {now})",
-        "eval.err.consensus_clash": "modificati da un altro valutatore dopo che li hai letti: {codes}",
-        "eval.err.consensus_busy": "la scheda di consenso è modificata da molti nello stesso momento: riprova",
-        "eval.err.close_status": "si valutano solo le proposte ammissibili (questa è nello stato «{status}»)",
-        "eval.err.no_grid": "l'avviso non ha una griglia di valutazione",
-        "eval.err.consensus_missing": "nella scheda di consenso del panel mancano: {codes}",
-        "eval.err.sheets_missing": "schede di valutazione inviate: {got}, ne servono {needed}",
-        "eval.err.no_call_id": "l'avviso {id} non esiste",
-        "eval.err.ranking_published": "la graduatoria di questo avviso è già stata pubblicata",
-        "eval.err.ranking_early": "la scadenza delle manifestazioni di interesse ({deadline}) non è ancora passata",
-        "eval.err.ranking_pending": "proposte ancora da verificare o valutare: {pending}",
-        "eval.err.ranking_empty": "nessuna proposta valutata da mettere in graduatoria",
-    },
-    "en": {
-        "eval.chk.not_submitted": "the proposal has not been submitted",
-        "eval.chk.deadline": "submitted on {submitted}, deadline {deadline}",
-        "eval.chk.min_partners": "{count} partners, at least {min} required",
-        "eval.chk.types_missing": "missing: {types}",
-        "eval.chk.types_ok": "every required partner type is present",
-        "eval.chk.letters_missing": "without a letter of commitment: {names}",
-        "eval.chk.no_partners": "no partners",
-        "eval.chk.letters_ok": "a letter of commitment for every partner",
-        "eval.chk.no_territory": "no territory given",
-        "eval.chk.outside": "outside the call's territories: {codes}",
-        "eval.chk.territory": "{codes}",
-        "eval.err.not_number": "{value} is not a number",
-        "eval.err.region_only": "only the Region's staff take this decision",
-        "eval.err.no_proposal": "no proposal {id}",
-        "eval.err.no_call": "the proposal answers no call",
-        "eval.err.admissibility_status": "admissibility is decided on submitted proposals (this one is {status})",
-        "eval.err.checks_failed": "checks not passed: {checks}",
-        "eval.err.inadmissible_reason": "say why a proposal that passes every check is inadmissible",
-        "eval.err.assign_status": "evaluators are assigned to admissible proposals (this one is {status})",
-        "eval.err.no_user": "no user {id}",
-        "eval.err.not_evaluator": "this user is not an evaluator",
-        "eval.err.assign_conflict": "conflict of interest: the evaluator belongs to an organisation of the "
-                                    "partnership",
-        "eval.err.already_assigned": "this evaluator is already assigned to the proposal",
-        "eval.err.no_assignment": "no assignment {id}",
-        "eval.err.other_evaluator": "this assignment belongs to another evaluator",
-        "eval.err.declare_own": "only the assigned evaluator declares",
-        "eval.err.declared_already": "the declaration has been made already",
-        "eval.err.describe_conflict": "describe the conflict of interest",
-        "eval.err.score_shape": "give a score and a comment",
-        "eval.err.score_missing": "criterion {code}: the score is missing",
-        "eval.err.score_range": "criterion {code}: the score must be between 0 and {max}",
-        "eval.err.comment_long": "comments are at most {max} characters",
-        "eval.err.comment_required": "criterion {code}: a score under the threshold ({threshold}) needs a comment",
-        "eval.err.unknown_criteria": "unknown criteria: {codes}",
-        "eval.err.criteria_missing": "criteria without a score: {codes}",
-        "eval.err.score_own": "only the assigned evaluator scores",
-        "eval.err.declare_first": "declare first whether you have a conflict of interest",
-        "eval.err.conflict_declared": "you declared a conflict of interest on this proposal",
-        "eval.err.evaluation_closed": "the evaluation of this proposal is closed ({status})",
-        "eval.err.no_sheet": "no score sheet yet: the evaluator declares on conflicts of interest first",
-        "eval.err.saved_meanwhile": "the score sheet was saved by somebody else in the meantime: reload it",
-        "eval.err.sheet_submitted": "the score sheet has been submitted already",
-        "eval.err.sheet_stale": "the score sheet changed since you read it (now version {version})",
-        "eval.err.panel_only": "only the proposal's evaluators edit the consensus sheet",
-        "eval.err.declare_no_conflict_first": "declare no conflict of interest before scoring",
-        "eval.err.no_panel": "no panel yet: assign evaluators first",
-        "eval.err.nothing_changed": "no criterion changed",
-        "eval.err.version_future": "version {version} does not exist yet (now {now})",
-        "eval.err.consensus_clash": "changed by another evaluator since you read it: {codes}",
-        "eval.err.consensus_busy": "the consensus sheet is being changed by many at once: try again",
-        "eval.err.close_status": "only admissible proposals are evaluated (this one is {status})",
-        "eval.err.no_grid": "the call has no evaluation grid",
-        "eval.err.consensus_missing": "the panel's consensus sheet lacks: {codes}",
-        "eval.err.sheets_missing": "{got} score sheets submitted, {needed} needed",
-        "eval.err.no_call_id": "no call {id}",
-        "eval.err.ranking_published": "the ranking of this call has been published already",
-        "eval.err.ranking_early": "the manifestations' deadline ({deadline}) has not passed yet",
-        "eval.err.ranking_pending": "proposals still to be checked or evaluated: {pending}",
-        "eval.err.ranking_empty": "no evaluated proposals to rank",
-    },
-}
-assert set(MESSAGES["it"]) == set(MESSAGES["en"])

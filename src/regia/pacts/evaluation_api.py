@@ -19,7 +19,7 @@ from regia.auth.policy import READ, WRITE, Resource, require
 from regia.auth.principal import Principal
 from regia.auth.schemas import document_problems
 from regia.db import request_session
-from regia.pacts import evaluation, letters, programme
+from regia.pacts import evaluation, letters, messages
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -161,7 +161,7 @@ def _check(c: dict[str, Any]) -> Check:
     key = c.get("key")
     return Check(check=c["check"], passed=c["passed"], note=c.get("note") or "", key=key,
                  params=c.get("params") or {},
-                 message=programme.localise(evaluation.MESSAGES, "en", key, c.get("params")) if key else None)
+                 message=messages.text(key, "en", c.get("params")) if key else None)
 
 
 @router.get("/proposals/{proposal_id}/admissibility", response_model=AdmissibilityOut,

@@ -18,7 +18,8 @@ from regia.auth.errors import Conflict, Forbidden, NotFound
 from regia.auth.models import Organisation
 from regia.auth.policy import READ, Resource, can
 from regia.auth.principal import Principal
-from regia.pacts import evaluation
+from regia.i18n import N_, format_date, format_decimal, format_money, format_number, gettext, to_rome
+from regia.pacts import evaluation, labels
 from regia.pacts.models import (
     APPROVED,
     CLOSED,
@@ -31,27 +32,19 @@ from regia.pacts.models import (
     Proposal,
 )
 
-LETTERHEAD = "Regione Lombardia"
-OFFICE = "Direzione Generale Formazione e Lavoro — Patti Territoriali per competenze e occupazione"
-SOURCE_LABELS = {"regional": "Risorse regionali", "fse_plus": "FSE+ 2021–2027", "fund": "Fondi interprofessionali",
-                 "cofinancing": "Cofinanziamento"}
-CHECK_LABELS = {"deadline": "Presentazione entro la scadenza", "min_partners": "Numero minimo di partner",
-                "partner_types": "Tipologie di partner richieste",
-                "commitment_letters": "Lettere di impegno dei partner", "territory": "Territorio ammissibile",
-                "decision": "Decisione"}
+# Labels of the failed admissibility checks the letter lists (pybabel keeps keys it sees written out).
+CHECK_KEYS = {"deadline": N_("pacts.letter.check.deadline"), "min_partners": N_("pacts.letter.check.min_partners"),
+              "partner_types": N_("pacts.letter.check.partner_types"),
+              "commitment_letters": N_("pacts.letter.check.commitment_letters"),
+              "territory": N_("pacts.letter.check.territory"), "decision": N_("pacts.letter.check.decision")}
 OUTCOME_STATES = {INADMISSIBLE, NOT_SELECTED, SELECTED, PROGRAMME_SUBMITTED, APPROVED, IN_PROGRESS, CLOSED}
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
 
-def euro(amount: Decimal | str) -> str:
-    """``1234567.5`` → ``1.234.567,50 €`` (Italian format)."""
-    text = f"{Decimal(str(amount)):,.2f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".") + " €"
-
-
 class _Letter(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, lang: str) -> None:
         super().__init__(format="A4")
+        self.lang = lang
         self.family = "Helvetica"
         for folder in _FONT_DIRS:  # a Unicode font when the system has one (€, typographic quotes)
             if (folder / "DejaVuSans.ttf").is_file() and (folder / "DejaVuSans-Bold.ttf").is_file():
@@ -70,9 +63,10 @@ class _Letter(FPDF):
 
     def header(self) -> None:
         self.set_font(self.family, "B", 14)
-        self.cell(0, 8, self.text_of(LETTERHEAD), new_x="LMARGIN", new_y="NEXT")
+        self.cell(0, 8, self.text_of(gettext("pacts.letter.letterhead", self.lang)), new_x="LMARGIN", new_y="NEXT")
         self.set_font(self.family, "", 9)
-        self.multi_cell(0, 5, self.text_of(OFFICE), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, self.text_of(gettext("pacts.letter.office", self.lang)), new_x="LMARGIN",
+                        new_y="NEXT")
         self.line(20, self.get_y() + 2, 190, self.get_y() + 2)
         self.ln(6)
 
@@ -82,46 +76,52 @@ class _Letter(FPDF):
         self.ln(1)
 
 
-def _org_name(session: Session, organisation_id: int) -> str:
+def _org_name(session: Session, organisation_id: int, lang: str) -> str:
     org = session.get(Organisation, organisation_id)
-    return org.name if org is not None else f"Organizzazione {organisation_id}"
+    return org.name if org is not None else gettext("pacts.letter.organisation", lang, id=organisation_id)
 
 
-def outcome_lines(session: Session, proposal: Proposal, call: Call | None) -> tuple[str, list[str]]:
+def outcome_lines(session: Session, proposal: Proposal, call: Call | None, lang: str = "it") -> tuple[str, list[str]]:
     """The outcome's title and its paragraphs (the text of the letter, testable without a PDF)."""
     if proposal.status == INADMISSIBLE:
         checks = proposal.admissibility or []
         failed = [c for c in checks if not c.get("passed") and c.get("check") != "decision"]
         reason = next((c.get("note") for c in checks if c.get("check") == "decision" and c.get("note")), None)
-        lines = ["La manifestazione di interesse non è ammissibile per i seguenti motivi:"]
-        lines += [f"- {CHECK_LABELS.get(c.get('check', ''), c.get('check', ''))}: {c.get('note') or 'non superato'}"
-                  for c in failed]
+        lines = [gettext("pacts.letter.inadmissible.lead", lang)]
+        for c in failed:
+            code = c.get("check", "")
+            label = gettext(CHECK_KEYS[code], lang) if code in CHECK_KEYS else code
+            note = c.get("note") or gettext("pacts.letter.check.failed", lang)
+            lines.append(f"- {label}: {note}")
         if reason:
-            lines.append(f"Motivazione: {reason}")
-        return "Esito: NON AMMISSIBILE", lines
-    score = f"{Decimal(proposal.total_score):.2f}" if proposal.total_score is not None else "—"
-    rank = str(proposal.rank) if proposal.rank is not None else "—"
+            lines.append(gettext("pacts.letter.reason", lang, reason=reason))
+        return gettext("pacts.letter.inadmissible.title", lang), lines
+    score = format_decimal(Decimal(proposal.total_score), lang) if proposal.total_score is not None else "—"
+    rank = format_number(proposal.rank, lang) if proposal.rank is not None else "—"
+    scored = gettext("pacts.letter.score", lang, score=score, rank=rank)
     if proposal.status == NOT_SELECTED:
-        lines = [f"Punteggio complessivo: {score}. Posizione in graduatoria: {rank}."]
+        lines = [scored]
         if call is not None and not evaluation._entry(call, proposal).eligible:
-            lines.append("La proposta non ha raggiunto le soglie minime previste dall'avviso (non idonea).")
+            lines.append(gettext("pacts.letter.not_selected.below", lang))
         else:
-            lines.append("La proposta è idonea ma non finanziabile per esaurimento delle risorse disponibili "
-                         "(idonea non finanziata).")
+            lines.append(gettext("pacts.letter.not_selected.no_room", lang))
         if proposal.rank_note:
-            lines.append(f"Criterio di posizionamento: {proposal.rank_note}.")
-        return "Esito: NON SELEZIONATA", lines
-    lines = [f"Punteggio complessivo: {score}. Posizione in graduatoria: {rank}.",
-             "La proposta è selezionata e ammessa alla presentazione del programma di intervento di dettaglio.",
-             "Contributo concesso per fonte di finanziamento:"]
+            lines.append(gettext("pacts.letter.rank_note", lang, note=proposal.rank_note))
+        return gettext("pacts.letter.not_selected.title", lang), lines
+    lines = [scored, gettext("pacts.letter.selected.lead", lang), gettext("pacts.letter.selected.granted", lang)]
     granted = proposal.granted or {}
-    lines += [f"- {SOURCE_LABELS.get(source, source)}: {euro(amount)}" for source, amount in sorted(granted.items())]
-    lines.append(f"Totale concesso: {euro(sum((Decimal(a) for a in granted.values()), Decimal(0)))}")
-    return "Esito: SELEZIONATA", lines
+    for source, amount in sorted(granted.items()):
+        name = gettext(labels.SOURCE[source], lang) if source in labels.SOURCE else source
+        lines.append(f"- {name}: {format_money(amount, lang)}")
+    total = sum((Decimal(a) for a in granted.values()), Decimal(0))
+    lines.append(gettext("pacts.letter.selected.total", lang, total=format_money(total, lang)))
+    return gettext("pacts.letter.selected.title", lang), lines
 
 
-def letter_pdf(session: Session, *, principal: Principal, proposal_id: int, today: date | None = None) -> bytes:
-    """The outcome letter of a proposal, as PDF bytes (owner partnership's members, the Region's staff)."""
+def letter_pdf(session: Session, *, principal: Principal, proposal_id: int, today: date | None = None,
+               lang: str = "it") -> bytes:
+    """The outcome letter of a proposal, as PDF bytes (owner partnership's members, the Region's staff); in
+    Italian, the language of the Region's acts, unless ``lang`` asks for another."""
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
         raise NotFound(f"no proposal {proposal_id}", field="proposal_id")
@@ -133,22 +133,22 @@ def letter_pdf(session: Session, *, principal: Principal, proposal_id: int, toda
     if proposal.status not in OUTCOME_STATES:
         raise Conflict(f"no outcome yet (the proposal is {proposal.status})", field="status")
     call = session.get(Call, proposal.call_id) if proposal.call_id is not None else None
-    title, lines = outcome_lines(session, proposal, call)
-    when = today or datetime.now(UTC).date()
+    title, lines = outcome_lines(session, proposal, call, lang)
+    when = today or to_rome(datetime.now(UTC)).date()
 
-    pdf = _Letter()
-    pdf.set_title(f"Esito - proposta {proposal.id}")
+    pdf = _Letter(lang)
+    pdf.set_title(gettext("pacts.letter.pdf_title", lang, id=proposal.id))
     pdf.add_page()
-    pdf.para(f"Milano, {when:%d/%m/%Y}")
-    pdf.para(f"Spett.le {_org_name(session, proposal.organisation_id)}")
+    pdf.para(gettext("pacts.letter.place_date", lang, date=format_date(when, lang)))
+    pdf.para(gettext("pacts.letter.addressee", lang, name=_org_name(session, proposal.organisation_id, lang)))
     if call is not None:
-        pdf.para(f"Oggetto: avviso {call.code} — {call.title}", bold=True)
-    pdf.para(f"Manifestazione di interesse n. {proposal.id}: {proposal.title}", bold=True)
+        pdf.para(gettext("pacts.letter.subject", lang, code=call.code, title=call.title), bold=True)
+    pdf.para(gettext("pacts.letter.proposal", lang, id=proposal.id, title=proposal.title), bold=True)
     pdf.ln(2)
     pdf.para(title, bold=True, size=13)
     for line in lines:
         pdf.para(line)
     pdf.ln(4)
-    pdf.para("Distinti saluti.")
-    pdf.para("Il Dirigente responsabile del procedimento")
+    pdf.para(gettext("pacts.letter.greeting", lang))
+    pdf.para(gettext("pacts.letter.signature", lang))
     return bytes(pdf.output())

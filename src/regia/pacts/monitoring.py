@@ -43,7 +43,8 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import OrgType
 from regia.auth.policy import READ, REGION_READERS, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
-from regia.pacts import programme, states
+from regia.i18n import N_
+from regia.pacts import messages, programme, states
 from regia.pacts.models import (
     APPROVED,
     CLOSED,
@@ -65,15 +66,18 @@ ZERO = Decimal(0)
 NUTS3 = re.compile(r"^IT[A-Z0-9]{3}$")
 
 
+ALERT_KINDS = ("late", "underperforming", "overspending", "no_report")
+
+
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # late | underperforming | overspending | no_report
+    kind: str  # one of ALERT_KINDS
     action_code: str
-    key: str  # its text in MESSAGES (Italian and English)
+    key: str  # its message in the pacts' catalogue (Italian and English)
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, lang: str = "it") -> str:
-        return programme.localise(MESSAGES, lang, self.key, self.params)
+        return messages.text(self.key, lang, self.params)
 
     @property
     def message(self) -> str:
@@ -129,10 +133,10 @@ class Monitoring:
 def _get(session: Session, principal: Principal, proposal_id: int) -> Proposal:
     proposal = session.get(Proposal, proposal_id)
     if proposal is None:
-        raise NotFound(f"no proposal {proposal_id}", field="proposal_id", key="mon.err.no_proposal",
+        raise NotFound(f"no proposal {proposal_id}", field="proposal_id", key=N_("mon.err.no_proposal"),
                        params={"id": proposal_id})
     if not can(principal, READ, Resource.PACT_MONITORING, proposal):
-        raise Forbidden("this pact belongs to another organisation", key="mon.err.other_organisation")
+        raise Forbidden("this pact belongs to another organisation", key=N_("mon.err.other_organisation"))
     return proposal
 
 
@@ -140,7 +144,8 @@ def _action(session: Session, proposal: Proposal, action_code: str) -> Programme
     action = session.scalar(select(ProgrammeAction).where(ProgrammeAction.proposal_id == proposal.id,
                                                           ProgrammeAction.code == action_code))
     if action is None:
-        raise InvalidInput(f"the programme has no action {action_code!r}", field="action_code", key="mon.err.no_action",
+        raise InvalidInput(f"the programme has no action {action_code!r}", field="action_code",
+                           key=N_("mon.err.no_action"),
                            params={"action": action_code})
     return action
 
@@ -156,43 +161,44 @@ def report_progress(session: Session, *, actor: Principal, proposal_id: int, act
     """Record (or replace) an action's cumulative figures at ``period``; see the module docstring."""
     proposal = _get(session, actor, proposal_id)
     if not can(actor, WRITE, Resource.PACT_MONITORING, proposal):
-        raise Forbidden("only editors of the owner partnership report progress", key="mon.err.owner_reports")
+        raise Forbidden("only editors of the owner partnership report progress", key=N_("mon.err.owner_reports"))
     if proposal.status not in states.OWNER_REPORTS_PROGRESS:
         raise Conflict(f"progress is reported while the programme is approved or in progress, not "
-                       f"{proposal.status}", field="status", key="mon.err.not_reporting",
+                       f"{proposal.status}", field="status", key=N_("mon.err.not_reporting"),
                        params={"status": proposal.status})
     action = _action(session, proposal, action_code)
     today = today or datetime.now(UTC).date()
     if period > today:
-        raise InvalidInput("a report cannot be for a future period", field="period", key="mon.err.future_period",
+        raise InvalidInput("a report cannot be for a future period", field="period", key=N_("mon.err.future_period"),
                            params={"today": today.isoformat()})
     if period < action.start_date:
         raise InvalidInput(f"action {action.code} starts on {action.start_date.isoformat()}: no report before",
-                           field="period", key="mon.err.before_start",
+                           field="period", key=N_("mon.err.before_start"),
                            params={"action": action.code, "start": action.start_date.isoformat()})
     values = {"enrolled": enrolled, "completed": completed, "certified": certified, "placed": placed}
     for name, value in values.items():
         if not 0 <= value < 10**8:
-            raise InvalidInput(f"{name} must be a whole number from 0", field=name, key="mon.err.figure_range",
+            raise InvalidInput(f"{name} must be a whole number from 0", field=name, key=N_("mon.err.figure_range"),
                                params={"figure": name})
     try:
         amount = Decimal(str(spent)).quantize(programme.CENT)
     except ArithmeticError:
-        raise InvalidInput("spent: not an amount", field="spent", key="mon.err.spent_not_amount") from None
+        raise InvalidInput("spent: not an amount", field="spent", key=N_("mon.err.spent_not_amount")) from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise InvalidInput("spent must be an amount from 0", field="spent", key="mon.err.spent_range")
+        raise InvalidInput("spent must be an amount from 0", field="spent", key=N_("mon.err.spent_range"))
     if completed > enrolled:
-        raise InvalidInput("more completed than enrolled", field="completed", key="mon.err.completed_over_enrolled",
+        raise InvalidInput("more completed than enrolled", field="completed", key=N_("mon.err.completed_over_enrolled"),
                            params={"completed": completed, "enrolled": enrolled})
     if certified > completed:
-        raise InvalidInput("more certified than completed", field="certified", key="mon.err.certified_over_completed",
+        raise InvalidInput("more certified than completed", field="certified",
+                           key=N_("mon.err.certified_over_completed"),
                            params={"certified": certified, "completed": completed})
     if placed > enrolled:
-        raise InvalidInput("more placed than enrolled", field="placed", key="mon.err.placed_over_enrolled",
+        raise InvalidInput("more placed than enrolled", field="placed", key=N_("mon.err.placed_over_enrolled"),
                            params={"placed": placed, "enrolled": enrolled})
     note = (note or "").strip()
     if len(note) > 5000:
-        raise InvalidInput("the note is too long", field="note", key="mon.err.note_too_long", params={"max": 5000})
+        raise InvalidInput("the note is too long", field="note", key=N_("mon.err.note_too_long"), params={"max": 5000})
     reports = {r.period: r for r in action.reports}
     earlier = [r for p, r in reports.items() if p < period]
     later = [r for p, r in reports.items() if p > period]
@@ -200,10 +206,10 @@ def report_progress(session: Session, *, actor: Principal, proposal_id: int, act
     for name, figure in current.items():
         if earlier and figure < max(getattr(r, name) for r in earlier):
             raise InvalidInput(f"{name} is cumulative: lower than in an earlier period", field=name,
-                               key="mon.err.cumulative_lower", params={"figure": name})
+                               key=N_("mon.err.cumulative_lower"), params={"figure": name})
         if later and figure > min(getattr(r, name) for r in later):
             raise InvalidInput(f"{name} is cumulative: higher than in a later period", field=name,
-                               key="mon.err.cumulative_higher", params={"figure": name})
+                               key=N_("mon.err.cumulative_higher"), params={"figure": name})
     row = reports.get(period)
     before = _report_view(row) if row is not None else None
     if row is None:
@@ -256,27 +262,27 @@ def alerts_for(action: ProgrammeAction, *, today: date, status: str,
     out: list[Alert] = []
     code = action.code
     if today > action.end_date and got["completed"] < action.target_completed:
-        out.append(Alert("late", code, "mon.alert.late_end", {
+        out.append(Alert("late", code, N_("mon.alert.late_end"), {
             "action": code, "end": action.end_date.isoformat(), "completed": got["completed"],
             "target": action.target_completed}))
     elif today > action.start_date and got["enrolled"] == 0:
-        out.append(Alert("late", code, "mon.alert.late_start", {"action": code,
+        out.append(Alert("late", code, N_("mon.alert.late_start"), {"action": code,
                                                                 "start": action.start_date.isoformat()}))
     share = _elapsed(action, today)
     if (share >= MIN_ELAPSED_SHARE and action.target_enrolled > 0 and got["enrolled"] > 0
             and got["enrolled"] / action.target_enrolled < UNDERPERFORMANCE_RATIO * share):
-        out.append(Alert("underperforming", code, "mon.alert.underperforming", {
+        out.append(Alert("underperforming", code, N_("mon.alert.underperforming"), {
             "action": code, "enrolled": got["enrolled"], "target": action.target_enrolled,
             "percent": round(share * 100)}))
     budget = programme.action_budget(action)
     if spent > budget:
-        out.append(Alert("overspending", code, "mon.alert.overspending",
+        out.append(Alert("overspending", code, N_("mon.alert.overspending"),
                          {"action": code, "spent": str(spent), "budget": str(budget)}))
     if today > action.start_date:
         since = latest.period if latest else max(action.start_date,
                                                  approved_at.date() if approved_at else action.start_date)
         if (today - since).days > REPORT_MAX_AGE_DAYS:
-            out.append(Alert("no_report", code, "mon.alert.no_report",
+            out.append(Alert("no_report", code, N_("mon.alert.no_report"),
                              {"action": code, "since": since.isoformat()}))
     return out
 
@@ -364,7 +370,7 @@ def cabina(session: Session, *, principal: Principal, today: date | None = None,
            statuses: Sequence[str] = WITH_PROGRAMME) -> Cabina:
     """Every pact with a programme the principal may read, with aggregates per province (see above)."""
     if not may_see_cabina(principal):
-        raise Forbidden("the Cabina di regia is for the Region's staff and the Funds", key="mon.err.cabina_readers")
+        raise Forbidden("the Cabina di regia is for the Region's staff and the Funds", key=N_("mon.err.cabina_readers"))
     today = today or datetime.now(UTC).date()
     rows = session.scalars(visible(select(Proposal), principal, Proposal)
                            .where(Proposal.status.in_(list(statuses))).order_by(Proposal.id)).all()
@@ -404,64 +410,3 @@ def cabina_csv(overview: Cabina) -> str:
         writer.writerow([p.id, title, p.status, " ".join(territory_of(p)), m.budget, m.spent,
                          *(m.figures[n] for n in FIGURES), *(m.targets[n] for n in FIGURES), len(m.alerts)])
     return out.getvalue()
-
-
-# --- the texts of alerts and errors (Italian and English) ---------------------------------------------------
-
-MESSAGES: dict[str, dict[str, str]] = {
-    "it": {
-        "mon.alert.late_end": "{action}: terminata il {end} con {completed} conclusi su {target} previsti",
-        "mon.alert.late_start": "{action}: doveva iniziare il {start} e non ha ancora iscritti",
-        "mon.alert.underperforming": "{action}: {enrolled} iscritti su {target} con il {percent}% del tempo "
-                                     "trascorso",
-        "mon.alert.overspending": "{action}: spesi {spent} a fronte di un budget di {budget}",
-        "mon.alert.no_report": "{action}: nessun rendiconto di avanzamento dal {since}",
-        "mon.err.no_proposal": "la proposta {id} non esiste",
-        "mon.err.other_organisation": "il patto appartiene a un'altra organizzazione",
-        "mon.err.no_action": "il programma non ha l'azione «{action}»",
-        "mon.err.owner_reports": "l'avanzamento è rendicontato solo dal partenariato titolare",
-        "mon.err.not_reporting": "l'avanzamento si rendiconta quando il programma è approvato o in corso, non "
-                                 "nello stato «{status}»",
-        "mon.err.future_period": "il rendiconto non può riferirsi a un periodo futuro (oggi è il {today})",
-        "mon.err.before_start": "l'azione {action} inizia il {start}: nessun rendiconto prima di quella data",
-        "mon.err.figure_range": "{figure}: deve essere un numero intero da 0 in su",
-        "mon.err.spent_not_amount": "speso: non è un importo",
-        "mon.err.spent_range": "speso: deve essere un importo da 0 in su",
-        "mon.err.completed_over_enrolled": "i conclusi ({completed}) non possono superare gli iscritti ({enrolled})",
-        "mon.err.certified_over_completed": "i certificati ({certified}) non possono superare i conclusi "
-                                            "({completed})",
-        "mon.err.placed_over_enrolled": "gli occupati ({placed}) non possono superare gli iscritti ({enrolled})",
-        "mon.err.note_too_long": "la nota è troppo lunga (al massimo {max} caratteri)",
-        "mon.err.cumulative_lower": "{figure}: i valori sono cumulativi, non possono essere inferiori a quelli "
-                                    "di un periodo precedente",
-        "mon.err.cumulative_higher": "{figure}: i valori sono cumulativi, non possono essere superiori a quelli "
-                                     "di un periodo successivo",
-        "mon.err.cabina_readers": "la Cabina di regia è riservata al personale della Regione e ai Fondi",
-    },
-    "en": {
-        "mon.alert.late_end": "{action}: ended on {end} with {completed} of {target} completions",
-        "mon.alert.late_start": "{action}: due to start on {start}, nobody enrolled",
-        "mon.alert.underperforming": "{action}: {enrolled} of {target} enrolled with {percent}% of the time gone",
-        "mon.alert.overspending": "{action}: spent {spent} of a budget of {budget}",
-        "mon.alert.no_report": "{action}: no progress report since {since}",
-        "mon.err.no_proposal": "no proposal {id}",
-        "mon.err.other_organisation": "this pact belongs to another organisation",
-        "mon.err.no_action": "the programme has no action {action}",
-        "mon.err.owner_reports": "only editors of the owner partnership report progress",
-        "mon.err.not_reporting": "progress is reported while the programme is approved or in progress, not "
-                                 "{status}",
-        "mon.err.future_period": "a report cannot be for a future period (today is {today})",
-        "mon.err.before_start": "action {action} starts on {start}: no report before",
-        "mon.err.figure_range": "{figure} must be a whole number from 0",
-        "mon.err.spent_not_amount": "spent: not an amount",
-        "mon.err.spent_range": "spent must be an amount from 0",
-        "mon.err.completed_over_enrolled": "more completed ({completed}) than enrolled ({enrolled})",
-        "mon.err.certified_over_completed": "more certified ({certified}) than completed ({completed})",
-        "mon.err.placed_over_enrolled": "more placed ({placed}) than enrolled ({enrolled})",
-        "mon.err.note_too_long": "the note is too long (at most {max} characters)",
-        "mon.err.cumulative_lower": "{figure} is cumulative: lower than in an earlier period",
-        "mon.err.cumulative_higher": "{figure} is cumulative: higher than in a later period",
-        "mon.err.cabina_readers": "the Cabina di regia is for the Region's staff and the Funds",
-    },
-}
-assert set(MESSAGES["it"]) == set(MESSAGES["en"])

@@ -1,5 +1,5 @@
 """The pacts' pages under ``/pacts`` (Italian first): calls and proposals, evaluation, programme and
-monitoring. Each part brings its router and its messages; templates live in ``templates/``."""
+monitoring. Each part brings its router; templates live in ``templates/``, messages in ``locale/``."""
 
 from __future__ import annotations
 
@@ -17,17 +17,3 @@ PARTS = (proposal_pages, evaluation_pages, programme_pages)
 router = APIRouter(prefix="/pacts")
 for _part in PARTS:
     router.include_router(_part.router)
-
-
-def _merge() -> dict[str, dict[str, str]]:
-    merged: dict[str, dict[str, str]] = {"it": {"nav.pacts": "Patti territoriali"},
-                                         "en": {"nav.pacts": "Territorial pacts"}}
-    for part in PARTS:
-        for lang, messages in part.MESSAGES.items():
-            repeated = merged.setdefault(lang, {}).keys() & messages.keys()
-            assert not repeated, f"{part.__name__} repeats messages {sorted(repeated)}"
-            merged[lang].update(messages)
-    return merged
-
-
-MESSAGES = _merge()

@@ -229,11 +229,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         docs_url=None,  # served below from the vendored Swagger UI, so that it works offline
         redoc_url=None,
     )
-    catalog = i18n.Catalog(*(domain.MESSAGES for domain in PAGE_DOMAINS.values() if hasattr(domain, "MESSAGES")))
-    templates = make_templates(catalog, template_dirs(), nav_items=nav_items())
+    templates = make_templates(template_dirs(), nav_items=nav_items())
     app.state.settings = settings
     bind_engine(app, engine)
-    app.state.catalog = catalog
     app.state.templates = templates
     app.add_middleware(catalog_api.CachedSearchAnswers)  # innermost: behind the security headers and limits
     auth_web.install(app)  # policy errors, login redirect, 403 page, body size limit, CORS (off by default)

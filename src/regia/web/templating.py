@@ -4,14 +4,16 @@ Domain templates are found under the domain's name: ``taxonomy/search.html`` is
 ``src/regia/taxonomy/templates/search.html``. Every template gets, besides its own context:
 
 - ``lang``, and ``_(key, **params)`` / ``ngettext(singular, plural, n, **params)``: the page language and its
-  messages (Jinja2's i18n extension over the gettext catalogues of :mod:`regia.i18n`; ``t(key, **params)`` is
-  the same lookup under the name older templates use);
+  messages (Jinja2's i18n extension over the gettext catalogues of :mod:`regia.i18n`);
 - ``nav_items``: the main navigation, ``(key, route name, label key)`` (the layout's own and each domain's ``NAV``);
 - ``languages``: ``[(code, name, url_of_this_page_in_that_language), ...]``;
 - ``path_for(name, **params)``: the path of a named route (behind a proxy: with its root path);
 - ``number(n)``, ``decimal(x, digits)``, ``signed(x)``, ``money(x)``, ``percent(share)``, ``date(d)``,
   ``datetime(instant)`` and ``rome(instant)``: Babel's formats in the page language, times in Europe/Rome
   (:func:`regia.i18n.formatters`);
+- ``chart_locale``: the page language's number and time formats for Vega charts (vega-embed's
+  ``formatLocale`` / ``timeFormatLocale``, :func:`regia.i18n.chart_locale`); ``esco_statement``: ESCO's
+  attribution in English, as its licence asks;
 - ``static_url(path)`` and ``vendor(path)``: a static file's URL, and whether a vendored front-end file
   (``static/vendor/...``, installed by ``scripts/install-assets.sh``) is present, so that pages render
   without those files instead of pointing at missing ones.
@@ -29,11 +31,13 @@ from starlette.requests import Request
 from starlette.templating import Jinja2Templates
 
 from regia import i18n
-from regia.web.i18n import DEFAULT, LANGUAGE_NAMES, SUPPORTED, Catalog
+from regia.web.i18n import DEFAULT, LANGUAGE_NAMES, SUPPORTED
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 TEMPLATES_DIR = WEB_DIR / "templates"
+# ESCO's licence asks for this sentence in English, whatever the page's language.
+ESCO_STATEMENT = "This service uses the ESCO classification of the European Commission."
 
 
 def request_lang(request: Request) -> str:
@@ -56,7 +60,7 @@ def _language_links(request: Request) -> list[tuple[str, str, str]]:
 NavItem = tuple[str, str, str]  # (key, route name, message key of its label)
 
 
-def make_templates(catalog: Catalog, domain_templates: Mapping[str, Path], static_dir: Path = STATIC_DIR,
+def make_templates(domain_templates: Mapping[str, Path], static_dir: Path = STATIC_DIR,
                    nav_items: Sequence[NavItem] = ()) -> Jinja2Templates:
     env = Environment(
         loader=ChoiceLoader([
@@ -81,11 +85,12 @@ def make_templates(catalog: Catalog, domain_templates: Mapping[str, Path], stati
 
         return {
             "lang": lang,
-            "t": lambda key, /, **params: i18n.gettext(key, lang, **params),  # older templates' name for _()
             "languages": _language_links(request),
             "path_for": path_for,
             "static_url": lambda path: f"{root}/static/{path}",
             "vendor": lambda path: (vendor_dir / path).is_file(),
+            "chart_locale": i18n.chart_locale(lang),
+            "esco_statement": ESCO_STATEMENT,
             **i18n.formatters(lang),
         }
 
