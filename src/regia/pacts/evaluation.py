@@ -31,7 +31,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import Membership, Organisation, Role, User
 from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal
-from regia.i18n import N_
+from regia.i18n import N_, format_datetime
 from regia.pacts import ranking, states
 from regia.pacts.models import (
     ADMISSIBLE,
@@ -174,7 +174,8 @@ def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[st
         add("deadline", False, "la proposta non risulta presentata", N_("eval.chk.not_submitted"))
     else:
         add("deadline", submitted <= deadline,  # type: ignore[operator]
-            f"presentata il {submitted:%d/%m/%Y %H:%M}, scadenza {deadline:%d/%m/%Y %H:%M}", N_("eval.chk.deadline"),
+            f"presentata il {format_datetime(submitted, 'it')}, scadenza {format_datetime(deadline, 'it')}",
+            N_("eval.chk.deadline"),
             submitted=submitted.isoformat(), deadline=deadline.isoformat())  # type: ignore[union-attr]
     partners = _partners(body)
     add("min_partners", len(partners) >= call.min_partners,
@@ -708,7 +709,7 @@ def publish_ranking(session: Session, *, actor: Principal, call_id: int, now: da
                        key=N_("eval.err.ranking_published"))
     deadline = _aware(call.manifestation_deadline)
     if now < deadline:  # type: ignore[operator]
-        raise Conflict(f"the manifestations' deadline ({deadline:%d/%m/%Y %H:%M}) has not passed yet",
+        raise Conflict(f"the manifestations' deadline ({format_datetime(deadline, 'en')}, Rome) has not passed yet",
                        field="manifestation_deadline", key=N_("eval.err.ranking_early"),
                        params={"deadline": deadline.isoformat()})  # type: ignore[union-attr]
     view = preview_ranking(session, principal=actor, call_id=call_id)
