@@ -21,7 +21,8 @@ from regia.analytics.needs import FilterError, Filters, Needs
 from regia.auth.policy import READ, Resource, require
 from regia.auth.principal import Principal
 from regia.db import session_factory
-from regia.i18n import N_
+from regia.htmx import fragment_or_page
+from regia.i18n import N_, gettext
 from regia.taxonomy import service as taxonomy_service
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "pages"
@@ -122,10 +123,11 @@ def needs_page(request: Request, _: Reader) -> Response:
 
 @router.get("/risultati", response_class=HTMLResponse, name="needs_results")
 def needs_results(request: Request, _: Reader) -> Response:
-    """The results region alone, for htmx."""
+    """The results region alone, for htmx (opened directly: inside the layout)."""
     needs = needs_for(request)
     f, error = _filters(request, needs)
-    return render(request, "_results.html", {"error": error, **_results(request, needs, f)})
+    return fragment_or_page(request, "needs/_results.html", {"error": error, **_results(request, needs, f)},
+                            title=gettext("needs.title", _lang(request)), nav="needs")
 
 
 @router.get("/esempi", response_class=HTMLResponse, name="needs_examples")
@@ -138,5 +140,6 @@ def needs_examples(request: Request, _: Reader) -> Response:
         f = Filters(**{**f.__dict__, "skill": skill})
     lang = _lang(request)
     label = needs.skill_labels([skill], lang).get(skill or "", skill) if skill else None
-    return render(request, "_examples.html", {"examples": needs.examples(f, limit=10, lang=lang),
-                                              "skill_label": label})
+    return fragment_or_page(request, "needs/_examples.html", {"examples": needs.examples(f, limit=10, lang=lang),
+                                                              "skill_label": label},
+                            title=gettext("needs.title", lang), nav="needs")

@@ -240,3 +240,12 @@ def count(engine: Engine) -> int:
 
     with Session(engine) as session:
         return session.scalar(select(func.count(Course.id))) or 0
+
+
+def course_titles(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
+    """The titles of these courses (those that exist), for pages that name a course by its number."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    with Session(engine) as session:
+        return dict(session.execute(select(Course.id, Course.title).where(Course.id.in_(wanted))).all())

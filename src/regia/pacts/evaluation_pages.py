@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regia.auth.errors import Conflict, DomainError, InvalidInput, NotFound
-from regia.auth.models import Organisation, User
+from regia.auth.models import User
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
 from regia.db import request_session
 from regia.i18n import N_, gettext
 from regia.pacts import evaluation, messages, page_kit, ranking
 from regia.pacts.models import ADMISSIBLE, EVALUATED, SUBMITTED, Call, Proposal
-from regia.pacts.page_kit import render
+from regia.pacts.page_kit import org_names, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 RegionReader = Annotated[Principal, Depends(require(READ, Resource.PACT_DECISION))]
@@ -51,12 +51,6 @@ def _message(request: Request, exc: DomainError) -> str | None:
     if exc.key:
         return messages.text(exc.key, lang, exc.params)
     return exc.detail if lang == "en" else None
-
-
-def _org_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 def _criterion_of(field: str | None) -> str | None:
@@ -94,7 +88,7 @@ def evaluation_home(request: Request, session: SessionDep, principal: EvalReader
         queue = list(session.scalars(select(Proposal).where(Proposal.status.in_(
             (SUBMITTED, ADMISSIBLE, EVALUATED))).order_by(Proposal.call_id, Proposal.id)))
         calls = list(session.scalars(select(Call).order_by(Call.manifestation_deadline.desc())))
-    orgs = _org_names(session, {p.organisation_id for p in (*proposals.values(), *queue)})
+    orgs = org_names(session, {p.organisation_id for p in (*proposals.values(), *queue)})
     return render(request, "evaluation_list.html", {"assignments": mine, "proposals": proposals, "region": region,
                                                      "queue": queue, "calls": calls, "orgs": orgs})
 
@@ -121,7 +115,7 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
         and proposal.status == ADMISSIBLE, "csrf_token": principal.csrf or "", "error": error, "detail": detail,
         "form": form or {}, "done": request.query_params.get("done"), "needs_consensus": needs_consensus,
         "unsaved": unsaved or {}, "error_code": _criterion_of(detail), "message": message,
-        "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
+        "org_name": org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
     }, status_code)
 
 
@@ -261,7 +255,7 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
         "check_note": lambda c: _check_note(request, c),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"),
-        "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
+        "org_name": org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
     }, status_code)
 
 
@@ -328,7 +322,7 @@ def _rank_note(request: Request, note: str) -> str:
 def _ranking_page(request: Request, session: Session, principal: Principal, call_id: int, *,
                   error: str | None = None, detail: str | None = None, status_code: int = 200) -> Response:
     view = evaluation.preview_ranking(session, principal=principal, call_id=call_id)
-    orgs = _org_names(session, {p.organisation_id for p in view.proposals.values()})
+    orgs = org_names(session, {p.organisation_id for p in view.proposals.values()})
     return render(request, "ranking.html", {
         "view": view, "call": view.call, "orgs": orgs, "budget": evaluation.budget_of(view.call),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
