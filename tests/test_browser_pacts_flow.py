@@ -210,7 +210,7 @@ def _rank(server: str, browser: Any, world: World, proposal_id: int, call_id: in
 
 def _line(page: Any, n: int, action: str, partner: str, source: str, amount: str) -> None:
     page.locator(f"#lines-{n}-action").fill(action)
-    page.locator(f"#lines-{n}-partner_tax_code").fill(partner)
+    page.locator(f"#lines-{n}-partner_tax_code").select_option(partner)
     page.locator(f"#lines-{n}-source").select_option(source)
     page.locator(f"#lines-{n}-amount").fill(amount)
 
@@ -223,7 +223,7 @@ def _programme(server: str, browser: Any, world: World, proposal_id: int) -> Non
         expect(page.locator("#programme-status")).to_have_text("Selezionata")
         page.locator("#prefill-programme").click()
         expect(page.locator("#actions-0-code")).to_have_value("A1")
-        page.locator("#actions-0-lead_partner_tax_code").fill(lead_code)
+        page.locator("#actions-0-lead_partner_tax_code").select_option(lead_code)
         _line(page, 0, "A1", lead_code, "regional", "100000")
         page.locator("#add-line").click()
         _line(page, 1, "A1", PARTNERS[1][1], "cofinancing", "30000")

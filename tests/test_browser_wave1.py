@@ -19,7 +19,7 @@ from regia.db import session_scope
 from regia.pacts import calls
 from regia.web.app import create_app
 from support.accounts import World, build_world, call_values
-from support.browser import launched, missing, require_assets, require_chromium, visitor_page
+from support.browser import axe_violations, launched, require_assets, require_chromium, visitor_page
 from support.pact_pages import copy_of, login, pick, save_draft
 from support.servers import live_server
 
@@ -28,8 +28,6 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"  # npm devDependency
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 ROME = ZoneInfo("Europe/Rome")
 DEADLINE = datetime(2027, 2, 28, 23, 59, tzinfo=ROME)  # 22:59 UTC (winter)
 PROGRAMME = datetime(2027, 6, 30, 23, 59, tzinfo=ROME)  # 21:59 UTC (summer)
@@ -68,16 +66,6 @@ def browser(chromium: Path) -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     with visitor_page(browser, failed_requests=False) as p:
         yield p
-
-
-def _axe(page: Any, selector: str) -> list[str]:
-    if not AXE.is_file():
-        missing(f"axe-core missing at {AXE}: run scripts/install-assets.sh (npm ci)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("([sel, tags]) => axe.run(document.querySelector(sel), "
-                           "{runOnly: {type: 'tag', values: tags}})", [selector, WCAG_TAGS])
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
-            for v in result["violations"]]
 
 
 def test_a_deadline_stored_in_utc_shows_in_rome(server: str, page: Any, world: World) -> None:
@@ -122,7 +110,7 @@ def test_every_field_of_the_manifestation_is_visible_labelled_and_picks_names(
     heights = page.evaluate("""() => [...document.querySelectorAll('#manifestation-form .form-control')]
         .filter(e => e.type !== 'hidden' && e.getBoundingClientRect().height < 20).map(e => e.id)""")
     assert heights == []  # drawn as a field, not as a line of text
-    assert _axe(page, "#manifestation-form") == []
+    assert axe_violations(page, "#manifestation-form") == []
     # Pickers: names found in the taxonomy, codes stored.
     pick(page, "territory-provinces", "Bergamo", "BG")
     pick(page, "actions-0-skills", "saldatura")
@@ -130,7 +118,7 @@ def test_every_field_of_the_manifestation_is_visible_labelled_and_picks_names(
     expect(chip).to_be_visible()
     assert "http" not in chip.inner_text()
     assert page.locator("#actions-0-skills").input_value().startswith("http://data.europa.eu/esco/skill/")
-    assert _axe(page, "#manifestation-form") == []  # the open picker and its chips too
+    assert axe_violations(page, "#manifestation-form") == []  # the open picker and its chips too
     save_draft(page)
     expect(page.locator("#territory-provinces")).to_have_value("BG")
     expect(page.locator("#section-territory .picker-chip").filter(has_text="Bergamo")).to_have_count(1)
