@@ -78,6 +78,7 @@ def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
 def _sign_in(page: playwright_api.Page, site: str) -> None:
     page.goto(f"{site}/fabbisogni")
     expect(page).to_have_url(f"{site}/login?next=%2Ffabbisogni")  # aggregates: signed-in accounts only
+    expect(page.locator("#login-needed")).to_contain_text("«Fabbisogni» è riservata agli account registrati")
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
     page.locator("form button[type=submit]").click()

@@ -128,3 +128,14 @@ def test_header_names_the_account_and_offers_logout(world: World) -> None:
     assert re.search(r'id="account-name">partnership_editor<', signed_in)
     assert re.search(r'id="account-org"> · Patto A', signed_in)
     assert f'name="csrf_token" value="{csrf}"' in signed_in
+
+
+def test_a_page_for_accounts_says_so_on_the_login_page(world: World) -> None:
+    app = create_app(engine=world.engine)
+    app.state.auth_settings = world.settings
+    client = TestClient(app)
+    sent = client.get("/fabbisogni", follow_redirects=False)
+    assert sent.status_code in (302, 303, 307) and sent.headers["location"].endswith("/login?next=%2Ffabbisogni")
+    page = client.get(sent.headers["location"]).text
+    assert "«Fabbisogni» è riservata agli account registrati" in page
+    assert 'id="login-needed"' not in client.get("/login").text  # asked for directly: nothing to explain
