@@ -125,3 +125,18 @@ def test_every_field_of_the_manifestation_is_visible_labelled_and_picks_names(
     skills = page.locator("#section-actions .picker-chip")
     expect(skills).to_have_count(1)
     assert "data.europa.eu" not in skills.first.inner_text()  # the skill's name, not its URI
+
+
+def test_no_dead_ends_fragments_pages_and_real_reasons(server: str, page: Any, world: World) -> None:
+    # a fragment's address opened directly (a link, a new tab): the full page, with header and title
+    page.goto(f"{server}/taxonomy/picker/skill?q=saldatura")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Competenze ESCO")
+    expect(page.locator("#account-zone")).to_be_visible()
+    expect(page.locator("#picker-results [role=option]").first).to_be_visible()
+    # orientation: what it could not find, in Italian
+    page.goto(f"{server}/catalog/orientation?current=saldatore&target=abc+xyzzy+qwerty")
+    expect(page.locator("main .alert")).to_contain_text("Nessuna professione ESCO con un nome simile a")
+    # the ranking of an open call: no "publish" button, the reason instead
+    login(page, server, world.emails["region_admin"], f"/pacts/calls/{world.calls['open']}/ranking")
+    expect(page.locator("#publish-ranking")).to_have_count(0)
+    expect(page.locator("#ranking-not-yet")).to_contain_text("La graduatoria non si può ancora pubblicare: la scadenza")

@@ -139,3 +139,11 @@ def test_a_page_for_accounts_says_so_on_the_login_page(world: World) -> None:
     page = client.get(sent.headers["location"]).text
     assert "«Fabbisogni» è riservata agli account registrati" in page
     assert 'id="login-needed"' not in client.get("/login").text  # asked for directly: nothing to explain
+
+
+def test_orientation_says_in_italian_what_it_could_not_find(reference_client: TestClient) -> None:
+    params = {"current": "saldatore", "target": "abc xyzzy qwerty", "lang": "it"}
+    page = reference_client.get("/catalog/orientation", params=params).text
+    assert "named like" not in page and "Nessuna professione ESCO con un nome simile a" in page
+    english = reference_client.get("/catalog/orientation", params={**params, "lang": "en"}).text
+    assert "No ESCO occupation named like" in english

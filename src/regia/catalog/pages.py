@@ -65,7 +65,7 @@ def search_page(request: Request, _: Reader) -> Response:
     try:
         results = service.search(request.app.state.engine, query, page=page, size=PAGE_SIZE)
     except (BadQuery, service.InvalidQuery) as exc:
-        error = str(exc)
+        error = service.query_message(exc, _lang(request)) if isinstance(exc, service.InvalidQuery) else str(exc)
         query.provinces, query.occupation = [], None
         results = service.search(request.app.state.engine, query, page=1, size=PAGE_SIZE)
     selected = {"province": set(params.getlist("province")), "target": set(query.targets),
@@ -149,7 +149,8 @@ def course_skills(
             taught.append(service.resolve_skill(engine, add_query))
         service.confirm_skills(engine, course_id, confirm=taught, remove=sorted(dropped))
     except service.InvalidQuery as exc:
-        return _course_page(request, principal, course_id, error=str(exc), status_code=422)
+        return _course_page(request, principal, course_id, error=service.query_message(exc, _lang(request)),
+                            status_code=422)
     url = request.scope.get("root_path", "") + request.app.url_path_for("catalog_course_page",
                                                                          course_id=str(course_id))
     return RedirectResponse(f"{url}?saved=1", status_code=303)
@@ -174,6 +175,6 @@ def orientation_page(request: Request, _: Reader, current: str = "", target: str
                                     near=near[:100] or None, km=max(1.0, min(km, 500.0)), size=15,
                                     lang=getattr(request.state, "lang", "it"))
         except service.InvalidQuery as exc:
-            error = str(exc)
+            error = service.query_message(exc, _lang(request))
     return render(request, "orientation.html", {"nav": "catalog", "current": current, "target": target,
                                                 "near": near, "km": km, "plan": plan, "error": error})

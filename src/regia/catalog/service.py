@@ -16,6 +16,7 @@ from regia.catalog.models import ORIGIN_PROVIDER, Course, CourseSkill, Provider,
 from regia.catalog.search import Query, Results
 from regia.catalog.tagging import Tagger, collections
 from regia.db import session_scope
+from regia.i18n import N_, gettext
 from regia.taxonomy.models import OCCUPATION, SKILL, Concept, Label
 from regia.taxonomy.normalize import fold
 
@@ -23,7 +24,19 @@ ESCO_PREFIX = "http://data.europa.eu/esco/"
 
 
 class InvalidQuery(ValueError):
-    pass
+    """A query the catalogue cannot answer: an English message (logs, API ``detail``), and the ``key`` /
+    ``params`` of the same message in the page language (:func:`query_message`)."""
+
+    def __init__(self, message: str, *, key: str | None = None, **params: str) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def query_message(exc: InvalidQuery, lang: str) -> str:
+    """What a page shows for ``exc``: its message in ``lang`` (the English text when it has no key)."""
+    if exc.key:
+        return gettext(exc.key, lang, **exc.params)
+    return str(exc) if lang == "en" else gettext("catalog.err.query", lang)
 
 
 class NotFound(LookupError):
@@ -34,13 +47,17 @@ class Forbidden(PermissionError):
     pass
 
 
+UNKNOWN_KEYS = {OCCUPATION: N_("catalog.err.unknown_occupation"), SKILL: N_("catalog.err.unknown_skill")}
+UNNAMED_KEYS = {OCCUPATION: N_("catalog.err.no_occupation_named"), SKILL: N_("catalog.err.no_skill_named")}
+
+
 def resolve_concept(session: Session, value: str, ctype: str) -> str:
     """An ESCO URI of type ``ctype`` from a URI or a name (the best label match in the taxonomy)."""
     value = value.strip()
     if value.startswith(("http://", "https://")):
         uri = value.replace("https://", "http://")
         if session.scalar(select(Concept.id).where(Concept.uri == uri, Concept.type == ctype)) is None:
-            raise InvalidQuery(f"unknown ESCO {ctype} {value!r}")
+            raise InvalidQuery(f"unknown ESCO {ctype} {value!r}", key=UNKNOWN_KEYS[ctype], value=value)
         return uri
     from regia.taxonomy import service as taxonomy
 
@@ -49,7 +66,7 @@ def resolve_concept(session: Session, value: str, ctype: str) -> str:
         return exact
     hits = taxonomy.search(session.get_bind(), session, value, types=[ctype], limit=1)  # type: ignore[arg-type]
     if not hits:
-        raise InvalidQuery(f"no ESCO {ctype} named like {value!r}")
+        raise InvalidQuery(f"no ESCO {ctype} named like {value!r}", key=UNNAMED_KEYS[ctype], value=value)
     return hits[0].id
 
 

@@ -323,9 +323,12 @@ def _ranking_page(request: Request, session: Session, principal: Principal, call
                   error: str | None = None, detail: str | None = None, status_code: int = 200) -> Response:
     view = evaluation.preview_ranking(session, principal=principal, call_id=call_id)
     orgs = org_names(session, {p.organisation_id for p in view.proposals.values()})
+    writer = can(principal, WRITE, Resource.PACT_DECISION)
+    blocker = evaluation.ranking_blocker(session, actor=principal, call_id=call_id) if writer else None
     return render(request, "ranking.html", {
+        "not_yet": _message(request, blocker) if blocker is not None and not view.published else None,
         "view": view, "call": view.call, "orgs": orgs, "budget": evaluation.budget_of(view.call),
-        "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
+        "writer": writer, "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"), "ranking": ranking,
         "rank_note": lambda note: _rank_note(request, note),
         "total_granted": sum((a for o in view.selection.outcomes for a in o.granted.values()), Decimal(0)),
