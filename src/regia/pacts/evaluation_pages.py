@@ -21,7 +21,7 @@ from regia.db import request_session
 from regia.i18n import N_, gettext
 from regia.pacts import evaluation, messages, page_kit, ranking
 from regia.pacts.models import ADMISSIBLE, EVALUATED, SUBMITTED, Call, Proposal
-from regia.pacts.page_kit import org_names, render
+from regia.pacts.page_kit import concept_names, org_names, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 RegionReader = Annotated[Principal, Depends(require(READ, Resource.PACT_DECISION))]
@@ -111,6 +111,8 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
     return render(request, "evaluation_sheet.html", {
         "assignment": assignment, "proposal": proposal, "call": call, "grid": evaluation.grid_of(call) if call else [],
         "body": version.body if version is not None else proposal.body, "evidence": version.evidence if version else {},
+        "labels": concept_names(session, getattr(request.state, "lang", "it"), codes=(
+            (version.body if version is not None else proposal.body) or {}).get("territory", {}).get("nuts3", [])),
         "sheet": sheet, "own": own, "editable": own and sheet is not None and sheet.submitted_at is None
         and proposal.status == ADMISSIBLE, "csrf_token": principal.csrf or "", "error": error, "detail": detail,
         "form": form or {}, "done": request.query_params.get("done"), "needs_consensus": needs_consensus,
@@ -223,13 +225,15 @@ async def consensus_save(request: Request, proposal_id: int, session: SessionDep
 
 # --- the Region's side --------------------------------------------------------------------------------------
 
-def _check_note(request: Request, check: dict[str, Any]) -> str:
-    """An admissibility check's note in the page's language (partner types by their names); a stored check
-    without a key keeps its Italian note."""
+def _check_note(request: Request, check: dict[str, Any], places: dict[str, str] | None = None) -> str:
+    """An admissibility check's note in the page's language (partner types and territories by their names);
+    a stored check without a key keeps its Italian note."""
     if not check.get("key"):
         return str(check.get("note") or "")
     lang = _lang(request)
     params = dict(check.get("params") or {})
+    if places and params.get("codes"):
+        params["codes"] = ", ".join(places.get(c.strip(), c.strip()) for c in str(params["codes"]).split(","))
     if check["key"] == N_("eval.chk.types_missing"):
         names = []
         for code in str(params.get("types") or "").split(","):
@@ -247,12 +251,14 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([a.evaluator_id for a in assignments])))}
     assigned = {a.evaluator_id for a in assignments}
     result = evaluation.aggregate(session, proposal=proposal) if proposal.status == ADMISSIBLE else None
+    places = concept_names(session, _lang(request), codes=[
+        c.strip() for check in checks for c in str((check.get("params") or {}).get("codes") or "").split(",")])
     return render(request, "evaluation_proposal.html", {
         "proposal": proposal, "checks": checks, "all_passed": all(c["passed"] for c in checks),
         "assignments": assignments, "users": users,
         "candidates": [u for u in evaluation.evaluators(session) if u.id not in assigned],
         "aggregate": result, "call": session.get(Call, proposal.call_id) if proposal.call_id else None,
-        "check_note": lambda c: _check_note(request, c),
+        "check_note": lambda c: _check_note(request, c, places),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"),
         "org_name": org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),

@@ -52,6 +52,14 @@ def manifestation_names(session: Session, m: Manifestation, lang: str) -> dict[s
                                                *(s for a in m.actions for s in a.skills)], sectors=m.sectors)
 
 
+def manifestation_view(session: Session, m: Manifestation, lang: str, docs: Iterable[Any] = (),
+                       codes: Iterable[str] = ()) -> dict[str, Any]:
+    """What ``proposal_readonly.html`` names instead of codes and numbers: ``labels`` (code -> name, with
+    ``codes`` such as the call's territories), ``course_titles`` and ``doc_names`` (document id -> file name)."""
+    return {"labels": manifestation_names(session, m, lang) | concept_names(session, lang, codes=codes),
+            "course_titles": course_titles(session, m), "doc_names": {d.id: d.filename for d in docs}}
+
+
 def course_titles(session: Session, m: Manifestation) -> dict[int, str]:
     """The titles of the catalogue courses a manifestation's actions name (through the catalogue's service)."""
     from regia.catalog import service as catalog

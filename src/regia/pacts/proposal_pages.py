@@ -54,7 +54,7 @@ from regia.pacts.models import (
     Call,
     Proposal,
 )
-from regia.pacts.page_kit import concept_names, course_titles, manifestation_names, org_names, redirect, render
+from regia.pacts.page_kit import manifestation_view, org_names, redirect, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
@@ -331,10 +331,8 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
     partners = {p.tax_code: p.name for p in manifestation.all_partners() if p.tax_code}
     return render(request, "proposal.html", {
         "proposal": proposal, "call": call, "m": manifestation, "docs": docs,
-        "labels": manifestation_names(session, manifestation, lang) | concept_names(
-            session, lang, codes=call.territories if call else []),
-        "course_titles": course_titles(session, manifestation),
-        "letter_options": [(d.id, d.filename) for d in docs], "doc_names": {d.id: d.filename for d in docs},
+        **manifestation_view(session, manifestation, lang, docs, codes=call.territories if call else []),
+        "letter_options": [(d.id, d.filename) for d in docs],
         "partner_options": [(code, f"{name} ({code})") for code, name in partners.items()],
         "partner_names": partners,
         "editable": writer and proposal.status in states.OWNER_EDITS_MANIFESTATION,
@@ -546,6 +544,8 @@ def version_page(request: Request, proposal_id: int, number: int, session: Sessi
     proposal = service.get(session, principal=principal, id=proposal_id)
     version = service.get_version(session, principal=principal, id=proposal_id, number=number)
     manifestation, _ = parse(version.body)
+    docs = documents.list_documents(session, principal=principal, proposal_id=proposal.id)
     return render(request, "proposal_version.html", {
         "proposal": proposal, "version": version, "m": manifestation,
+        **manifestation_view(session, manifestation, getattr(request.state, "lang", "it"), docs),
         "org_name": org_names(session, {proposal.organisation_id})[proposal.organisation_id]})

@@ -203,6 +203,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     which costs far more than the request). A domain that keeps engine-bound state on the app sets it here."""
     app.state.engine = engine
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
+    app.state.place_names = None  # territory code -> name, loaded by the first page that names one
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -14,6 +14,7 @@ Domain templates are found under the domain's name: ``taxonomy/search.html`` is
 - ``number(n)``, ``decimal(x, digits)``, ``signed(x)``, ``money(x)``, ``percent(share)``, ``date(d)``,
   ``datetime(instant)`` and ``rome(instant)``: Babel's formats in the page language, times in Europe/Rome
   (:func:`regia.i18n.formatters`);
+- ``place_names()``: territory code -> name (NUTS, sigle), for ``_names.html``'s ``named`` / ``named_list``;
 - ``labelled(values, prefix)``: ``(value, its message prefix ~ value)`` pairs, the options of a select;
 - ``chart_locale``: the page language's number and time formats for Vega charts (vega-embed's
   ``formatLocale`` / ``timeFormatLocale``, :func:`regia.i18n.chart_locale`); ``esco_statement``: ESCO's
@@ -80,6 +81,31 @@ def html_attrs(attrs: Mapping[str, Any]) -> Markup:
     return Markup("".join(parts))
 
 
+def place_names(request: Request) -> dict[str, str]:
+    """Territory code -> name (regions, NUTS3 provinces and their sigle), in the page language, read once per
+    app from the taxonomy (reference data): what ``names.named(code, place_names())`` shows instead of
+    ``ITC4D``."""
+    lang = getattr(request.state, "lang", i18n.DEFAULT)
+    cache = getattr(request.app.state, "place_names", None)
+    if cache is None:
+        cache = request.app.state.place_names = {}
+    if lang not in cache:
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        from regia.taxonomy import service as taxonomy
+        from regia.taxonomy.models import Concept
+
+        with Session(request.app.state.engine) as session:
+            rows = session.scalars(select(Concept).where(Concept.type == "territory",
+                                                         Concept.level.in_(("region", "province")))).all()
+            labels = taxonomy.preferred_labels(session, (c.id for c in rows), lang)
+        names = {c.code: labels[c.id] for c in rows if c.id in labels}
+        names |= {c.attrs["sigla"]: labels[c.id] for c in rows if c.id in labels and (c.attrs or {}).get("sigla")}
+        cache[lang] = names
+    return cache[lang]  # type: ignore[no-any-return]
+
+
 def make_templates(domain_templates: Mapping[str, Path], static_dir: Path = STATIC_DIR,
                    nav_items: Sequence[NavItem] = ()) -> Jinja2Templates:
     env = Environment(
@@ -114,6 +140,7 @@ def make_templates(domain_templates: Mapping[str, Path], static_dir: Path = STAT
             "static_url": lambda path: f"{root}/static/{path}",
             "vendor": lambda path: (vendor_dir / path).is_file(),
             "chart_locale": i18n.chart_locale(lang),
+            "place_names": lambda: place_names(request),
             "labelled": lambda values, prefix: [(v, i18n.gettext(prefix + v, lang)) for v in values],
             "esco_statement": ESCO_STATEMENT,
             **i18n.formatters(lang),
