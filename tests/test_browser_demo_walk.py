@@ -102,6 +102,7 @@ def _links(page: Any, prefix: str, limit: int) -> list[str]:
     ("brianza@patto.demo", "/pacts/proposals"),
     ("valutatore@regione.demo", "/pacts/evaluation"),
     ("admin@regione.demo", "/admin/audit"),
+    ("ente@formazione.demo", "/catalog"),
 ])
 def test_demo_pages_show_names_not_identifiers(server: str, browser: Any, email: str, start: str) -> None:
     found: dict[str, list[str]] = {}
@@ -116,7 +117,8 @@ def test_demo_pages_show_names_not_identifiers(server: str, browser: Any, email:
             page.goto(server + path)
             if raw := raw_identifiers(page):
                 found[path] = raw
-            queue += [h for h in _links(page, "/pacts/", 12) if h not in done]
+            queue += [h for h in _links(page, start.rsplit("/", 1)[0] + "/" if start.count("/") > 1 else start, 12)
+                      if h not in done]
     assert found == {}
 
 

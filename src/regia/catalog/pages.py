@@ -27,6 +27,9 @@ from regia.i18n import N_, gettext
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV = [("catalog", "catalog_search_page", N_("nav.catalog")), ("mismatch", "mismatch_page", N_("nav.mismatch"))]
 PAGE_SIZE = 20
+# How a course was recognised among its sources (course.html shows _("catalog.match." ~ how)).
+MATCH_LABELS = (N_("catalog.match.new"), N_("catalog.match.source_key"), N_("catalog.match.natural_key"),
+                N_("catalog.match.fuzzy"))
 FACET_ORDER = ("province", "target", "modality", "funding", "hours", "digital", "green")
 
 router = APIRouter(prefix="/catalog")
