@@ -147,3 +147,37 @@ def test_orientation_says_in_italian_what_it_could_not_find(reference_client: Te
     assert "named like" not in page and "Nessuna professione ESCO con un nome simile a" in page
     english = reference_client.get("/catalog/orientation", params={**params, "lang": "en"}).text
     assert "No ESCO occupation named like" in english
+
+
+@pytest.fixture
+def demo_pacts(empty_engine: Engine) -> Engine:
+    from regia.auth.demo import seed_demo_accounts
+    from regia.pacts.demo_data import ensure_demo_pacts
+
+    seed_demo_accounts(empty_engine)
+    ensure_demo_pacts(empty_engine)
+    return empty_engine
+
+
+def test_outcome_letters_are_dated_at_the_decision_and_name_the_short_source(demo_pacts: Engine) -> None:
+    import io
+
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    from regia.pacts import letters
+    from regia.pacts.models import INADMISSIBLE, NOT_SELECTED
+
+    with session_scope(demo_pacts) as session:
+        refused = session.scalars(select(Proposal).where(Proposal.status == NOT_SELECTED)).one()
+        call = session.get(Call, refused.call_id)
+        published = call.ranking_published_at.astimezone(ROME).date()
+        assert published != datetime.now(ROME).date()  # the demo ranking was published days ago
+        _, lines = letters.outcome_lines(session, refused, call, "it")
+        short = [line for line in lines if "disponibili al suo turno in graduatoria" in line]
+        assert short, lines  # which envelope had no room, with what was asked and what was left
+        pdf = letters.letter_pdf(session, principal=cli_principal("test"), proposal_id=refused.id)
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        assert f"{published:%d/%m/%Y}" in text
+        inadmissible = session.scalars(select(Proposal).where(Proposal.status == INADMISSIBLE)).one()
+        assert letters.decided_on(session, inadmissible, session.get(Call, inadmissible.call_id)) is not None
