@@ -175,10 +175,12 @@ def _needs(page: Any, server: str, engine: Engine) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Fabbisogni professionali")
 
 
-def _fund_courses(page: Any, server: str, engine: Engine) -> None:
-    """A Fund: the catalogue's Fund-financed courses (LEAD: the "my Fund" filter and dashboard of item 8)."""
-    page.goto(f"{server}/catalog?funding=fondo")
-    expect(page.locator(".course-hit").first).to_be_visible()
+def _fund_dashboard(page: Any, server: str, engine: Engine) -> None:
+    """A Fund: its dashboard (its courses, the pacts asking Fund resources), then the catalogue on its courses."""
+    page.goto(f"{server}/fondo")
+    expect(page.locator("#fund-pacts-table tbody tr").first).to_be_visible()  # the demo proposals ask the Funds
+    page.locator("#fund-catalogue-link").first.click()
+    expect(page.locator("#my-fund input[name=fund]").first).to_be_checked()
 
 
 def _orientation(page: Any, server: str, engine: Engine) -> None:
@@ -198,8 +200,8 @@ MAIN_ACTIONS: dict[str, Any] = {
     "valutatore@regione.demo": _declare_no_conflict,
     "valutatrice@regione.demo": _declare_no_conflict,
     "analista@regione.demo": _needs,
-    "fondo@fondimpresa.demo": _fund_courses,
-    "fondo@terziario.demo": _fund_courses,
+    "fondo@fondimpresa.demo": _fund_dashboard,
+    "fondo@terziario.demo": _fund_dashboard,
     "ente@formazione.demo": _provider("09000000019"),
     "valutatore@formazione.demo": None,  # LEAD: IVC assessment (certification)
     "cfp@cfp.demo": _provider("09000000142"),  # LEAD: add the IeFP centre's action when iefp lands

@@ -181,3 +181,20 @@ def test_outcome_letters_are_dated_at_the_decision_and_name_the_short_source(dem
         assert f"{published:%d/%m/%Y}" in text
         inadmissible = session.scalars(select(Proposal).where(Proposal.status == INADMISSIBLE)).one()
         assert letters.decided_on(session, inadmissible, session.get(Call, inadmissible.call_id)) is not None
+
+
+def test_fund_dashboard_and_my_fund_filter(world: World) -> None:
+    app = create_app(engine=world.engine)
+    app.state.auth_settings = world.settings
+    client = TestClient(app)
+    cookie, _ = world.session_cookie("fund_editor") or ("", "")
+    client.cookies.set(sessions.SESSION_COOKIE, cookie)
+    page = client.get("/fondo", params={"lang": "it"})
+    assert page.status_code == 200 and "Il mio Fondo" in page.text
+    assert "Nessuna proposta chiede risorse dei Fondi." in page.text  # the test proposals ask regional money only
+    catalogue = client.get("/catalog").text
+    assert 'id="my-fund"' in catalogue and 'name="fund"' in catalogue
+    client.cookies.set(sessions.SESSION_COOKIE, (world.session_cookie("partnership_editor") or ("", ""))[0])
+    other = client.get("/fondo")
+    assert other.status_code == 403 and 'id="fund-none"' in other.text
+    assert 'id="my-fund"' not in client.get("/catalog").text

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from regia.auth.models import OrgType
 from regia.auth.policy import READ, WRITE, Resource, can, public, require
 from regia.auth.principal import Principal
 from regia.catalog import orientation, service
@@ -51,7 +52,7 @@ def _date(value: str) -> date | None:
 
 
 @router.get("", response_class=HTMLResponse, name="catalog_search_page")
-def search_page(request: Request, _: Reader) -> Response:
+def search_page(request: Request, principal: Reader) -> Response:
     """Search box, facets (checkboxes with counts) and results; bad parameters are ignored, not refused."""
     params = request.query_params
     q = params.get("q", "").strip()[:200]
@@ -63,7 +64,7 @@ def search_page(request: Request, _: Reader) -> Response:
                   digital=True if params.get("digital") == "true" else None,
                   green=True if params.get("green") == "true" else None,
                   start_from=_date(params.get("from", "")), start_to=_date(params.get("to", "")),
-                  occupation=params.get("occupation") or None)
+                  occupation=params.get("occupation") or None, funds=params.getlist("fund")[:5])
     error = None
     try:
         results = service.search(request.app.state.engine, query, page=page, size=PAGE_SIZE)
@@ -82,6 +83,10 @@ def search_page(request: Request, _: Reader) -> Response:
         "page_url": lambda n: f"{request.url.path}?{urlencode([*base, ('page', str(n))])}",
         "province_names": _province_names(request), "occupation": params.get("occupation", ""),
         "start_from": params.get("from", ""), "start_to": params.get("to", ""),
+        # a Fund's staff: "only my Fund's courses" (the fund facet), and their dashboard
+        "my_funds": sorted({g.organisation_name for g in principal.grants
+                            if g.organisation_type == OrgType.FUND and g.organisation_name}),
+        "funds_selected": set(params.getlist("fund")),
     })
 
 

@@ -49,7 +49,7 @@ from regia.taxonomy import api as taxonomy_api
 from regia.taxonomy import pages as taxonomy_pages
 from regia.taxonomy import service as taxonomy_service
 from regia.taxonomy.schemas import TaxonomyStats
-from regia.web import i18n
+from regia.web import fund_pages, i18n
 from regia.web.problems import (
     API_ERROR_RESPONSES,
     http_exception_detail,
@@ -70,7 +70,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 # Each domain with pages brings its router, its templates folder and, optionally, its entries of the main
 # navigation (``NAV``: ``(key, route name, label key)``), shown in this order.
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
-                "pacts": pacts_pages}
+                "pacts": pacts_pages, "fund": fund_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
