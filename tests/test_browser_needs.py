@@ -4,6 +4,7 @@ pick Bergamo, see the map and the top skills change - and the page show the API'
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -130,6 +131,16 @@ def test_pick_bergamo_the_map_and_the_top_skills_change(site: str, page: playwri
     expect(page.locator("#needs-examples h2")).to_contain_text(after[0][0])
     expect(page.locator("#needs-examples article").first).to_be_visible()
     assert "@" not in page.locator("#needs-examples").inner_text()
+    # the most demanded occupations, each a link to its own demand; a province's courses in the catalogue
+    occupations = page.locator("#needs-top-occupations li[data-isco]")
+    expect(occupations.first).to_be_visible()
+    isco = occupations.first.get_attribute("data-isco")
+    assert page.locator("#needs-provinces a[href^='/catalog?province=ITC']").count() >= 1
+    occupations.first.locator("a").click()
+    expect(page).to_have_url(re.compile(rf"occupation={isco}"))
+    narrowed = _api(page, site, f"/api/needs/summary?territory=ITC46&occupation={isco}")
+    assert 0 < narrowed["postings"] <= bergamo["postings"]
+    expect(page.locator("#kpi-postings")).to_have_text(f"{narrowed['postings']:,}".replace(",", "."))
     assert page.problems == []  # type: ignore[attr-defined]
 
 

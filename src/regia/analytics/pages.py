@@ -9,6 +9,7 @@ are anonymised.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, cast
 from urllib.parse import urlencode
@@ -79,8 +80,16 @@ def _results(request: Request, needs: Needs, f: Filters) -> dict[str, Any]:
     top = needs.top_skills(f, 15, lang)
     emerging = needs.emerging_skills(f, n=8, lang=lang) if summary["postings"] else {"skills": []}
     examples = needs.examples(f, limit=5, lang=lang)
+    occupations = [r for r in needs.cube(f, ["isco"], limit=11) if r.get("isco")][:10]
+    for r in occupations:  # the most demanded occupations (ISCO-08), each linked to its own demand
+        r["label"] = needs.ref.isco.get(r["isco"], r["isco"])
+        r["share"] = r["postings"] / summary["postings"] if summary["postings"] else 0.0
     specs = charts({"by_month": trend, "top_skills": [], "by_sector": []}, lang)
     return {"f": f, "summary": summary, "provinces": provinces, "top": top, "emerging": emerging,
+            "occupations": occupations,
+            "needs_url": lambda **change: f"{request.app.url_path_for('needs_page')}?{_query(replace(f, **change))}",
+            "courses_url": lambda province: f"{request.app.url_path_for('catalog_search_page')}?"
+                                            f"{urlencode({'province': province})}",
             "examples": examples, "skill_label": None, "trend_spec": specs.get("trend"),
             "map_values": {r["province"]: r["postings"] for r in provinces if r["province"]},
             "unplaced": next((r["postings"] for r in provinces if not r["province"]), 0),
