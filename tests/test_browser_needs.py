@@ -141,6 +141,15 @@ def test_pick_bergamo_the_map_and_the_top_skills_change(site: str, page: playwri
     narrowed = _api(page, site, f"/api/needs/summary?territory=ITC46&occupation={isco}")
     assert 0 < narrowed["postings"] <= bergamo["postings"]
     expect(page.locator("#kpi-postings")).to_have_text(f"{narrowed['postings']:,}".replace(",", "."))
+    # the comparison and co-occurrence pages over the API's figures
+    page.goto(f"{site}/fabbisogni/confronto?territory=ITC46&vs_territory=ITC4C")
+    both = _api(page, site, "/api/needs/compare?territory=ITC46&vs_territory=ITC4C")
+    expect(page.locator("#compare-a-postings")).to_have_text(f"{both['a']['postings']:,}".replace(",", "."))
+    expect(page.locator("#compare-table tbody tr")).to_have_count(len(both["skills"]) + 1)
+    page.goto(f"{site}/fabbisogni/cooccorrenze?territory=ITC46")
+    pairs = _api(page, site, "/api/needs/skills/cooccurrence?territory=ITC46")["rows"]
+    expect(page.locator("#cooc-table tbody tr")).to_have_count(len(pairs))
+    expect(page.locator("#cooc-table tbody tr").first).to_contain_text(pairs[0]["a_label"])
     assert page.problems == []  # type: ignore[attr-defined]
 
 

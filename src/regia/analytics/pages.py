@@ -152,3 +152,36 @@ def needs_examples(request: Request, _: Reader) -> Response:
     return fragment_or_page(request, "needs/_examples.html", {"examples": needs.examples(f, limit=10, lang=lang),
                                                               "skill_label": label},
                             title=gettext("needs.title", lang), nav="needs")
+
+
+@router.get("/confronto", response_class=HTMLResponse, name="needs_compare_page")
+def needs_compare_page(request: Request, _: Reader) -> Response:
+    """Two provinces (or two sectors) side by side: postings, and the skills whose share differs most (the
+    same figures as ``GET /api/needs/compare``)."""
+    needs = needs_for(request)
+    q = request.query_params
+    lang = _lang(request)
+    a_territory, b_territory = q.get("territory") or "ITC46", q.get("vs_territory") or "ITC4C"
+    a_sector, b_sector = q.get("sector") or None, q.get("vs_sector") or None
+    error, result = None, None
+    try:
+        a = needs.filters(territory=a_territory, sector=a_sector)
+        b = needs.filters(territory=b_territory, sector=b_sector or a_sector)
+        result = needs.compare(a, b, lang=lang)
+    except FilterError as exc:
+        error = str(exc)
+    return render(request, "compare.html", {
+        "nav": "needs", "error": error, "result": result, "a_territory": a_territory, "b_territory": b_territory,
+        "a_sector": a_sector or "", "b_sector": b_sector or "", **_options(needs),
+        "province_name": needs.province_name})
+
+
+@router.get("/cooccorrenze", response_class=HTMLResponse, name="needs_cooccurrence_page")
+def needs_cooccurrence_page(request: Request, _: Reader) -> Response:
+    """Skills asked together in the same postings (lift: how much more often than by chance), for a province
+    and sector (the same figures as ``GET /api/needs/skills/cooccurrence``)."""
+    needs = needs_for(request)
+    f, error = _filters(request, needs)
+    pairs = needs.cooccurrence(f, n=30, lang=_lang(request))
+    return render(request, "cooccurrence.html", {"nav": "needs", "error": error, "f": f, "pairs": pairs,
+                                                 **_options(needs)})
