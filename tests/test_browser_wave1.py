@@ -140,3 +140,24 @@ def test_no_dead_ends_fragments_pages_and_real_reasons(server: str, page: Any, w
     login(page, server, world.emails["region_admin"], f"/pacts/calls/{world.calls['open']}/ranking")
     expect(page.locator("#publish-ranking")).to_have_count(0)
     expect(page.locator("#ranking-not-yet")).to_contain_text("La graduatoria non si può ancora pubblicare: la scadenza")
+
+
+@pytest.mark.parametrize(("who", "path", "form"), [
+    (None, "/login", "main form"),
+    (None, "/catalog/orientation", "main form"),
+    (None, "/mismatch", "main form"),
+    ("region_admin", "/pacts/calls/new", "#call-form"),
+    ("fund_editor", "/catalog", "#catalog-search"),  # with the "my Fund" filter
+    ("partnership_editor", "/fabbisogni/confronto", "#compare-form"),
+])
+def test_forms_pass_axe(server: str, page: Any, world: World, who: str | None, path: str, form: str) -> None:
+    """Every form's fields visible and labelled, readable (axe-core: labels, names, contrast)."""
+    require_assets("bootstrap-italia/css/bootstrap-italia.min.css")
+    if who:
+        login(page, server, world.emails[who], path)
+    else:
+        page.goto(server + path)
+    expect(page.locator(form).first).to_be_visible()
+    untyped = page.locator(f"{form} input:not([type])")
+    expect(untyped).to_have_count(0)
+    assert axe_violations(page, form) == []
