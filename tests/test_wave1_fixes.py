@@ -198,3 +198,21 @@ def test_fund_dashboard_and_my_fund_filter(world: World) -> None:
     other = client.get("/fondo")
     assert other.status_code == 403 and 'id="fund-none"' in other.text
     assert 'id="my-fund"' not in client.get("/catalog").text
+
+
+INSTANT = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)([^"]*)"')
+
+
+def test_every_instant_the_api_returns_carries_an_offset(world: World) -> None:
+    client = TestClient(create_app(engine=world.engine))
+    submitted = world.proposals["submitted_a"]
+    seen = 0
+    for role, path in (("partnership_editor", "/api/pacts/calls"), ("partnership_editor", "/api/pacts/proposals"),
+                       ("partnership_editor", f"/api/pacts/proposals/{submitted}"),
+                       ("partnership_editor", "/api/auth/tokens"), ("region_admin", "/api/pacts/assignments")):
+        answer = client.get(path, headers=world.bearer(role))
+        assert answer.status_code == 200, (path, answer.status_code)
+        for moment, rest in INSTANT.findall(answer.text):
+            seen += 1
+            assert OFFSET.search(rest or "x"), (path, moment + rest)
+    assert seen >= 5
