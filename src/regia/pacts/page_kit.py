@@ -33,15 +33,12 @@ def org_names(session: Session, ids: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
-ATECO_EDITIONS = ("ateco2025", "ateco2022", "ateco2007")
-
-
 def concept_names(session: Session, lang: str, *, codes: Iterable[str] = (), sectors: Iterable[str] = ()
                   ) -> dict[str, str]:
     """What pages show instead of codes: the names of ESCO concepts and territories (``codes``: URIs, NUTS3,
     ISTAT comuni, sigle) and of ATECO ``sectors``, in ``lang`` (the code stays beside it as secondary text)."""
     names = taxonomy.names(session, codes, lang, schemes=("esco", "territory"))
-    names.update(taxonomy.names(session, sectors, lang, schemes=ATECO_EDITIONS))
+    names.update(taxonomy.names(session, sectors, lang, schemes=taxonomy.ATECO_EDITIONS))
     return names
 
 

@@ -31,7 +31,7 @@ UNQUALIFIED_SCHEMES = ("esco", "territory")
 # Search hits carry their type, not their scheme: the scheme to qualify their code with. An ATECO hit may come
 # from any edition, so its link names the type and the page looks in the newest edition first.
 HIT_SCHEME = {"isco": "isco08", "cp": "cp2011", "ateco": "ateco", "territory": "territory"}
-ATECO_EDITIONS = ("ateco2025", "ateco2022", "ateco2007")
+ATECO_EDITIONS = service.ATECO_EDITIONS
 
 router = APIRouter(prefix="/taxonomy")
 

@@ -16,6 +16,7 @@ from regia.taxonomy.search import index_for
 LANGS = ("it", "en")
 # When a bare code exists in several schemes, the most used one first.
 SCHEME_PRECEDENCE = ("esco", "isco08", "cp2011", "ateco2025", "ateco2022", "ateco2007", "territory")
+ATECO_EDITIONS = ("ateco2025", "ateco2022", "ateco2007")  # newest first
 FLAG_COLLECTIONS = ("digital", "green", "transversal", "language")
 
 
@@ -208,6 +209,17 @@ def names(session: Session, codes: Iterable[str], lang: str, *, schemes: Sequenc
     return {code: labels[c.id] for code, c in found.items() if c.id in labels}
 
 
+def territory_names(session: Session, lang: str) -> dict[str, str]:
+    """Every region's and province's name by its codes (NUTS ``ITC4``, ``ITC46``, and the province's sigla
+    ``BG``), in ``lang``: for pages that name a territory instead of showing its code."""
+    rows = session.scalars(select(Concept).where(Concept.type == m.TERRITORY,
+                                                 Concept.level.in_(("region", "province")))).all()
+    labels = preferred_labels(session, (c.id for c in rows), lang)
+    names = {c.code: labels[c.id] for c in rows if c.id in labels}
+    names |= {c.attrs["sigla"]: labels[c.id] for c in rows if c.id in labels and (c.attrs or {}).get("sigla")}
+    return names
+
+
 def province_features(session: Session, *, region: str | None = None) -> dict[str, object]:
     """Provinces as a GeoJSON FeatureCollection (properties: nuts3, name, sigla, region)."""
     import json
@@ -230,4 +242,5 @@ def province_features(session: Session, *, region: str | None = None) -> dict[st
     return {"type": "FeatureCollection", "features": features}
 
 
-__all__ = ["ConceptNotFound", "get_concept", "names", "province_features", "resolve", "search", "stats"]
+__all__ = ["ConceptNotFound", "get_concept", "names", "province_features", "resolve", "search", "stats",
+           "territory_names"]

@@ -90,19 +90,12 @@ def place_names(request: Request) -> dict[str, str]:
     if cache is None:
         cache = request.app.state.place_names = {}
     if lang not in cache:
-        from sqlalchemy import select
         from sqlalchemy.orm import Session
 
         from regia.taxonomy import service as taxonomy
-        from regia.taxonomy.models import Concept
 
         with Session(request.app.state.engine) as session:
-            rows = session.scalars(select(Concept).where(Concept.type == "territory",
-                                                         Concept.level.in_(("region", "province")))).all()
-            labels = taxonomy.preferred_labels(session, (c.id for c in rows), lang)
-        names = {c.code: labels[c.id] for c in rows if c.id in labels}
-        names |= {c.attrs["sigla"]: labels[c.id] for c in rows if c.id in labels and (c.attrs or {}).get("sigla")}
-        cache[lang] = names
+            cache[lang] = taxonomy.territory_names(session, lang)
     return cache[lang]  # type: ignore[no-any-return]
 
 
