@@ -216,3 +216,15 @@ def test_every_instant_the_api_returns_carries_an_offset(world: World) -> None:
             seen += 1
             assert OFFSET.search(rest or "x"), (path, moment + rest)
     assert seen >= 5
+
+
+def test_partner_types_in_messages_are_named() -> None:
+    from regia.i18n import gettext
+    from regia.pacts import messages
+
+    cciaa = gettext("pacts.orgtype.cciaa", "it")
+    assert cciaa != "pacts.orgtype.cciaa"
+    text = messages.text("pacts.issue.partner_type_required", "it", {"type": "cciaa"})
+    assert cciaa in text and "«cciaa»" not in text
+    both = messages.text("eval.chk.types_missing", "en", {"types": "cciaa, education"})
+    assert gettext("pacts.orgtype.education", "en") in both and "cciaa" not in both

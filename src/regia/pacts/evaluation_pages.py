@@ -18,7 +18,7 @@ from regia.auth.models import User
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
 from regia.db import request_session
-from regia.i18n import N_, gettext
+from regia.i18n import N_
 from regia.pacts import evaluation, messages, page_kit, ranking
 from regia.pacts.models import ADMISSIBLE, EVALUATED, SUBMITTED, Call, Proposal
 from regia.pacts.page_kit import concept_names, org_names, render
@@ -226,7 +226,8 @@ async def consensus_save(request: Request, proposal_id: int, session: SessionDep
 # --- the Region's side --------------------------------------------------------------------------------------
 
 def _check_note(request: Request, check: dict[str, Any], places: dict[str, str] | None = None) -> str:
-    """An admissibility check's note in the page's language (partner types and territories by their names);
+    """An admissibility check's note in the page's language (territories by their names, partner types by
+    :func:`regia.pacts.messages.shown`);
     a stored check without a key keeps its Italian note."""
     if not check.get("key"):
         return str(check.get("note") or "")
@@ -234,13 +235,6 @@ def _check_note(request: Request, check: dict[str, Any], places: dict[str, str] 
     params = dict(check.get("params") or {})
     if places and params.get("codes"):
         params["codes"] = ", ".join(places.get(c.strip(), c.strip()) for c in str(params["codes"]).split(","))
-    if check["key"] == N_("eval.chk.types_missing"):
-        names = []
-        for code in str(params.get("types") or "").split(","):
-            key = f"pacts.orgtype.{code.strip()}"
-            name = gettext(key, lang)
-            names.append(code.strip() if name == key else name)
-        params["types"] = ", ".join(names)
     return messages.text(check["key"], lang, params)
 
 
