@@ -131,6 +131,12 @@ def test_pick_bergamo_the_map_and_the_top_skills_change(site: str, page: playwri
     expect(page.locator("#needs-examples h2")).to_contain_text(after[0][0])
     expect(page.locator("#needs-examples article").first).to_be_visible()
     assert "@" not in page.locator("#needs-examples").inner_text()
+    examples = page.locator("#needs-top-skills li a").first.get_attribute("href")
+    page.goto(site + examples)  # "Vedi esempi" opened directly (a new tab): a full page, not a bare fragment
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fabbisogni professionali")
+    expect(page.locator("#account-name")).to_be_visible()
+    expect(page.locator("main article.needs-example").first).to_be_visible()
+    page.goto(f"{site}/fabbisogni?territory=ITC46")
     # the most demanded occupations, each a link to its own demand; a province's courses in the catalogue
     occupations = page.locator("#needs-top-occupations li[data-isco]")
     expect(occupations.first).to_be_visible()
