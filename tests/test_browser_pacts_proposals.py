@@ -81,7 +81,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     expect(issues.filter(has_text="l'avviso ne chiede almeno 3")).to_have_count(1)
     expect(issues.filter(has_text="Indica il territorio di intervento.")).to_have_count(1)
     expect(issues.filter(has_text="Indica almeno un'azione prevista.")).to_have_count(1)
-    expect(issues.filter(has_text="L'avviso chiede un partner di tipo «cciaa»")).to_have_count(1)
+    expect(issues.filter(has_text="L'avviso chiede un partner di tipo «Camera di Commercio»")).to_have_count(1)  # named
     assert issues.count() >= 12
     shot(page, "pacts-issues")
 
