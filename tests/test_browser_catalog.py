@@ -81,9 +81,19 @@ def test_mismatch_page_and_closing_a_gap(server: str, page: playwright_api.Page)
     page.get_by_role("button", name="Mostra").click()
     expect(page).to_have_url(re.compile(r"territory=ITC46.*sector=C"))
     expect(page.locator("#map path.leaflet-interactive")).to_have_count(12)  # the provinces, coloured by coverage
-    api = page.request.get(f"{server}/api/mismatch?territory=ITC46&sector=C").json()
+    answer = page.request.get(f"{server}/api/mismatch?territory=ITC46&sector=C&limit=80").json()
+    ranked = [r for r in answer["rows"] if not r["untaggable"]][:40]  # transversal and language skills apart
+    api = {"rows": ranked}
     rows = page.locator("#gap-table tbody tr")
-    expect(rows).to_have_count(len(api["rows"]))
+    expect(rows).to_have_count(len(ranked))
+    apart = [r for r in answer["rows"] if r["untaggable"]]
+    expect(page.locator("#transversal-table tbody tr")).to_have_count(min(20, len(apart)))
+    expect(page.locator("#map-legend li")).to_have_count(6)  # the map's colour scale, explained
+    assert page.locator("#sector option[value=C]").inner_text() == "C – Attività manifatturiere"  # not upper-case
+    csv = page.request.get(f"{server}{page.locator('#mismatch-export').get_attribute('href')}")
+    assert csv.ok and csv.text().splitlines()[0].startswith("skill,label,demand")
+    future = page.request.get(f"{server}/api/mismatch?territory=ITC46&start=2099-01").json()
+    assert future["postings"] == 0 < answer["postings"]  # the period filter reaches the demand side
     for i, row in enumerate(api["rows"][:5]):
         cells = rows.nth(i)
         expect(cells.locator(".demand")).to_have_text(str(row["demand"]))

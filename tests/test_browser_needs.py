@@ -4,6 +4,7 @@ pick Bergamo, see the map and the top skills change - and the page show the API'
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,6 +79,7 @@ def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
 def _sign_in(page: playwright_api.Page, site: str) -> None:
     page.goto(f"{site}/fabbisogni")
     expect(page).to_have_url(f"{site}/login?next=%2Ffabbisogni")  # aggregates: signed-in accounts only
+    expect(page.locator("#login-needed")).to_contain_text("«Fabbisogni» è riservata agli account registrati")
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
     page.locator("form button[type=submit]").click()
@@ -129,6 +131,31 @@ def test_pick_bergamo_the_map_and_the_top_skills_change(site: str, page: playwri
     expect(page.locator("#needs-examples h2")).to_contain_text(after[0][0])
     expect(page.locator("#needs-examples article").first).to_be_visible()
     assert "@" not in page.locator("#needs-examples").inner_text()
+    examples = page.locator("#needs-top-skills li a").first.get_attribute("href")
+    page.goto(site + examples)  # "Vedi esempi" opened directly (a new tab): a full page, not a bare fragment
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fabbisogni professionali")
+    expect(page.locator("#account-name")).to_be_visible()
+    expect(page.locator("main article.needs-example").first).to_be_visible()
+    page.goto(f"{site}/fabbisogni?territory=ITC46")
+    # the most demanded occupations, each a link to its own demand; a province's courses in the catalogue
+    occupations = page.locator("#needs-top-occupations li[data-isco]")
+    expect(occupations.first).to_be_visible()
+    isco = occupations.first.get_attribute("data-isco")
+    assert page.locator("#needs-provinces a[href^='/catalog?province=ITC']").count() >= 1
+    occupations.first.locator("a").click()
+    expect(page).to_have_url(re.compile(rf"occupation={isco}"))
+    narrowed = _api(page, site, f"/api/needs/summary?territory=ITC46&occupation={isco}")
+    assert 0 < narrowed["postings"] <= bergamo["postings"]
+    expect(page.locator("#kpi-postings")).to_have_text(f"{narrowed['postings']:,}".replace(",", "."))
+    # the comparison and co-occurrence pages over the API's figures
+    page.goto(f"{site}/fabbisogni/confronto?territory=ITC46&vs_territory=ITC4C")
+    both = _api(page, site, "/api/needs/compare?territory=ITC46&vs_territory=ITC4C")
+    expect(page.locator("#compare-a-postings")).to_have_text(f"{both['a']['postings']:,}".replace(",", "."))
+    expect(page.locator("#compare-table tbody tr")).to_have_count(len(both["skills"]) + 1)
+    page.goto(f"{site}/fabbisogni/cooccorrenze?territory=ITC46")
+    pairs = _api(page, site, "/api/needs/skills/cooccurrence?territory=ITC46")["rows"]
+    expect(page.locator("#cooc-table tbody tr")).to_have_count(len(pairs))
+    expect(page.locator("#cooc-table tbody tr").first).to_contain_text(pairs[0]["a_label"])
     assert page.problems == []  # type: ignore[attr-defined]
 
 

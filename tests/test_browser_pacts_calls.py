@@ -106,7 +106,7 @@ def test_region_creates_and_edits_a_call_then_a_partnership_starts_a_draft(
         page.get_by_label("Fine della valutazione").fill(_stamp(now + timedelta(days=60)))
         page.get_by_label("Scadenza dei programmi di dettaglio").fill(_stamp(now + timedelta(days=90)))
         page.get_by_label("Fine delle attività").fill((now + timedelta(days=500)).date().isoformat())
-        expect(page.get_by_label("Bergamo (ITC46)")).to_have_count(1)
+        expect(page.get_by_label("Bergamo ITC46")).to_have_count(1)  # the name, its code beside it
         _check(page, "territories-ITC46")
         _check(page, "territories-ITC47")
         _check(page, "required_partner_types-cciaa")

@@ -29,7 +29,7 @@ from regia.pacts.models import IN_PROGRESS, Proposal
 from regia.web.app import create_app
 from support.accounts import ORGS, PARTNERS, PASSWORD, PDF, World, build_world, complete_manifestation
 from support.browser import launched, require_chromium, visitor_page
-from support.pact_pages import fill_partner, login, save_draft, shot
+from support.pact_pages import fill_partner, login, save_draft, set_codes, shot
 from support.servers import live_server
 
 pytestmark = pytest.mark.browser
@@ -119,7 +119,7 @@ def _draft_and_submit(server: str, page: Any, world: World, call_id: int) -> int
     save_draft(page)
     fill_partner(page, "partners-2", PARTNERS[2], "Coinvolgimento delle imprese")
     page.locator("label[for='territory-nuts3-ITC46']").click()
-    page.get_by_label("Settori della filiera").fill("C")
+    set_codes(page, "sectors", "C")  # no taxonomy in this database: nothing to pick from
     page.get_by_label("Esigenze del contesto di intervento").fill(
         "Le officine della bergamasca non trovano saldatori né manutentori meccanici.")
     page.locator("#actions-0-code").fill("A1")
@@ -128,7 +128,7 @@ def _draft_and_submit(server: str, page: Any, world: World, call_id: int) -> int
     page.locator("#actions-0-target_group").select_option("unemployed")
     page.locator("#actions-0-participants").fill("20")
     page.locator("label[for='actions-0-new_course']").click()
-    page.locator("#actions-0-skills").fill("http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000001")
+    set_codes(page, "actions-0-skills", "http://data.europa.eu/esco/skill/00000000-0000-0000-0000-000000000001")
     page.locator("#targets-0-group").select_option("unemployed")
     page.locator("#targets-0-number").fill("20")
     page.locator("#impacts-0-indicator").fill("Partecipanti occupati a sei mesi")
@@ -210,7 +210,7 @@ def _rank(server: str, browser: Any, world: World, proposal_id: int, call_id: in
 
 def _line(page: Any, n: int, action: str, partner: str, source: str, amount: str) -> None:
     page.locator(f"#lines-{n}-action").fill(action)
-    page.locator(f"#lines-{n}-partner_tax_code").fill(partner)
+    page.locator(f"#lines-{n}-partner_tax_code").select_option(partner)
     page.locator(f"#lines-{n}-source").select_option(source)
     page.locator(f"#lines-{n}-amount").fill(amount)
 
@@ -223,7 +223,7 @@ def _programme(server: str, browser: Any, world: World, proposal_id: int) -> Non
         expect(page.locator("#programme-status")).to_have_text("Selezionata")
         page.locator("#prefill-programme").click()
         expect(page.locator("#actions-0-code")).to_have_value("A1")
-        page.locator("#actions-0-lead_partner_tax_code").fill(lead_code)
+        page.locator("#actions-0-lead_partner_tax_code").select_option(lead_code)
         _line(page, 0, "A1", lead_code, "regional", "100000")
         page.locator("#add-line").click()
         _line(page, 1, "A1", PARTNERS[1][1], "cofinancing", "30000")

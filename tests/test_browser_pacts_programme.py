@@ -17,7 +17,7 @@ from regia.db import session_scope
 from regia.pacts.models import APPROVED, IN_PROGRESS, PROGRAMME_SUBMITTED, Proposal
 from regia.web.app import create_app
 from support.accounts import World, build_world
-from support.browser import launched, require_assets, require_chromium, visitor_page
+from support.browser import axe_violations, launched, require_assets, require_chromium, visitor_page
 from support.pact_pages import copy_of, login
 from support.route_tables.pacts_programme import LEAD, SCHOOL, new_call, selected_pact
 from support.servers import live_server
@@ -67,7 +67,7 @@ def _status(world: World, pid: int) -> str:
 
 def _line(page: Any, n: int, action: str, partner: str, source: str, amount: str) -> None:
     page.locator(f"#lines-{n}-action").fill(action)
-    page.locator(f"#lines-{n}-partner_tax_code").fill(partner)
+    page.locator(f"#lines-{n}-partner_tax_code").select_option(partner)
     page.locator(f"#lines-{n}-source").select_option(source)
     page.locator(f"#lines-{n}-amount").fill(amount)
 
@@ -89,7 +89,8 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         expect(page.locator("#actions-1-code")).to_have_value("A2")
         expect(page.locator("#actions-0-target_enrolled")).to_have_value("20")
         expect(page.locator("#indicators-0-indicator")).to_have_value("Occupati a 6 mesi")
-        page.locator("#actions-0-lead_partner_tax_code").fill(LEAD["tax_code"])
+        assert axe_violations(page, "#programme-form") == []  # every field labelled, readable (issue 19)
+        page.locator("#actions-0-lead_partner_tax_code").select_option(LEAD["tax_code"])
         page.locator("#actions-0-target_completed").fill("16")
         _line(page, 0, "A1", LEAD["tax_code"], "regional", "40000")
         page.locator("#add-line").click()
@@ -128,6 +129,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         login(page, server, w.emails["partnership_editor"], monitoring_path)
         expect(page.locator("#monitoring-table tbody tr")).to_have_count(2)
         form = page.locator("#progress-form")
+        assert axe_violations(page, "#progress-form") == []
         form.get_by_label("Azione").select_option("A1")
         form.get_by_label("Periodo").fill(date.today().isoformat())
         form.get_by_label("Iscritti").fill("8")

@@ -18,7 +18,7 @@ from regia.postings import facts
 from regia.web.app import create_app
 from support.accounts import ORGS, PARTNERS, PDF, World, build_world, publish_course
 from support.browser import launched, require_chromium
-from support.pact_pages import fill_partner, login, save_draft, shot
+from support.pact_pages import fill_partner, login, pick, save_draft, shot
 from support.servers import live_server
 from test_mismatch_analytics import build_world as mismatch_world
 
@@ -81,7 +81,7 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     expect(issues.filter(has_text="l'avviso ne chiede almeno 3")).to_have_count(1)
     expect(issues.filter(has_text="Indica il territorio di intervento.")).to_have_count(1)
     expect(issues.filter(has_text="Indica almeno un'azione prevista.")).to_have_count(1)
-    expect(issues.filter(has_text="L'avviso chiede un partner di tipo «cciaa»")).to_have_count(1)
+    expect(issues.filter(has_text="L'avviso chiede un partner di tipo «Camera di Commercio»")).to_have_count(1)  # named
     assert issues.count() >= 12
     shot(page, "pacts-issues")
 
@@ -99,7 +99,9 @@ def test_draft_validate_complete_upload_submit_then_evaluator_reads(
     fill_partner(page, "partners-2", PARTNERS[2], "Coinvolgimento delle imprese")
     page.locator("label[for='territory-nuts3-ITC46']").click()  # Bootstrap Italia draws the box on the label
     expect(page.get_by_label("ITC46")).to_be_checked()
-    page.get_by_label("Settori della filiera").fill("C 25")
+    pick(page, "sectors", "attività manifatturiere", "C")  # the pickers search the taxonomy by name
+    pick(page, "sectors", "25", "25")
+    expect(page.locator("#sectors")).to_have_value("C 25")
     page.get_by_label("Esigenze del contesto di intervento").fill(
         "Le imprese meccaniche della bergamasca non trovano saldatori e manutentori.")
     page.locator("#actions-0-code").fill("A1")

@@ -123,12 +123,18 @@ def test_region_errors_and_admissibility_notes_in_the_page_language(pages: Pages
         answer = staff.post(f"{url}/admissibility", params={"lang": lang},
                             data={"csrf_token": csrf, "decision": "inadmissible", "note": ""})
         assert answer.status_code == 422 and _detail(answer.text) == expected
-    for lang, pattern in (("it", r"la scadenza delle manifestazioni di interesse \(\d\d/\d\d/\d{4} \d\d:\d\d\) "
-                                 r"non è ancora passata"),
-                          ("en", r"the manifestations' deadline \(\d\d/\d\d/\d{4} \d\d:\d\d\) has not passed yet")):
+    for lang, pattern in (("it", r"La graduatoria non si può pubblicare: la scadenza delle manifestazioni di "
+                                 r"interesse \(\d\d/\d\d/\d{4} \d\d:\d\d\) non è ancora passata\."),
+                          ("en", r"The ranking cannot be published: the manifestations' deadline "
+                                 r"\(\d\d/\d\d/\d{4} \d\d:\d\d\) has not passed yet\.")):
         answer = staff.post(f"/pacts/calls/{pages.early_call}/ranking", params={"lang": lang},
                             data={"csrf_token": csrf})
         assert answer.status_code == 409 and re.fullmatch(pattern, _detail(answer.text)), _detail(answer.text)
+        assert "modificati da qualcun altro" not in answer.text  # the real reason, not a generic one
+    # Before the deadline the page offers no "publish" and says why (issue 19).
+    early = staff.get(f"/pacts/calls/{pages.early_call}/ranking", params={"lang": "it"}).text
+    assert 'id="publish-ranking"' not in early
+    assert "La graduatoria non si può ancora pubblicare: la scadenza delle manifestazioni" in html.unescape(early)
 
 
 @pytest.mark.parametrize(("note", "english"), [

@@ -106,6 +106,8 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/fabbisogni"): AUTHENTICATED,
     ("GET", "/fabbisogni/risultati"): AUTHENTICATED,
     ("GET", "/fabbisogni/esempi"): AUTHENTICATED,
+    ("GET", "/fabbisogni/confronto"): AUTHENTICATED,
+    ("GET", "/fabbisogni/cooccorrenze"): AUTHENTICATED,
     # accounts (regia.auth) and pacts (regia.pacts)
     ("GET", "/login"): ALL,
     ("POST", "/login"): ALL,

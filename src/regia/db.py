@@ -1,14 +1,24 @@
-"""Database engine, sessions and migrations (SQLite file by default, PostgreSQL by URL)."""
+"""Database engine, sessions and migrations (SQLite file by default, PostgreSQL by URL).
+
+Instants: every ``DateTime(timezone=True)`` column holds a UTC instant and reads back as an *aware* datetime on
+both engines. PostgreSQL's ``timestamptz`` does so itself; on SQLite (which has no time-zone type) the engine made
+by :func:`make_engine` stores an aware value converted to UTC and hands values back with ``tzinfo=UTC``
+(:class:`UTCDateTime`), so that pages, letters and the API never meet a naive time whose zone they must guess.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import DateTime
 from starlette.requests import Request
 
 from regia.config import get_settings
@@ -26,9 +36,42 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+class UTCDateTime(SQLITE_DATETIME):
+    """SQLite's ``DATETIME`` for ``DateTime(timezone=True)`` columns: an aware value is stored as its UTC time
+    (SQLAlchemy's own would store the wall-clock of whatever zone it carries), and a stored value comes back
+    aware, in UTC (SQLAlchemy's would be naive). Columns without ``timezone=True`` are left as they are."""
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any] | None:
+        store = super().bind_processor(dialect)
+        if not self.timezone or store is None:
+            return store
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                value = value.astimezone(UTC).replace(tzinfo=None)
+            return store(value)
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: object) -> Callable[[Any], Any] | None:
+        parse = super().result_processor(dialect, coltype)
+        if not self.timezone:
+            return parse
+
+        def process(value: Any) -> Any:
+            moment = parse(value) if parse is not None else value
+            if isinstance(moment, datetime) and moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment
+
+        return process
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # This engine's dialect (not SQLite's class) maps DateTime to UTCDateTime: instants read back aware.
+        engine.dialect.colspecs = {**engine.dialect.colspecs, DateTime: UTCDateTime}
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]

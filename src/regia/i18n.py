@@ -199,6 +199,11 @@ def chart_locale(lang: str) -> dict[str, Any]:
     }
 
 
+def today() -> date:
+    """Today in Lombardy (a server's clock may run in UTC: at 00:30 in Rome it is still yesterday there)."""
+    return datetime.now(ROME).date()
+
+
 def to_rome(moment: datetime) -> datetime:
     """The instant in Europe/Rome; a naive datetime is a UTC instant (as SQLite returns them)."""
     if moment.tzinfo is None:
@@ -215,10 +220,16 @@ def format_date(value: date | datetime | None, lang: str) -> str:
     return babel_format_date(value, format=DATE_PATTERN, locale=locale_of(lang))
 
 
-def format_datetime(value: datetime | None, lang: str, *, seconds: bool = False) -> str:
-    """``28/02/2026 23:59`` (with ``seconds``: ``23:59:07``), always in Europe/Rome."""
-    if value is None:
+def format_datetime(value: datetime | str | None, lang: str, *, seconds: bool = False) -> str:
+    """``28/02/2026 23:59`` (with ``seconds``: ``23:59:07``), always in Europe/Rome. A string is an RFC 3339
+    instant as stored in JSON snapshots (one that is not shows as it is)."""
+    if value is None or value == "":
         return "–"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     pattern = DATETIME_PATTERN + ":ss" if seconds else DATETIME_PATTERN
     return babel_format_datetime(to_rome(value), format=pattern, tzinfo=ROME, locale=locale_of(lang))
 

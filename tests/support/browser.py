@@ -71,3 +71,18 @@ def visitor_page(browser: Any, *, height: int = 900, failed_requests: bool = Tru
         yield page
     finally:
         context.close()
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"  # npm devDependency
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any, selector: str = "html") -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations inside ``selector`` (labels, contrast, names...), one line each."""
+    if not AXE.is_file():
+        missing(f"axe-core missing at {AXE}: run scripts/install-assets.sh (npm ci)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("([sel, tags]) => axe.run(document.querySelector(sel), "
+                           "{runOnly: {type: 'tag', values: tags}})", [selector, WCAG_TAGS])
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"]]

@@ -62,3 +62,20 @@ def save_draft(page: Any) -> None:
 
     page.locator("#save-proposal").click()
     expect(page.locator("#saved")).to_have_text("Bozza salvata.")
+
+
+def pick(page: Any, field: str, query: str, option: str | None = None) -> None:
+    """Choose in a form's taxonomy picker (``forms.picker``): type ``query`` in its search box and click the
+    suggestion containing ``option`` (the first one when None)."""
+    from playwright.sync_api import expect
+
+    page.locator(f"#{field}-search").fill(query)
+    options = page.locator(f"#{field}-options [role=option][data-value]")
+    choice = options.filter(has_text=option) if option else options
+    choice.first.click()
+    expect(page.locator(f"#{field}-search")).to_have_value("")
+
+
+def set_codes(page: Any, field: str, *codes: str) -> None:
+    """Put codes straight into a picker's field (databases without the taxonomy, where nothing can be found)."""
+    page.locator(f"#{field}").evaluate("(e, v) => { e.value = v; }", " ".join(codes))

@@ -24,6 +24,7 @@ Rows can be sorted by ``gap`` (largest first), ``-gap``, ``demand`` or ``supply`
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -102,6 +103,7 @@ class Row:
     confidence: str
     by_target: dict[str, int] = field(default_factory=dict)
     by_funding: dict[str, int] = field(default_factory=dict)
+    untaggable: bool = False  # transversal or language skill: courses seldom declare it (see UNTAGGABLE)
 
 
 @dataclass
@@ -183,7 +185,8 @@ def _sector_code(sector: str | None) -> str | None:
 
 
 def demand(engine: Engine, *, territory: str | None, sector: str | None, groups: dict[str, str] | None = None,
-           facts_dir: Path | None = None) -> tuple[dict[str, int], int]:
+           facts_dir: Path | None = None, start: str | None = None, end: str | None = None
+           ) -> tuple[dict[str, int], int]:
     """(skill or group -> distinct posting groups asking it, all posting groups) in the territory and sector.
 
     By skill through ``regia.analytics.needs`` (the cube by skill and the count of postings, the same figures
@@ -193,7 +196,7 @@ def demand(engine: Engine, *, territory: str | None, sector: str | None, groups:
 
     _sector_clause(sector)  # validates
     needs = Needs(engine, facts_dir)
-    f = Filters(territory=territory, sector=_sector_code(sector))
+    f = Filters(territory=territory, sector=_sector_code(sector), start=start, end=end)
     total = needs.summary_count(f)
     if groups is None:
         return {r["skill"]: int(r["postings"]) for r in needs.cube(f, ["skill"]) if r["skill"]}, total
@@ -318,9 +321,27 @@ def _labels(session: Session, uris: set[str], lang: str = "it") -> dict[str, str
 
 
 # ---------------------------------------------------------------------------------------------- the table
+UNTAGGABLE = ("transversal", "language")  # ESCO collections of skills that course descriptions rarely name
+
+
+def untaggable(session: Session, uris: set[str]) -> set[str]:
+    """The skills among ``uris`` in ESCO's transversal or language collections: demand for them is real, but
+    catalogues seldom tag a course with them, so their supply reads as zero and their gap as the largest."""
+    from regia.taxonomy.models import CollectionMember
+
+    found: set[str] = set()
+    uri_list = sorted(uris)
+    for i in range(0, len(uri_list), 900):
+        chunk = uri_list[i:i + 900]
+        found.update(u for u in session.scalars(
+            select(Concept.uri).join(CollectionMember, CollectionMember.concept_id == Concept.id)
+            .where(Concept.uri.in_(chunk), CollectionMember.collection.in_(UNTAGGABLE))) if u)
+    return found
+
+
 def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None = None, by_group: bool = False,
              sort: str = "gap", limit: int = 50, min_demand: int = 1, facts_dir: Path | None = None,
-             lang: str = "it") -> Table:
+             lang: str = "it", start: str | None = None, end: str | None = None) -> Table:
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     _sector_clause(sector)  # validate early
@@ -328,9 +349,11 @@ def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None
         nuts3, name = resolve_territory(session, territory)
         groups = skill_groups(session) if by_group else None
         held, total_seats = supply(session, territory=nuts3, groups=groups)
-        asked, total_postings = demand(engine, territory=nuts3, sector=sector, groups=groups, facts_dir=facts_dir)
+        asked, total_postings = demand(engine, territory=nuts3, sector=sector, groups=groups, facts_dir=facts_dir,
+                                       start=start, end=end)
         keys = set(asked) | {k for k, s in held.items() if s.seats}
         labels = _labels(session, keys, lang)
+        apart = untaggable(session, keys) if groups is None else set()
     rows = []
     for key in keys:
         d = asked.get(key, 0)
@@ -341,7 +364,7 @@ def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None
             supply_share=round(s.seats / total_seats, 6) if total_seats else 0.0, courses=len(s.courses),
             hours=round(s.hours, 1), online_seats=s.online, gap=round(gap(d, total_postings, s.seats, total_seats), 4),
             confidence=confidence(d, total_postings, s.seats, len(s.courses)),
-            by_target=dict(s.by_target), by_funding=dict(s.by_funding)))
+            by_target=dict(s.by_target), by_funding=dict(s.by_funding), untaggable=key in apart))
     no_demand = sorted((r for r in rows if r.demand == 0 and r.supply > 0), key=lambda r: (-r.supply, r.label))
     ranked = [r for r in rows if r.demand >= min_demand]
     order = {"gap": lambda r: (-r.gap, -r.demand, r.label), "-gap": lambda r: (r.gap, -r.supply, r.label),
@@ -440,18 +463,37 @@ Territory = Annotated[str | None, Query(max_length=10, description="Province: NU
 Sector = Annotated[str | None, Query(max_length=2, description="ATECO section (C) or division (25)")]
 
 
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="Postings from/to this month (YYYY-MM)")]
+CSV_COLUMNS = ("skill", "label", "demand", "demand_share", "supply", "supply_share", "courses", "hours", "gap",
+               "confidence", "untaggable")
+
+
 @api_router.get("", summary="Skill demand, training supply and gap for a territory and sector")
 def mismatch_api(request: Request, territory: Territory = None, sector: Sector = None, group: bool = False,
                  sort: Literal["gap", "-gap", "demand", "supply"] = "gap",
-                 limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> JSONResponse:
-    """Rows `{skill, label, demand, supply, gap, confidence, courses, hours, by_target, by_funding, ...}`
-    sorted as asked; `no_demand`: skills taught here that no posting here asks for. The gap's formula is in
-    the module's documentation (`regia.analytics.mismatch`)."""
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 50, start: Month = None, end: Month = None,
+                 format: Literal["json", "csv"] = "json") -> Response:
+    """Rows `{skill, label, demand, supply, gap, confidence, courses, hours, by_target, by_funding, untaggable,
+    ...}` sorted as asked (`untaggable`: a transversal or language skill, which courses seldom declare: its
+    supply reads as zero); `no_demand`: skills taught here that no posting here asks for; `start`/`end`: the
+    postings' months. `format=csv`: the rows as CSV. The gap's formula is in the module's documentation
+    (`regia.analytics.mismatch`)."""
     try:
         table = mismatch(request.app.state.engine, territory=territory, sector=sector, by_group=group, sort=sort,
-                         limit=limit)
+                         limit=limit, start=start, end=end)
     except ValueError as exc:
         raise HTTPException(422, detail=str(exc)) from None
+    if format == "csv":
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        for r in table.rows:
+            writer.writerow([getattr(r, c) for c in CSV_COLUMNS])
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="mismatch.csv"'})
     return JSONResponse(table.as_dict())
 
 
@@ -466,18 +508,23 @@ def gap_api(request: Request, skill: Annotated[str, Query(min_length=10, max_len
         raise HTTPException(422, detail=str(exc)) from None
 
 
-def _choices(engine: Engine) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def _choices(engine: Engine, lang: str = "it") -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     with Session(engine) as session:
         rows = session.execute(select(Concept.id, Concept.code, Concept.attrs).where(
             Concept.type == "territory", Concept.level == "province")).all()
         lombardy = [(cid, code) for cid, code, attrs in rows if (attrs or {}).get("nuts2") == "ITC4"]
-        names = preferred_labels(session, [cid for cid, _ in lombardy], "it")
+        names = preferred_labels(session, [cid for cid, _ in lombardy], lang)
         provinces = sorted(((code, names.get(cid, code)) for cid, code in lombardy), key=lambda x: x[1])
         sections = session.execute(select(Concept.id, Concept.code).where(
             Concept.scheme == "ateco2007", Concept.level == "section")).all()
-        snames = preferred_labels(session, [cid for cid, _ in sections], "it")
-        sectors = sorted((code, snames.get(cid, code)[:60]) for cid, code in sections)
+        snames = preferred_labels(session, [cid for cid, _ in sections], lang)
+        sectors = sorted((code, sentence_case(snames.get(cid, code))) for cid, code in sections)
     return provinces, sectors
+
+
+def sentence_case(label: str) -> str:
+    """ATECO's section names are upper-case in ISTAT's files ("ATTIVITÀ MANIFATTURIERE"): shown as a sentence."""
+    return label[:1].upper() + label[1:].lower() if label.isupper() else label
 
 
 def _render(request: Request, name: str, context: dict[str, Any]) -> Response:
@@ -485,31 +532,42 @@ def _render(request: Request, name: str, context: dict[str, Any]) -> Response:
 
 
 @page_router.get("", response_class=HTMLResponse, name="mismatch_page", include_in_schema=False)
-def mismatch_page(request: Request, territory: str = "", sector: str = "") -> Response:
+def mismatch_page(request: Request, territory: str = "", sector: str = "", start: str = "", end: str = ""
+                  ) -> Response:
+    """The gaps of a province and sector; transversal and language skills apart (courses seldom declare them,
+    so their supply reads as zero: ranked with the others they would hide every other gap)."""
+    from urllib.parse import urlencode
+
     engine = request.app.state.engine
-    provinces, sectors = _choices(engine)
-    try:
-        table = mismatch(engine, territory=territory or None, sector=sector or None, limit=40)
-    except ValueError:
-        table = mismatch(engine, limit=40)
     lang = getattr(request.state, "lang", "it")
+    provinces, sectors = _choices(engine, lang)
+    months = [m if re.fullmatch(r"\d{4}-\d{2}", m or "") else None for m in (start, end)]
+    try:
+        table = mismatch(engine, territory=territory or None, sector=sector or None, limit=80, lang=lang,
+                         start=months[0], end=months[1])
+    except ValueError:
+        table = mismatch(engine, limit=80, lang=lang)
+        months = [None, None]
+    apart = [r for r in table.rows if r.untaggable]
+    table.rows = [r for r in table.rows if not r.untaggable][:40]
     chart = chart_spec(table, lang, rows=15, width="container")
     root = str(request.url_for("mismatch_gap_page").path)
+    selection = {"territory": table.territory or "", "sector": table.sector or "", "start": months[0] or "",
+                 "end": months[1] or ""}
 
     def gap_url(skill: str) -> str:
-        from urllib.parse import urlencode
-
         return root + "?" + urlencode({"skill": skill, "territory": table.territory or "",
                                        "sector": table.sector or ""})
 
-    from urllib.parse import urlencode
-
-    link = str(request.url_for("mismatch_page").path) + "?" + urlencode({"sector": table.sector or ""}) + "&territory="
+    link = str(request.url_for("mismatch_page").path) + "?" + urlencode(
+        {k: v for k, v in selection.items() if k != "territory"}) + "&territory="
+    export = str(request.url_for("mismatch_api").path) + "?" + urlencode(
+        {**{k: v for k, v in selection.items() if v}, "format": "csv", "limit": 1000})
     return _render(request, "mismatch.html", {
-        "nav": "mismatch", "table": table, "provinces": provinces, "sectors": sectors, "chart": chart,
-        "gap_url": gap_url, "coverage": coverage(engine, sector=table.sector), "map_js": MAP_JS,
-        "map_words": map_words(lang), "map_link": link,
-        "geojson_url": str(request.url_for("provinces_geojson").path) + "?region=ITC4"})
+        "nav": "mismatch", "table": table, "apart": apart[:20], "provinces": provinces, "sectors": sectors,
+        "chart": chart, "gap_url": gap_url, "coverage": coverage(engine, sector=table.sector), "map_js": MAP_JS,
+        "map_words": map_words(lang), "map_link": link, "export_url": export, "start": months[0] or "",
+        "end": months[1] or "", "geojson_url": str(request.url_for("provinces_geojson").path) + "?region=ITC4"})
 
 
 @page_router.get("/gap", response_class=HTMLResponse, name="mismatch_gap_page", include_in_schema=False)

@@ -9,6 +9,7 @@ are anonymised.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, cast
 from urllib.parse import urlencode
@@ -21,7 +22,8 @@ from regia.analytics.needs import FilterError, Filters, Needs
 from regia.auth.policy import READ, Resource, require
 from regia.auth.principal import Principal
 from regia.db import session_factory
-from regia.i18n import N_
+from regia.htmx import fragment_or_page
+from regia.i18n import N_, gettext
 from regia.taxonomy import service as taxonomy_service
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates" / "pages"
@@ -78,8 +80,16 @@ def _results(request: Request, needs: Needs, f: Filters) -> dict[str, Any]:
     top = needs.top_skills(f, 15, lang)
     emerging = needs.emerging_skills(f, n=8, lang=lang) if summary["postings"] else {"skills": []}
     examples = needs.examples(f, limit=5, lang=lang)
+    occupations = [r for r in needs.cube(f, ["isco"], limit=11) if r.get("isco")][:10]
+    for r in occupations:  # the most demanded occupations (ISCO-08), each linked to its own demand
+        r["label"] = needs.ref.isco.get(r["isco"], r["isco"])
+        r["share"] = r["postings"] / summary["postings"] if summary["postings"] else 0.0
     specs = charts({"by_month": trend, "top_skills": [], "by_sector": []}, lang)
     return {"f": f, "summary": summary, "provinces": provinces, "top": top, "emerging": emerging,
+            "occupations": occupations,
+            "needs_url": lambda **change: f"{request.app.url_path_for('needs_page')}?{_query(replace(f, **change))}",
+            "courses_url": lambda province: f"{request.app.url_path_for('catalog_search_page')}?"
+                                            f"{urlencode({'province': province})}",
             "examples": examples, "skill_label": None, "trend_spec": specs.get("trend"),
             "map_values": {r["province"]: r["postings"] for r in provinces if r["province"]},
             "unplaced": next((r["postings"] for r in provinces if not r["province"]), 0),
@@ -122,10 +132,11 @@ def needs_page(request: Request, _: Reader) -> Response:
 
 @router.get("/risultati", response_class=HTMLResponse, name="needs_results")
 def needs_results(request: Request, _: Reader) -> Response:
-    """The results region alone, for htmx."""
+    """The results region alone, for htmx (opened directly: inside the layout)."""
     needs = needs_for(request)
     f, error = _filters(request, needs)
-    return render(request, "_results.html", {"error": error, **_results(request, needs, f)})
+    return fragment_or_page(request, "needs/_results.html", {"error": error, **_results(request, needs, f)},
+                            title=gettext("needs.title", _lang(request)), nav="needs")
 
 
 @router.get("/esempi", response_class=HTMLResponse, name="needs_examples")
@@ -138,5 +149,39 @@ def needs_examples(request: Request, _: Reader) -> Response:
         f = Filters(**{**f.__dict__, "skill": skill})
     lang = _lang(request)
     label = needs.skill_labels([skill], lang).get(skill or "", skill) if skill else None
-    return render(request, "_examples.html", {"examples": needs.examples(f, limit=10, lang=lang),
-                                              "skill_label": label})
+    return fragment_or_page(request, "needs/_examples.html", {"examples": needs.examples(f, limit=10, lang=lang),
+                                                              "skill_label": label},
+                            title=gettext("needs.title", lang), nav="needs")
+
+
+@router.get("/confronto", response_class=HTMLResponse, name="needs_compare_page")
+def needs_compare_page(request: Request, _: Reader) -> Response:
+    """Two provinces (or two sectors) side by side: postings, and the skills whose share differs most (the
+    same figures as ``GET /api/needs/compare``)."""
+    needs = needs_for(request)
+    q = request.query_params
+    lang = _lang(request)
+    a_territory, b_territory = q.get("territory") or "ITC46", q.get("vs_territory") or "ITC4C"
+    a_sector, b_sector = q.get("sector") or None, q.get("vs_sector") or None
+    error, result = None, None
+    try:
+        a = needs.filters(territory=a_territory, sector=a_sector)
+        b = needs.filters(territory=b_territory, sector=b_sector or a_sector)
+        result = needs.compare(a, b, lang=lang)
+    except FilterError as exc:
+        error = str(exc)
+    return render(request, "compare.html", {
+        "nav": "needs", "error": error, "result": result, "a_territory": a_territory, "b_territory": b_territory,
+        "a_sector": a_sector or "", "b_sector": b_sector or "", **_options(needs),
+        "province_name": needs.province_name})
+
+
+@router.get("/cooccorrenze", response_class=HTMLResponse, name="needs_cooccurrence_page")
+def needs_cooccurrence_page(request: Request, _: Reader) -> Response:
+    """Skills asked together in the same postings (lift: how much more often than by chance), for a province
+    and sector (the same figures as ``GET /api/needs/skills/cooccurrence``)."""
+    needs = needs_for(request)
+    f, error = _filters(request, needs)
+    pairs = needs.cooccurrence(f, n=30, lang=_lang(request))
+    return render(request, "cooccurrence.html", {"nav": "needs", "error": error, "f": f, "pairs": pairs,
+                                                 **_options(needs)})

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from regia.auth import audit, service, sessions
 from regia.auth.errors import NotAuthenticated, RateLimited
-from regia.auth.models import ORG_TYPE_LABELS, ROLE_LABELS, AuditEntry
+from regia.auth.models import ORG_TYPE_LABELS, ROLE_LABELS, AuditEntry, User
 from regia.auth.oidc import OIDCClient, OIDCError
 from regia.auth.policy import READ, WRITE, Resource, public, require, visible
 from regia.auth.principal import Principal, auth_settings
@@ -25,6 +25,52 @@ from regia.i18n import N_
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SessionDep = Annotated[Session, Depends(request_session)]
 AUDIT_PAGE_SIZE = 50
+# The audit log's verbs and resource types in the page language (the stored value stays as secondary text).
+AUDIT_ACTIONS = {
+    "create": N_("auth.audit.act.create"),
+    "update": N_("auth.audit.act.update"),
+    "upload": N_("auth.audit.act.upload"),
+    "delete": N_("auth.audit.act.delete"),
+    "revoke": N_("auth.audit.act.revoke"),
+    "set_password": N_("auth.audit.act.set_password"),
+    "link_oidc": N_("auth.audit.act.link_oidc"),
+    "update_programme": N_("auth.audit.act.update_programme"),
+    "submit_scores": N_("auth.audit.act.submit_scores"),
+    "save_scores": N_("auth.audit.act.save_scores"),
+    "save_consensus": N_("auth.audit.act.save_consensus"),
+    "report_progress": N_("auth.audit.act.report_progress"),
+    "record_admissibility": N_("auth.audit.act.record_admissibility"),
+    "publish_ranking": N_("auth.audit.act.publish_ranking"),
+    "freeze_version": N_("auth.audit.act.freeze_version"),
+    "declare_conflict": N_("auth.audit.act.declare_conflict"),
+    "assign_evaluator": N_("auth.audit.act.assign_evaluator"),
+    "aggregate_scores": N_("auth.audit.act.aggregate_scores"),
+    "admit": N_("auth.audit.act.admit"),
+    "approve_programme": N_("auth.audit.act.approve_programme"),
+    "close": N_("auth.audit.act.close"),
+    "close_evaluation": N_("auth.audit.act.close_evaluation"),
+    "declare_inadmissible": N_("auth.audit.act.declare_inadmissible"),
+    "not_select": N_("auth.audit.act.not_select"),
+    "reopen": N_("auth.audit.act.reopen"),
+    "return_programme": N_("auth.audit.act.return_programme"),
+    "select": N_("auth.audit.act.select"),
+    "start": N_("auth.audit.act.start"),
+    "submit": N_("auth.audit.act.submit"),
+    "submit_programme": N_("auth.audit.act.submit_programme"),
+}
+AUDIT_RESOURCES = {
+    "api_token": N_("auth.audit.res.api_token"),
+    "membership": N_("auth.audit.res.membership"),
+    "organisation": N_("auth.audit.res.organisation"),
+    "pact_assignment": N_("auth.audit.res.pact_assignment"),
+    "pact_call": N_("auth.audit.res.pact_call"),
+    "pact_document": N_("auth.audit.res.pact_document"),
+    "pact_progress_report": N_("auth.audit.res.pact_progress_report"),
+    "pact_proposal": N_("auth.audit.res.pact_proposal"),
+    "pact_proposal_version": N_("auth.audit.res.pact_proposal_version"),
+    "pact_score_sheet": N_("auth.audit.res.pact_score_sheet"),
+    "user": N_("auth.audit.res.user"),
+}
 
 router = APIRouter()
 
@@ -205,6 +251,9 @@ def audit_page(request: Request, session: SessionDep,
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE_SIZE)
                            .offset((page - 1) * AUDIT_PAGE_SIZE)).all()
-    return _render(request, "audit.html", {"entries": rows, "total": total, "page": page,
+    ids = {e.actor_user_id for e in rows if e.actor_user_id is not None}
+    people = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    return _render(request, "audit.html", {"entries": rows, "total": total, "page": page, "people": people,
+                                           "actions": AUDIT_ACTIONS, "resources": AUDIT_RESOURCES,
                                            "pages": max(1, -(-total // AUDIT_PAGE_SIZE)),
                                            "verification": audit.verify(session)})

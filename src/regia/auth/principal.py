@@ -27,6 +27,7 @@ class Grant:
     organisation_id: int
     organisation_type: OrgType
     role: Role
+    organisation_name: str = field(default="", compare=False)  # for display (the page header), never decisions
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Principal:
     via: Via = "anonymous"
     csrf: str | None = field(default=None, repr=False)
     label: str = "anonymous"  # for the audit log: "user:12", "cli"
+    display_name: str = field(default="", compare=False)  # for display (the page header), never decisions
 
     @property
     def authenticated(self) -> bool:
@@ -78,9 +80,10 @@ def client_principal(organisation_id: int, organisation_type: OrgType, *, label:
 
 
 def principal_for(user: User, *, via: Via, csrf: str | None = None) -> Principal:
-    grants = tuple(sorted((Grant(m.organisation_id, m.organisation.type, m.role) for m in user.memberships),
-                          key=lambda g: (g.organisation_id, g.role)))
-    return Principal(user_id=user.id, grants=grants, via=via, csrf=csrf, label=f"user:{user.id}")
+    grants = tuple(sorted((Grant(m.organisation_id, m.organisation.type, m.role, m.organisation.name)
+                           for m in user.memberships), key=lambda g: (g.organisation_id, g.role)))
+    return Principal(user_id=user.id, grants=grants, via=via, csrf=csrf, label=f"user:{user.id}",
+                     display_name=user.display_name)
 
 
 def _load_user(session: Session, user_id: int) -> User | None:

@@ -22,6 +22,7 @@ from regia.catalog.ingest import load_places
 from regia.catalog.search import EPOCH, NO_DATE, index_for
 from regia.catalog.service import InvalidQuery, resolve_concept
 from regia.catalog.validation import Invalid
+from regia.i18n import N_
 from regia.taxonomy.models import ESSENTIAL_SKILL, OCCUPATION, Concept, Relation
 from regia.taxonomy.service import preferred_labels
 
@@ -47,7 +48,7 @@ def resolve_place(engine: Engine, near: str) -> tuple[str, str]:
     try:
         code, _ = places.resolve(near)
     except Invalid as exc:
-        raise InvalidQuery(exc.reason) from None
+        raise InvalidQuery(exc.reason, key=N_("catalog.err.place_unknown"), value=near) from None
     return code, places.by_code[code][0]
 
 
@@ -105,7 +106,7 @@ def courses_for_skills(engine: Engine, skills: list[str], *, near: str | None = 
 def plan(engine: Engine, *, target: str, current: str | None = None, held_skills: list[str] | None = None,
          near: str | None = None, km: float = 50.0, size: int = 10, lang: str = "it") -> dict[str, Any]:
     if not current and not held_skills:
-        raise InvalidQuery("give a current occupation or the skills held")
+        raise InvalidQuery("give a current occupation or the skills held", key=N_("catalog.err.orientation_empty"))
     with Session(engine) as session:
         target_uri = resolve_concept(session, target, OCCUPATION)
         current_uri = resolve_concept(session, current, OCCUPATION) if current else None

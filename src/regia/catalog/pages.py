@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from regia.auth.models import OrgType
 from regia.auth.policy import READ, WRITE, Resource, can, public, require
 from regia.auth.principal import Principal
 from regia.catalog import orientation, service
@@ -27,6 +28,9 @@ from regia.i18n import N_, gettext
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 NAV = [("catalog", "catalog_search_page", N_("nav.catalog")), ("mismatch", "mismatch_page", N_("nav.mismatch"))]
 PAGE_SIZE = 20
+# How a course was recognised among its sources (course.html shows _("catalog.match." ~ how)).
+MATCH_LABELS = (N_("catalog.match.new"), N_("catalog.match.source_key"), N_("catalog.match.natural_key"),
+                N_("catalog.match.fuzzy"))
 FACET_ORDER = ("province", "target", "modality", "funding", "hours", "digital", "green")
 
 router = APIRouter(prefix="/catalog")
@@ -48,7 +52,7 @@ def _date(value: str) -> date | None:
 
 
 @router.get("", response_class=HTMLResponse, name="catalog_search_page")
-def search_page(request: Request, _: Reader) -> Response:
+def search_page(request: Request, principal: Reader) -> Response:
     """Search box, facets (checkboxes with counts) and results; bad parameters are ignored, not refused."""
     params = request.query_params
     q = params.get("q", "").strip()[:200]
@@ -60,12 +64,12 @@ def search_page(request: Request, _: Reader) -> Response:
                   digital=True if params.get("digital") == "true" else None,
                   green=True if params.get("green") == "true" else None,
                   start_from=_date(params.get("from", "")), start_to=_date(params.get("to", "")),
-                  occupation=params.get("occupation") or None)
+                  occupation=params.get("occupation") or None, funds=params.getlist("fund")[:5])
     error = None
     try:
         results = service.search(request.app.state.engine, query, page=page, size=PAGE_SIZE)
     except (BadQuery, service.InvalidQuery) as exc:
-        error = str(exc)
+        error = service.query_message(exc, _lang(request)) if isinstance(exc, service.InvalidQuery) else str(exc)
         query.provinces, query.occupation = [], None
         results = service.search(request.app.state.engine, query, page=1, size=PAGE_SIZE)
     selected = {"province": set(params.getlist("province")), "target": set(query.targets),
@@ -79,6 +83,10 @@ def search_page(request: Request, _: Reader) -> Response:
         "page_url": lambda n: f"{request.url.path}?{urlencode([*base, ('page', str(n))])}",
         "province_names": _province_names(request), "occupation": params.get("occupation", ""),
         "start_from": params.get("from", ""), "start_to": params.get("to", ""),
+        # a Fund's staff: "only my Fund's courses" (the fund facet), and their dashboard
+        "my_funds": sorted({g.organisation_name for g in principal.grants
+                            if g.organisation_type == OrgType.FUND and g.organisation_name}),
+        "funds_selected": set(params.getlist("fund")),
     })
 
 
@@ -153,7 +161,8 @@ def course_skills(
             taught.append(service.resolve_skill(engine, add_query))
         service.confirm_skills(engine, course_id, confirm=taught, remove=sorted(dropped))
     except service.InvalidQuery as exc:
-        return _course_page(request, principal, course_id, error=str(exc), status_code=422)
+        return _course_page(request, principal, course_id, error=service.query_message(exc, _lang(request)),
+                            status_code=422)
     url = request.scope.get("root_path", "") + request.app.url_path_for("catalog_course_page",
                                                                          course_id=str(course_id))
     return RedirectResponse(f"{url}?saved=1", status_code=303)
@@ -178,6 +187,6 @@ def orientation_page(request: Request, _: Reader, current: str = "", target: str
                                     near=near[:100] or None, km=max(1.0, min(km, 500.0)), size=15,
                                     lang=getattr(request.state, "lang", "it"))
         except service.InvalidQuery as exc:
-            error = str(exc)
+            error = service.query_message(exc, _lang(request))
     return render(request, "orientation.html", {"nav": "catalog", "current": current, "target": target,
                                                 "near": near, "km": km, "plan": plan, "error": error})

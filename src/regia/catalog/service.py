@@ -22,7 +22,7 @@ from regia.catalog.search import Query, Results
 from regia.catalog.tagging import Tagger, collections
 from regia.catalog.validation import CourseRecord
 from regia.db import session_scope
-from regia.i18n import N_
+from regia.i18n import N_, gettext
 from regia.importing.checkpoint import Checkpoint
 from regia.taxonomy.models import OCCUPATION, SKILL, Concept, Label
 from regia.taxonomy.normalize import fold
@@ -31,7 +31,19 @@ ESCO_PREFIX = "http://data.europa.eu/esco/"
 
 
 class InvalidQuery(ValueError):
-    pass
+    """A query the catalogue cannot answer: an English message (logs, API ``detail``), and the ``key`` /
+    ``params`` of the same message in the page language (:func:`query_message`)."""
+
+    def __init__(self, message: str, *, key: str | None = None, **params: str) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def query_message(exc: InvalidQuery, lang: str) -> str:
+    """What a page shows for ``exc``: its message in ``lang`` (the English text when it has no key)."""
+    if exc.key:
+        return gettext(exc.key, lang, **exc.params)
+    return str(exc) if lang == "en" else gettext("catalog.err.query", lang)
 
 
 class NotFound(LookupError):
@@ -42,13 +54,17 @@ class Forbidden(PermissionError):
     pass
 
 
+UNKNOWN_KEYS = {OCCUPATION: N_("catalog.err.unknown_occupation"), SKILL: N_("catalog.err.unknown_skill")}
+UNNAMED_KEYS = {OCCUPATION: N_("catalog.err.no_occupation_named"), SKILL: N_("catalog.err.no_skill_named")}
+
+
 def resolve_concept(session: Session, value: str, ctype: str) -> str:
     """An ESCO URI of type ``ctype`` from a URI or a name (the best label match in the taxonomy)."""
     value = value.strip()
     if value.startswith(("http://", "https://")):
         uri = value.replace("https://", "http://")
         if session.scalar(select(Concept.id).where(Concept.uri == uri, Concept.type == ctype)) is None:
-            raise InvalidQuery(f"unknown ESCO {ctype} {value!r}")
+            raise InvalidQuery(f"unknown ESCO {ctype} {value!r}", key=UNKNOWN_KEYS[ctype], value=value)
         return uri
     from regia.taxonomy import service as taxonomy
 
@@ -57,7 +73,7 @@ def resolve_concept(session: Session, value: str, ctype: str) -> str:
         return exact
     hits = taxonomy.search(session.get_bind(), session, value, types=[ctype], limit=1)  # type: ignore[arg-type]
     if not hits:
-        raise InvalidQuery(f"no ESCO {ctype} named like {value!r}")
+        raise InvalidQuery(f"no ESCO {ctype} named like {value!r}", key=UNNAMED_KEYS[ctype], value=value)
     return hits[0].id
 
 
@@ -371,6 +387,8 @@ def edition_supply(engine: Engine, *, years: Iterable[int], hourly_cost: float =
             euros[key] += n * unit
     return [{"nuts3": k[0], "target": k[1], "area": k[2], "year": k[3], "seats": seats[k],
              "cost": euros[k] / seats[k] if seats[k] else 0.0} for k in sorted(seats)]
+
+
 @dataclass(frozen=True)
 class CourseFacts:
     """What other domains need to know of a course: its title, provider, cost per participant and editions."""
@@ -398,6 +416,8 @@ def course_facts(engine: Engine, course_ids: Iterable[int] | None = None) -> dic
             by_course.setdefault(cid, []).append(eid)
         return {cid: CourseFacts(cid, title, provider, float(cost or 0.0), tuple(sorted(by_course.get(cid, ()))))
                 for cid, title, provider, cost in session.execute(query)}
+
+
 def territory_centroids(engine: Engine) -> dict[str, tuple[float, float]]:
     """(lat, lon) of every comune (ISTAT code) and province (NUTS3) with a boundary in the taxonomy (a comune
     without one gets its province's): what other domains use to estimate distances (``regia.catalog.geo``)."""
@@ -411,3 +431,12 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
     from regia.catalog import geo
 
     return geo.distance_km(a, b)
+
+
+def course_titles(engine: Engine, ids: Iterable[int]) -> dict[int, str]:
+    """The titles of these courses (those that exist), for pages that name a course by its number."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    with Session(engine) as session:
+        return dict(session.execute(select(Course.id, Course.title).where(Course.id.in_(wanted))).all())

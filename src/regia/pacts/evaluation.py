@@ -31,7 +31,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import Membership, Organisation, Role, User
 from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal
-from regia.i18n import N_
+from regia.i18n import N_, format_datetime
 from regia.pacts import ranking, states
 from regia.pacts.models import (
     ADMISSIBLE,
@@ -174,7 +174,8 @@ def check_admissibility(session: Session, *, proposal: Proposal) -> list[dict[st
         add("deadline", False, "la proposta non risulta presentata", N_("eval.chk.not_submitted"))
     else:
         add("deadline", submitted <= deadline,  # type: ignore[operator]
-            f"presentata il {submitted:%d/%m/%Y %H:%M}, scadenza {deadline:%d/%m/%Y %H:%M}", N_("eval.chk.deadline"),
+            f"presentata il {format_datetime(submitted, 'it')}, scadenza {format_datetime(deadline, 'it')}",
+            N_("eval.chk.deadline"),
             submitted=submitted.isoformat(), deadline=deadline.isoformat())  # type: ignore[union-attr]
     partners = _partners(body)
     add("min_partners", len(partners) >= call.min_partners,
@@ -696,6 +697,31 @@ def budget_of(call: Call) -> dict[str, Decimal]:
     return {str(source): Decimal(str(amount)) for source, amount in (call.budget or {}).items()}
 
 
+def ranking_blocker(session: Session, *, actor: Principal, call_id: int, now: datetime | None = None
+                    ) -> Conflict | None:
+    """Why the call's ranking cannot be published now (the refusal :func:`publish_ranking` would raise), or
+    None: pages offer "publish" only when this is None and otherwise say why."""
+    call = _get_call(session, call_id)
+    now = _aware(now) or _now()
+    if call.ranking_published_at is not None:
+        return Conflict("the ranking of this call has been published already", field="ranking_published_at",
+                        key=N_("eval.err.ranking_published"))
+    deadline = _aware(call.manifestation_deadline)
+    if now < deadline:  # type: ignore[operator]
+        return Conflict(f"the manifestations' deadline ({format_datetime(deadline, 'en')}, Rome) has not passed yet",
+                        field="manifestation_deadline", key=N_("eval.err.ranking_early"),
+                        params={"deadline": deadline.isoformat()})  # type: ignore[union-attr]
+    view = preview_ranking(session, principal=actor, call_id=call_id)
+    if view.pending:
+        described = ", ".join(f"#{p.id} ({p.status})" for p in view.pending)
+        return Conflict(f"proposals still to be checked or evaluated: {described}", field="status",
+                        key=N_("eval.err.ranking_pending"),
+                        params={"pending": ", ".join(f"#{p.id}" for p in view.pending)})
+    if not view.selection.outcomes:
+        return Conflict("no evaluated proposals to rank", field="call_id", key=N_("eval.err.ranking_empty"))
+    return None
+
+
 def publish_ranking(session: Session, *, actor: Principal, call_id: int, now: datetime | None = None) -> RankingView:
     """Rank the call's evaluated proposals, grant what fits the envelope, move each to selected /
     not_selected and mark the ranking published. Refused before the manifestation deadline, while proposals
@@ -703,22 +729,10 @@ def publish_ranking(session: Session, *, actor: Principal, call_id: int, now: da
     _require_region(actor)
     call = _get_call(session, call_id)
     now = _aware(now) or _now()
-    if call.ranking_published_at is not None:
-        raise Conflict("the ranking of this call has been published already", field="ranking_published_at",
-                       key=N_("eval.err.ranking_published"))
-    deadline = _aware(call.manifestation_deadline)
-    if now < deadline:  # type: ignore[operator]
-        raise Conflict(f"the manifestations' deadline ({deadline:%d/%m/%Y %H:%M}) has not passed yet",
-                       field="manifestation_deadline", key=N_("eval.err.ranking_early"),
-                       params={"deadline": deadline.isoformat()})  # type: ignore[union-attr]
+    blocker = ranking_blocker(session, actor=actor, call_id=call_id, now=now)
+    if blocker is not None:
+        raise blocker
     view = preview_ranking(session, principal=actor, call_id=call_id)
-    if view.pending:
-        described = ", ".join(f"#{p.id} ({p.status})" for p in view.pending)
-        raise Conflict(f"proposals still to be checked or evaluated: {described}", field="status",
-                       key=N_("eval.err.ranking_pending"),
-                       params={"pending": ", ".join(f"#{p.id}" for p in view.pending)})
-    if not view.selection.outcomes:
-        raise Conflict("no evaluated proposals to rank", field="call_id", key=N_("eval.err.ranking_empty"))
     for outcome in view.selection.outcomes:
         proposal = view.proposals[outcome.entry.key]
         proposal.rank, proposal.rank_note = outcome.rank, outcome.note[:300]

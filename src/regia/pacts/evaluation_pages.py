@@ -14,14 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regia.auth.errors import Conflict, DomainError, InvalidInput, NotFound
-from regia.auth.models import Organisation, User
+from regia.auth.models import User
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
 from regia.db import request_session
-from regia.i18n import N_, gettext
+from regia.i18n import N_
 from regia.pacts import evaluation, messages, page_kit, ranking
 from regia.pacts.models import ADMISSIBLE, EVALUATED, SUBMITTED, Call, Proposal
-from regia.pacts.page_kit import render
+from regia.pacts.page_kit import concept_names, org_names, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 RegionReader = Annotated[Principal, Depends(require(READ, Resource.PACT_DECISION))]
@@ -51,12 +51,6 @@ def _message(request: Request, exc: DomainError) -> str | None:
     if exc.key:
         return messages.text(exc.key, lang, exc.params)
     return exc.detail if lang == "en" else None
-
-
-def _org_names(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all())
 
 
 def _criterion_of(field: str | None) -> str | None:
@@ -94,7 +88,7 @@ def evaluation_home(request: Request, session: SessionDep, principal: EvalReader
         queue = list(session.scalars(select(Proposal).where(Proposal.status.in_(
             (SUBMITTED, ADMISSIBLE, EVALUATED))).order_by(Proposal.call_id, Proposal.id)))
         calls = list(session.scalars(select(Call).order_by(Call.manifestation_deadline.desc())))
-    orgs = _org_names(session, {p.organisation_id for p in (*proposals.values(), *queue)})
+    orgs = org_names(session, {p.organisation_id for p in (*proposals.values(), *queue)})
     return render(request, "evaluation_list.html", {"assignments": mine, "proposals": proposals, "region": region,
                                                      "queue": queue, "calls": calls, "orgs": orgs})
 
@@ -117,11 +111,13 @@ def _assignment_page(request: Request, session: Session, principal: Principal, a
     return render(request, "evaluation_sheet.html", {
         "assignment": assignment, "proposal": proposal, "call": call, "grid": evaluation.grid_of(call) if call else [],
         "body": version.body if version is not None else proposal.body, "evidence": version.evidence if version else {},
+        "labels": concept_names(session, getattr(request.state, "lang", "it"), codes=(
+            (version.body if version is not None else proposal.body) or {}).get("territory", {}).get("nuts3", [])),
         "sheet": sheet, "own": own, "editable": own and sheet is not None and sheet.submitted_at is None
         and proposal.status == ADMISSIBLE, "csrf_token": principal.csrf or "", "error": error, "detail": detail,
         "form": form or {}, "done": request.query_params.get("done"), "needs_consensus": needs_consensus,
         "unsaved": unsaved or {}, "error_code": _criterion_of(detail), "message": message,
-        "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
+        "org_name": org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
     }, status_code)
 
 
@@ -229,20 +225,16 @@ async def consensus_save(request: Request, proposal_id: int, session: SessionDep
 
 # --- the Region's side --------------------------------------------------------------------------------------
 
-def _check_note(request: Request, check: dict[str, Any]) -> str:
-    """An admissibility check's note in the page's language (partner types by their names); a stored check
-    without a key keeps its Italian note."""
+def _check_note(request: Request, check: dict[str, Any], places: dict[str, str] | None = None) -> str:
+    """An admissibility check's note in the page's language (territories by their names, partner types by
+    :func:`regia.pacts.messages.shown`);
+    a stored check without a key keeps its Italian note."""
     if not check.get("key"):
         return str(check.get("note") or "")
     lang = _lang(request)
     params = dict(check.get("params") or {})
-    if check["key"] == N_("eval.chk.types_missing"):
-        names = []
-        for code in str(params.get("types") or "").split(","):
-            key = f"pacts.orgtype.{code.strip()}"
-            name = gettext(key, lang)
-            names.append(code.strip() if name == key else name)
-        params["types"] = ", ".join(names)
+    if places and params.get("codes"):
+        params["codes"] = ", ".join(places.get(c.strip(), c.strip()) for c in str(params["codes"]).split(","))
     return messages.text(check["key"], lang, params)
 
 
@@ -253,15 +245,17 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([a.evaluator_id for a in assignments])))}
     assigned = {a.evaluator_id for a in assignments}
     result = evaluation.aggregate(session, proposal=proposal) if proposal.status == ADMISSIBLE else None
+    places = concept_names(session, _lang(request), codes=[
+        c.strip() for check in checks for c in str((check.get("params") or {}).get("codes") or "").split(",")])
     return render(request, "evaluation_proposal.html", {
         "proposal": proposal, "checks": checks, "all_passed": all(c["passed"] for c in checks),
         "assignments": assignments, "users": users,
         "candidates": [u for u in evaluation.evaluators(session) if u.id not in assigned],
         "aggregate": result, "call": session.get(Call, proposal.call_id) if proposal.call_id else None,
-        "check_note": lambda c: _check_note(request, c),
+        "check_note": lambda c: _check_note(request, c, places),
         "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"),
-        "org_name": _org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
+        "org_name": org_names(session, {proposal.organisation_id}).get(proposal.organisation_id, ""),
     }, status_code)
 
 
@@ -328,10 +322,13 @@ def _rank_note(request: Request, note: str) -> str:
 def _ranking_page(request: Request, session: Session, principal: Principal, call_id: int, *,
                   error: str | None = None, detail: str | None = None, status_code: int = 200) -> Response:
     view = evaluation.preview_ranking(session, principal=principal, call_id=call_id)
-    orgs = _org_names(session, {p.organisation_id for p in view.proposals.values()})
+    orgs = org_names(session, {p.organisation_id for p in view.proposals.values()})
+    writer = can(principal, WRITE, Resource.PACT_DECISION)
+    blocker = evaluation.ranking_blocker(session, actor=principal, call_id=call_id) if writer else None
     return render(request, "ranking.html", {
+        "not_yet": _message(request, blocker) if blocker is not None and not view.published else None,
         "view": view, "call": view.call, "orgs": orgs, "budget": evaluation.budget_of(view.call),
-        "writer": can(principal, WRITE, Resource.PACT_DECISION), "csrf_token": principal.csrf or "",
+        "writer": writer, "csrf_token": principal.csrf or "",
         "error": error, "detail": detail, "done": request.query_params.get("done"), "ranking": ranking,
         "rank_note": lambda note: _rank_note(request, note),
         "total_granted": sum((a for o in view.selection.outcomes for a in o.granted.values()), Decimal(0)),

@@ -12,14 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from regia.auth.errors import Conflict, Forbidden, NotFound
-from regia.auth.models import Organisation
+from regia.auth.models import AuditEntry, Organisation
 from regia.auth.policy import READ, Resource, can
 from regia.auth.principal import Principal
 from regia.i18n import N_, format_date, format_decimal, format_money, format_number, gettext, to_rome
-from regia.pacts import evaluation, labels
+from regia.pacts import evaluation, labels, ranking
 from regia.pacts.models import (
     APPROVED,
     CLOSED,
@@ -101,10 +102,18 @@ def outcome_lines(session: Session, proposal: Proposal, call: Call | None, lang:
     scored = gettext("pacts.letter.score", lang, score=score, rank=rank)
     if proposal.status == NOT_SELECTED:
         lines = [scored]
-        if call is not None and not evaluation._entry(call, proposal).eligible:
+        status = evaluation._published_status(call, proposal) if call is not None else ranking.NOT_FUNDED
+        if status == ranking.BELOW_THRESHOLD:
             lines.append(gettext("pacts.letter.not_selected.below", lang))
+        elif status == ranking.OVER_MAX_GRANT and call is not None:
+            lines.append(gettext("pacts.letter.not_selected.over_max", lang,
+                                 max=format_money(Decimal(call.max_grant or 0), lang)))
         else:
             lines.append(gettext("pacts.letter.not_selected.no_room", lang))
+            for source, asked, left in _shortfall(session, call, proposal) if call is not None else []:
+                name = gettext(labels.SOURCE[source], lang) if source in labels.SOURCE else source
+                lines.append(gettext("pacts.letter.not_selected.short", lang, source=name,
+                                     asked=format_money(asked, lang), left=format_money(left, lang)))
         if proposal.rank_note:
             lines.append(gettext("pacts.letter.rank_note", lang, note=proposal.rank_note))
         return gettext("pacts.letter.not_selected.title", lang), lines
@@ -116,6 +125,32 @@ def outcome_lines(session: Session, proposal: Proposal, call: Call | None, lang:
     total = sum((Decimal(a) for a in granted.values()), Decimal(0))
     lines.append(gettext("pacts.letter.selected.total", lang, total=format_money(total, lang)))
     return gettext("pacts.letter.selected.title", lang), lines
+
+
+def _shortfall(session: Session, call: Call, proposal: Proposal) -> list[tuple[str, Decimal, Decimal]]:
+    """The funding sources that had no room for an eligible, not funded proposal: ``(source, asked, left)``
+    with what was left of that source's envelope when its turn came (after the grants ranked before it)."""
+    budget = evaluation.budget_of(call)
+    before = session.scalars(select(Proposal).where(Proposal.call_id == call.id, Proposal.rank.is_not(None),
+                                                    Proposal.rank < (proposal.rank or 0))).all()
+    for other in before:
+        for source, amount in (other.granted or {}).items():
+            budget[source] = budget.get(source, Decimal(0)) - Decimal(amount)
+    asked = evaluation._entry(call, proposal).requested
+    return [(source, Decimal(amount), budget.get(source, Decimal(0))) for source, amount in sorted(asked.items())
+            if Decimal(amount) > budget.get(source, Decimal(0))]
+
+
+def decided_on(session: Session, proposal: Proposal, call: Call | None) -> date | None:
+    """The day of the outcome, in Rome: the ranking's publication, or the inadmissibility decision."""
+    if proposal.status == INADMISSIBLE:
+        at = session.scalar(select(AuditEntry.at).where(
+            AuditEntry.resource_type == "pact_proposal", AuditEntry.resource_id == str(proposal.id),
+            AuditEntry.action == "declare_inadmissible").order_by(AuditEntry.id.desc()).limit(1))
+        return to_rome(at).date() if at is not None else None
+    if call is not None and call.ranking_published_at is not None:
+        return to_rome(call.ranking_published_at).date()
+    return None
 
 
 def letter_pdf(session: Session, *, principal: Principal, proposal_id: int, today: date | None = None,
@@ -134,7 +169,7 @@ def letter_pdf(session: Session, *, principal: Principal, proposal_id: int, toda
         raise Conflict(f"no outcome yet (the proposal is {proposal.status})", field="status")
     call = session.get(Call, proposal.call_id) if proposal.call_id is not None else None
     title, lines = outcome_lines(session, proposal, call, lang)
-    when = today or to_rome(datetime.now(UTC)).date()
+    when = today or decided_on(session, proposal, call) or to_rome(datetime.now(UTC)).date()
 
     pdf = _Letter(lang)
     pdf.set_title(gettext("pacts.letter.pdf_title", lang, id=proposal.id))

@@ -42,6 +42,7 @@ TERM_KEYS = (
 MONEY_PARAMS = frozenset({"spent", "allowed", "public", "maximum", "cofinancing", "total", "budget"})
 SHARE_PARAMS = frozenset({"share", "minimum"})  # fractions (0.25), shown as percentages
 DATE_PARAMS = frozenset({"first", "last", "start", "end", "since", "today", "deadline", "submitted"})  # ISO
+ORGTYPE_PARAMS = frozenset({"type", "types"})  # organisation types (cciaa, education...), comma-separated
 MISSING = "–"
 
 
@@ -66,6 +67,12 @@ def shown(lang: str, name: str, value: Any) -> Any:
         key = f"pacts.term.{name}.{value}"
         term = translations(lang).gettext(key)
         return value if term == key else term
+    if name in ORGTYPE_PARAMS and isinstance(value, str):
+        names = []
+        for code in (c.strip() for c in value.split(",")):
+            label = translations(lang).gettext(f"pacts.orgtype.{code}")
+            names.append(code if label == f"pacts.orgtype.{code}" else label)
+        return ", ".join(names)
     if name in MONEY_PARAMS or name in SHARE_PARAMS:
         number = _number(value)
         if number is None:

@@ -32,7 +32,7 @@ from regia.pacts.models import (
     PROGRAMME_SUBMITTED,
     TARGET_GROUPS,
 )
-from regia.pacts.page_kit import redirect, render
+from regia.pacts.page_kit import concept_names, redirect, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
@@ -131,7 +131,13 @@ def _programme_page(request: Request, session: Session, principal: Principal, pr
         if add == "indicator" or not indicators:
             indicators = [*indicators, dict.fromkeys(INDICATOR_FIELDS, "")]
     decides = (can(principal, WRITE, Resource.PACT_DECISION, proposal) and proposal.status == PROGRAMME_SUBMITTED)
+    # Partners by name (a code saved earlier that is no longer a partner stays choosable, shown as it is).
+    partners = {**{r[k]: r[k] for r in (*actions, *lines) for k in ("lead_partner_tax_code", "partner_tax_code")
+                   if r.get(k)}, **{code: f"{name} ({code})" for code, name in p.partners.items()}}
+    skills = [s for a in actions for s in str(a.get("skills") or "").split()]
     return render(request, "programme.html", {
+        "partner_options": list(partners.items()),
+        "labels": concept_names(session, _lang(request), codes=skills),
         "p": p, "proposal": proposal, "editable": editable, "decides": decides,
         "actions": actions, "lines": lines, "indicators": indicators, "issues": issues, "error": error,
         "saved": saved, "message": message, "csrf_token": principal.csrf or "",

@@ -54,7 +54,7 @@ from regia.pacts.models import (
     Call,
     Proposal,
 )
-from regia.pacts.page_kit import org_names, redirect, render
+from regia.pacts.page_kit import manifestation_view, org_names, redirect, render
 
 SessionDep = Annotated[Session, Depends(request_session)]
 Reader = Annotated[Principal, Depends(require(READ, Resource.PACT_PROPOSAL))]
@@ -264,7 +264,7 @@ def call_page(request: Request, call_id: int, session: SessionDep, principal: Ca
         mine, _ = service.list_visible(session, principal=principal, limit=200, call_id=call.id)
     return render(request, "call.html", {
         "call": call, "phase": calls.phase(call), "creates": creates, "csrf_token": principal.csrf or "", "error": None,
-        "partnerships": org_names(session, principal, partnerships), "proposals": mine, "rome": rome,
+        "partnerships": org_names(session, partnerships), "proposals": mine, "rome": rome,
         "saved": saved, **_navigation(principal)})
 
 
@@ -282,7 +282,7 @@ def proposal_create(request: Request, call_id: int, session: SessionDep, princip
             "call": call, "phase": calls.phase(call), "creates": calls.is_open(call), "error": exc.detail,
             "csrf_token": principal.csrf or "", "proposals": [], "rome": rome, "saved": False,
             **_navigation(principal),
-            "partnerships": org_names(session, principal, principal.org_ids(types=(OrgType.PARTNERSHIP,)))},
+            "partnerships": org_names(session, principal.org_ids(types=(OrgType.PARTNERSHIP,)))},
             status_code=exc.status)
     session.commit()
     return redirect(request, "pact_proposal_page", proposal_id=proposal.id)
@@ -296,7 +296,7 @@ def proposals_page(request: Request, session: SessionDep, principal: Reader) -> 
     call_ids = {p.call_id for p in rows if p.call_id is not None}
     return render(request, "list.html", {
         "proposals": rows, "total": total,
-        "orgs": org_names(session, principal, {p.organisation_id for p in rows}),
+        "orgs": org_names(session, {p.organisation_id for p in rows}),
         "calls": {c: session.get(Call, c) for c in call_ids}})
 
 
@@ -327,15 +327,21 @@ def _proposal_page(request: Request, session: Session, principal: Principal, pro
     manifestation, _ = parse(proposal.body)
     docs = documents.list_documents(session, principal=principal, proposal_id=proposal.id)
     open_now = call is not None and calls.is_open(call)
+    lang = getattr(request.state, "lang", "it")
+    partners = {p.tax_code: p.name for p in manifestation.all_partners() if p.tax_code}
     return render(request, "proposal.html", {
         "proposal": proposal, "call": call, "m": manifestation, "docs": docs,
+        **manifestation_view(session, manifestation, lang, docs, codes=call.territories if call else []),
+        "letter_options": [(d.id, d.filename) for d in docs],
+        "partner_options": [(code, f"{name} ({code})") for code, name in partners.items()],
+        "partner_names": partners,
         "editable": writer and proposal.status in states.OWNER_EDITS_MANIFESTATION,
         "can_submit": writer and proposal.status == DRAFT,
         "can_reopen": writer and proposal.status == SUBMITTED and open_now,
         "csrf_token": principal.csrf or "", "error": error, "saved": saved, "submitted": submitted,
         "issues": issues, "versions": list(proposal.versions),
         "latest": proposal.versions[-1] if proposal.versions else None,
-        "org_name": org_names(session, principal, {proposal.organisation_id})[proposal.organisation_id],
+        "org_name": org_names(session, {proposal.organisation_id})[proposal.organisation_id],
         "action_kinds": ACTION_KINDS, "target_groups": (call.targets if call and call.targets else TARGET_GROUPS),
         "partner_types": PARTNER_TYPES, "sources": PUBLIC_SOURCES,
         "territories": call.territories if call else [],
@@ -538,6 +544,8 @@ def version_page(request: Request, proposal_id: int, number: int, session: Sessi
     proposal = service.get(session, principal=principal, id=proposal_id)
     version = service.get_version(session, principal=principal, id=proposal_id, number=number)
     manifestation, _ = parse(version.body)
+    docs = documents.list_documents(session, principal=principal, proposal_id=proposal.id)
     return render(request, "proposal_version.html", {
         "proposal": proposal, "version": version, "m": manifestation,
-        "org_name": org_names(session, principal, {proposal.organisation_id})[proposal.organisation_id]})
+        **manifestation_view(session, manifestation, getattr(request.state, "lang", "it"), docs),
+        "org_name": org_names(session, {proposal.organisation_id})[proposal.organisation_id]})

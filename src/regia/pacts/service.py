@@ -18,6 +18,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
+from regia.i18n import format_datetime
 from regia.pacts import calls, documents, evidence, states
 from regia.pacts.evidence import EvidenceProvider
 from regia.pacts.manifestation import Issue, parse
@@ -165,7 +166,8 @@ def submit(session: Session, *, actor: Principal, id: int, evidence_provider: Ev
         deadline = calls.aware(call.manifestation_deadline)
         if now > deadline:
             raise Conflict(f"the deadline of call {call.code} for manifestations of interest "
-                           f"({deadline:%d/%m/%Y %H:%M} UTC) has passed: submission refused", field="deadline")
+                           f"({format_datetime(deadline, 'en')}, Rome) has passed: submission refused",
+                           field="deadline")
         if now < calls.aware(call.opens_at):
             raise Conflict(f"call {call.code} is not open yet", field="deadline")
     issues = validate(session, principal=actor, id=id)

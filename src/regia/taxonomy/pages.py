@@ -6,17 +6,20 @@ request (``request.state.lang``); both are set up by the web layer, which this p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 
-from regia.i18n import gettext
+from regia.htmx import fragment_or_page, wants_fragment
+from regia.i18n import N_, gettext
 from regia.taxonomy import service
 from regia.taxonomy.api import SessionDep, normalise_concept_id
-from regia.taxonomy.models import CONCEPT_TYPES
+from regia.taxonomy.models import CONCEPT_TYPES, Concept
 from regia.taxonomy.schemas import ConceptDetail, ConceptRef
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -28,9 +31,34 @@ UNQUALIFIED_SCHEMES = ("esco", "territory")
 # Search hits carry their type, not their scheme: the scheme to qualify their code with. An ATECO hit may come
 # from any edition, so its link names the type and the page looks in the newest edition first.
 HIT_SCHEME = {"isco": "isco08", "cp": "cp2011", "ateco": "ateco", "territory": "territory"}
-ATECO_EDITIONS = ("ateco2025", "ateco2022", "ateco2007")
+ATECO_EDITIONS = service.ATECO_EDITIONS
 
 router = APIRouter(prefix="/taxonomy")
+
+
+@dataclass(frozen=True)
+class Picker:
+    """What a form's autocomplete (``forms.picker`` in ``_forms.html``) offers: concepts of ``type`` (territories
+    of ``level``), each chosen as its public code or, with ``value="sigla"``, as its province sigla."""
+
+    type: str
+    title: str  # message key of the full page
+    level: str | None = None
+    value: str = "code"
+
+
+PICKERS = {
+    "skill": Picker("skill", N_("forms.picker.title.skill")),
+    "occupation": Picker("occupation", N_("forms.picker.title.occupation")),
+    "province": Picker("territory", N_("forms.picker.title.province"), level="province"),
+    "sigla": Picker("territory", N_("forms.picker.title.province"), level="province", value="sigla"),
+    "comune": Picker("territory", N_("forms.picker.title.comune"), level="comune"),
+    "ateco": Picker("ateco", N_("forms.picker.title.ateco")),
+}
+# The hint under each picker (``_('forms.picker.help.' ~ kind)`` in the macro).
+PICKER_HELP = (N_("forms.picker.help.skill"), N_("forms.picker.help.occupation"), N_("forms.picker.help.province"),
+               N_("forms.picker.help.sigla"), N_("forms.picker.help.comune"), N_("forms.picker.help.ateco"))
+PICKER_LIMIT = 12
 
 
 def _lang(request: Request) -> str:
@@ -65,7 +93,7 @@ def search_page(request: Request, session: SessionDep, q: str = "", type: str = 
                              types=[ctype] if ctype else None, limit=SEARCH_LIMIT) if query else []
     # "Bergamo" is a province and a comune: show which is which.
     levels = {r.id: service.resolve(session, r.id).level for r in results if r.type == "territory"}
-    partial = bool(request.headers.get("hx-request")) and not request.headers.get("hx-history-restore-request")
+    partial = wants_fragment(request)
     response = _render(request, "_results.html" if partial else "search.html", {
         "nav": "taxonomy", "q": query, "type": ctype, "types": CONCEPT_TYPES, "results": results, "levels": levels,
         "hit_path": lambda hit: concept_path(request, hit.id, HIT_SCHEME.get(hit.type, "esco")),
@@ -73,6 +101,58 @@ def search_page(request: Request, session: SessionDep, q: str = "", type: str = 
     })
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+def _exact_code(session: SessionDep, spec: Picker, query: str, lang: str) -> list[ConceptRef]:
+    """The concept whose code is ``query`` (``25``, ``25.62``, ``ITC46``, ``016024``), first among the
+    suggestions: the search matches names, and people who know the code type it."""
+    code = query.upper()
+    if " " in code or len(code) > 12:
+        return []
+    where = [Concept.type == spec.type, Concept.code == code]
+    if spec.level:
+        where.append(Concept.level == spec.level)
+    concept = session.scalars(select(Concept).where(*where).order_by(Concept.scheme.desc())).first()
+    if concept is None:
+        return []
+    label = service.preferred_labels(session, [concept.id], lang).get(concept.id, code)
+    return [ConceptRef(id=concept.code, type=concept.type, label=label, scheme=concept.scheme, level=concept.level)]
+
+
+@router.get("/picker/{kind}", response_class=HTMLResponse, name="taxonomy_picker")
+def picker(request: Request, session: SessionDep, kind: str, q: str = "") -> Response:
+    """The suggestions of a form's autocomplete: concepts of the picker's kind named like ``q`` (``<li
+    role="option">`` with the value to store, the name and the code), from the taxonomy search; opened directly,
+    the same list inside a page."""
+    spec = PICKERS.get(kind)
+    if spec is None:
+        raise HTTPException(404, detail=gettext("taxonomy.not_found", _lang(request), id=kind))
+    query = q.strip()[:200]
+    options: list[dict[str, str]] = []
+    if query:
+        hits = _exact_code(session, spec, query, _lang(request)) + service.search(
+            request.app.state.engine, session, query, lang=_lang(request), types=[spec.type],
+            limit=PICKER_LIMIT * (4 if spec.level else 1))
+        concepts: dict[str, Concept] = {}
+        if spec.level:
+            rows = session.scalars(select(Concept).where(Concept.type == spec.type, Concept.level == spec.level,
+                                                         Concept.code.in_([h.id for h in hits])))
+            concepts = {c.code: c for c in rows}
+        seen: set[str] = set()
+        for hit in hits:
+            concept = concepts.get(hit.id)
+            if spec.level and concept is None:
+                continue
+            value = (concept.attrs or {}).get("sigla", "") if spec.value == "sigla" and concept else hit.id
+            if not value or value in seen:
+                continue
+            seen.add(value)
+            code = "" if value.startswith("http") else value
+            options.append({"value": value, "label": hit.label, "code": code})
+            if len(options) == PICKER_LIMIT:
+                break
+    return fragment_or_page(request, "taxonomy/_picker_options.html", {"q": query, "options": options, "kind": kind},
+                            title=gettext(spec.title, _lang(request)), nav="taxonomy")
 
 
 @router.get("/map", response_class=HTMLResponse, name="taxonomy_map_page")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, aliased
@@ -16,6 +16,7 @@ from regia.taxonomy.search import index_for
 LANGS = ("it", "en")
 # When a bare code exists in several schemes, the most used one first.
 SCHEME_PRECEDENCE = ("esco", "isco08", "cp2011", "ateco2025", "ateco2022", "ateco2007", "territory")
+ATECO_EDITIONS = ("ateco2025", "ateco2022", "ateco2007")  # newest first
 FLAG_COLLECTIONS = ("digital", "green", "transversal", "language")
 
 
@@ -177,6 +178,48 @@ def stats(session: Session) -> TaxonomyStats:
     )
 
 
+def names(session: Session, codes: Iterable[str], lang: str, *, schemes: Sequence[str] = SCHEME_PRECEDENCE
+          ) -> dict[str, str]:
+    """The name to show for each public id the pages hold: ESCO URIs, codes (NUTS3 ``ITC4D``, ISTAT comune
+    ``015146``, ATECO ``C`` / ``25.62``, ISCO, CP2011) and province sigle (``BG``). A bare code is looked up in
+    ``schemes``, the first holding it wins (``25`` is an ISCO group and an ATECO division: a sectors field
+    passes the ATECO editions); ids the taxonomy does not hold are left out."""
+    wanted = {c.strip() for c in codes if c and c.strip()}
+    if not wanted:
+        return {}
+    uris = sorted(c for c in wanted if c.startswith("http"))
+    bare = sorted(wanted - set(uris))
+    found: dict[str, Concept] = {}
+    for i in range(0, len(uris), 900):
+        for c in session.scalars(select(Concept).where(Concept.uri.in_(uris[i:i + 900]))):
+            found[c.uri or c.code] = c
+    rank = {s: i for i, s in enumerate(schemes)}
+    for i in range(0, len(bare), 900):
+        for c in session.scalars(select(Concept).where(Concept.code.in_(bare[i:i + 900]),
+                                                       Concept.scheme.in_(list(schemes)))):
+            held = found.get(c.code)
+            if held is None or rank[c.scheme] < rank[held.scheme]:
+                found[c.code] = c
+    if "territory" in rank and (sigle := {c for c in bare if len(c) == 2 and c.isalpha() and c not in found}):
+        for c in session.scalars(select(Concept).where(Concept.type == m.TERRITORY, Concept.level == "province")):
+            sigla = (c.attrs or {}).get("sigla")
+            if sigla in sigle:
+                found[sigla] = c
+    labels = preferred_labels(session, (c.id for c in found.values()), lang)
+    return {code: labels[c.id] for code, c in found.items() if c.id in labels}
+
+
+def territory_names(session: Session, lang: str) -> dict[str, str]:
+    """Every region's and province's name by its codes (NUTS ``ITC4``, ``ITC46``, and the province's sigla
+    ``BG``), in ``lang``: for pages that name a territory instead of showing its code."""
+    rows = session.scalars(select(Concept).where(Concept.type == m.TERRITORY,
+                                                 Concept.level.in_(("region", "province")))).all()
+    labels = preferred_labels(session, (c.id for c in rows), lang)
+    names = {c.code: labels[c.id] for c in rows if c.id in labels}
+    names |= {c.attrs["sigla"]: labels[c.id] for c in rows if c.id in labels and (c.attrs or {}).get("sigla")}
+    return names
+
+
 def province_features(session: Session, *, region: str | None = None) -> dict[str, object]:
     """Provinces as a GeoJSON FeatureCollection (properties: nuts3, name, sigla, region)."""
     import json
@@ -199,4 +242,5 @@ def province_features(session: Session, *, region: str | None = None) -> dict[st
     return {"type": "FeatureCollection", "features": features}
 
 
-__all__ = ["ConceptNotFound", "get_concept", "province_features", "resolve", "search", "stats"]
+__all__ = ["ConceptNotFound", "get_concept", "names", "province_features", "resolve", "search", "stats",
+           "territory_names"]

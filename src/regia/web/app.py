@@ -64,7 +64,7 @@ from regia.taxonomy import api as taxonomy_api
 from regia.taxonomy import pages as taxonomy_pages
 from regia.taxonomy import service as taxonomy_service
 from regia.taxonomy.schemas import TaxonomyStats
-from regia.web import i18n
+from regia.web import fund_pages, i18n
 from regia.web.problems import (
     API_ERROR_RESPONSES,
     http_exception_detail,
@@ -87,7 +87,7 @@ SWAGGER_CSS = "vendor/swagger-ui/swagger-ui.css"
 PAGE_DOMAINS = {"taxonomy": taxonomy_pages, "auth": auth_pages, "catalog": catalog_pages, "needs": needs_pages,
                 "pacts": pacts_pages, "programming": programming_pages, "monitoring": monitoring_pages,
                 "certification": certification_pages, "iefp": iefp_pages, "exchange": exchange_pages,
-                "linkage": linkage_pages, "jobs": jobs_pages}
+                "linkage": linkage_pages, "jobs": jobs_pages, "fund": fund_pages}
 NAV: list[NavItem] = [("home", "home", N_("nav.home")), ("taxonomy", "taxonomy_search_page", N_("nav.taxonomy")),
                       ("map", "taxonomy_map_page", N_("nav.map"))]
 # The catalogue's first: routes are matched in this order, and its search is the busiest route (each
@@ -226,6 +226,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     app.state.course_competences = partial(certification_service.course_competences, engine)  # course page hook
     exchange_api.bind_engine(app)  # the exchange's figures and rate-limit counts belong to this database
     app.state.iefp_demand = iefp_demand.make_provider(engine)  # local demand for the IeFP paths and places
+    app.state.place_names = None  # territory code -> name, loaded by the first page that names one
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
