@@ -169,13 +169,14 @@ def _items(path: Path) -> tuple[dict[str, Any], list[Item]]:
 
 def ingest_batches(engine: Engine, path: Path, *, principal: Principal, file_name: str, checkpoint: Checkpoint,
                    source: str | None = None, demo: bool | None = None, progress: Progress | None = None,
-                   batch_size: int = BATCH) -> StandardsReport:
+                   batch_size: int | None = None) -> StandardsReport:
     """The import itself, shared by the command line and the upload jobs: the file's profiles in batches of
     ``batch_size``, each batch one transaction that also records the batch in ``checkpoint`` (just before it
     commits), starting after ``checkpoint.position`` profiles; ``Cancelled`` from the checkpoint propagates.
     Importing standards is the Region staff's (``WRITE`` on ``ivc_standard``): for anyone else each profile is
     rejected with the reason, like an invalid one. Counts per profile (``read`` = the file's profiles)."""
     progress = progress or NoProgress()
+    batch_size = batch_size or BATCH
     header, items = _items(path)
     checkpoint.total(len(items))
     start = min(checkpoint.position, len(items))

@@ -4,8 +4,9 @@ they are kept until their job has read them (``settings.jobs_dir``, named by the
 Binary formats are told by their magic bytes (the ``filetype`` library: an Excel workbook is a ZIP holding
 ``[Content_Types].xml`` and ``xl/``); a file that is not one is accepted only as text — no NUL byte, UTF-8
 (or Windows-1252) — and then named by its first characters: ``[`` JSON, ``{`` JSON Lines when the first line
-closes the object (else JSON), ``<`` XML when it starts a well-formed document (no DTD, no entities; not HTML),
-anything else CSV (its columns are the import's business).
+closes the object and another object follows (else JSON: a minified document is one line), ``<`` XML when it
+starts a well-formed document (no DTD, no entities; not HTML), anything else CSV (its columns are the
+import's business).
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def sniff(head: bytes) -> str | None:
     if start.startswith("["):
         return "json"
     if start.startswith("{"):
-        first = start.split("\n", 1)[0].strip()
-        return "jsonl" if first.endswith("}") else "json"
+        first, _, rest = start.partition("\n")
+        # JSON Lines: a first line that closes its object, then another object; one object on one line is JSON
+        return "jsonl" if first.strip().endswith("}") and rest.lstrip().startswith("{") else "json"
     if start.startswith("<"):
         return "xml" if _xml_document(start) else None  # HTML, or XML that is not well-formed: refused
     return "csv"
