@@ -113,9 +113,10 @@ def import_unemployed(engine: Engine, path: Path, *, principal: Principal, file_
 def first_hires(engine: Engine, pseudonyms: Sequence[str], *, after: date) -> dict[str, Hire]:
     """The IeFP domain's hiring lookup (``regia.iefp.seams.HiringLookup``; the web app binds it to its engine as
     ``app.state.iefp_hiring``): for each person (pseudonym) the CO records know, the first employment
-    relationship that started on or after ``after`` — its start date and contract. A relationship is known by
-    any of its events (a file may hold its extension or termination without the hire). Employers are held as
-    pseudonyms only: ``employer_vat`` stays empty."""
+    relationship that started on or after ``after`` — its start date and contract (of two starting the same
+    day, the one with the earlier event, then the one ingested first). A relationship is known by any of its
+    events (a file may hold its extension or termination without the hire). Employers are held as pseudonyms
+    only: ``employer_vat`` stays empty."""
     from regia.iefp.service import Hire
 
     wanted = sorted(set(pseudonyms))
