@@ -236,7 +236,9 @@ def ingest_batches(engine: Engine, items: Sequence[formats.Item | BadRow], *, ki
 
 
 def _codes(values: dict[str, str]) -> list[str]:
-    return [_get(values, name)[1] for name in CODE_FIELDS]
+    """The values of the record's code fields, to mask wherever the record is kept (a value too short to be
+    a code, such as ``1``, would only garble the text)."""
+    return [value for name in CODE_FIELDS if len(value := _get(values, name)[1]) >= 6]
 
 
 def _commit(engine: Engine, model: Any, ledger: Ledger, batch: _Batch, position: int, result: IngestResult,
