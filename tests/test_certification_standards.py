@@ -78,9 +78,9 @@ def test_demo_standards_import_once_and_are_labelled_demo(empty_engine: Engine) 
 
 def test_csv_and_json_describe_the_same_standard(tmp_path: Path, empty_engine: Engine) -> None:
     record = DEMO["profiles"][1]
-    report = ingest.import_file(empty_engine, _write_csv(tmp_path, _csv_rows(record)), actor=ACTOR)
+    report = ingest.import_standards(empty_engine, _write_csv(tmp_path, _csv_rows(record)), actor=ACTOR)
     assert (report.read, report.stored, report.rejected) == (1, 1, 0), report.as_dict()
-    again = ingest.import_file(empty_engine, _write_json(tmp_path, [record]), actor=ACTOR)
+    again = ingest.import_standards(empty_engine, _write_json(tmp_path, [record]), actor=ACTOR)
     assert (again.stored, again.unchanged) == (0, 1)  # the same content hash from either format
 
 
@@ -92,7 +92,7 @@ def test_bad_rows_are_quarantined_with_file_line_field_and_the_valid_ones_stored
     disagreeing = _csv_rows(DEMO["profiles"][2])
     disagreeing[2]["profile_title"] = "Un altro titolo"
     path = _write_csv(tmp_path, good + bad + disagreeing)
-    report = ingest.import_file(empty_engine, path, actor=ACTOR)
+    report = ingest.import_standards(empty_engine, path, actor=ACTOR)
     assert (report.read, report.stored, report.rejected) == (3, 1, 2), report.as_dict()
     reasons = {(r.line, r.field): r.reason for r in report.rejections}
     assert reasons[(6, "competences[1].eqf_level")].startswith("competences[1].eqf_level: an EQF level")
@@ -103,18 +103,18 @@ def test_bad_rows_are_quarantined_with_file_line_field_and_the_valid_ones_stored
                                                             ("standards.csv", 10, "profile_title")}
         # the profile whose rows disagree is rejected whole, never stored with some competences only
         assert {p.code for p in session.scalars(select(Profile))} == {"DEMO-MEC-001"}
-    ingest.import_file(empty_engine, path, actor=ACTOR)  # re-run: quarantine not duplicated
+    ingest.import_standards(empty_engine, path, actor=ACTOR)  # re-run: quarantine not duplicated
     with Session(empty_engine) as session:
         assert session.scalar(select(func.count(QuarantineEntry.id))) == 2
 
 
 def test_a_changed_standard_needs_a_new_version_and_the_old_one_stays(tmp_path: Path, empty_engine: Engine) -> None:
-    ingest.import_file(empty_engine, _write_json(tmp_path, [_profile()]), actor=ACTOR)
+    ingest.import_standards(empty_engine, _write_json(tmp_path, [_profile()]), actor=ACTOR)
     changed = _profile(title="Saldatore/saldatrice (rivisto)")
-    report = ingest.import_file(empty_engine, _write_json(tmp_path, [changed]), actor=ACTOR)
+    report = ingest.import_standards(empty_engine, _write_json(tmp_path, [changed]), actor=ACTOR)
     assert report.rejected == 1 and "needs a new version" in report.rejections[0].reason
     assert report.rejections[0].field == "profiles[0].version"
-    report = ingest.import_file(empty_engine, _write_json(tmp_path, [{**changed, "version": 2,
+    report = ingest.import_standards(empty_engine, _write_json(tmp_path, [{**changed, "version": 2,
                                                                       "valid_from": "2026-01-01"}]), actor=ACTOR)
     assert report.stored == 1
     with Session(empty_engine) as session:
@@ -127,22 +127,22 @@ def test_a_changed_standard_needs_a_new_version_and_the_old_one_stays(tmp_path: 
 def test_import_resumes_from_its_checkpoint(tmp_path: Path, empty_engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(ingest, "BATCH", 2)
     path = _write_json(tmp_path, DEMO["profiles"])
-    report = ingest.import_file(empty_engine, path, actor=ACTOR, start_at=2)
+    report = ingest.import_standards(empty_engine, path, actor=ACTOR, start_at=2)
     assert (report.stored, report.checkpoint) == (2, 4)
     with Session(empty_engine) as session:
         assert {p.code for p in session.scalars(select(Profile))} == {"DEMO-SOC-001", "DEMO-DIG-001"}
-    report = ingest.import_file(empty_engine, path, actor=ACTOR)
+    report = ingest.import_standards(empty_engine, path, actor=ACTOR)
     assert (report.stored, report.unchanged) == (2, 2)
 
 
 def test_malformed_files_are_rejected_with_their_reason(tmp_path: Path, empty_engine: Engine) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text("{\"profiles\": [", encoding="utf-8")
-    report = ingest.import_file(empty_engine, broken, actor=ACTOR)
+    report = ingest.import_standards(empty_engine, broken, actor=ACTOR)
     assert report.rejected == 1 and report.rejections[0].reason.startswith("file: not JSON")
     header_only = tmp_path / "header.csv"
     header_only.write_text("profile_code,title\nX,Y\n", encoding="utf-8")
-    report = ingest.import_file(empty_engine, header_only, actor=ACTOR)
+    report = ingest.import_standards(empty_engine, header_only, actor=ACTOR)
     assert report.rejected == 1 and "missing columns" in report.rejections[0].reason
 
 

@@ -18,6 +18,7 @@ from regia.auth import sessions
 from regia.db import session_scope
 from regia.iefp.models import Placement
 from regia.iefp.seams import Hire
+from regia.monitoring import service as monitoring_service
 from support.accounts import World
 from support.route_tables import iefp as table
 
@@ -115,7 +116,9 @@ def test_hirings_are_read_from_the_co_records_when_the_server_holds_them(world: 
     w, client = world
     pid = w.extra["iefp_placement"]
     app = client.app
-    assert getattr(app.state, "iefp_hiring", None) is None
+    bound = app.state.iefp_hiring  # type: ignore[attr-defined]
+    assert bound.func is monitoring_service.first_hires  # the app reads the CO records monitoring holds
+    app.state.iefp_hiring = None  # type: ignore[attr-defined]  # a server without them
     refused = _api(w, client, "POST", "/placements/hiring", role="region_admin")
     assert (refused.status_code, refused.json()["key"]) == (409, "iefp.err.no_co_records")
     with session_scope(w.engine) as s:
@@ -151,8 +154,9 @@ def test_hirings_are_read_from_the_co_records_when_the_server_holds_them(world: 
         assert 'id="refresh-hiring"' in client.get("/iefp/region", params={"year": table.YEAR}).text
         page = client.post("/iefp/region/hiring", data={"csrf_token": csrf, "school_year": table.YEAR})
         assert page.status_code == 303 and "done=hiring" in page.headers["location"]
+        app.state.iefp_hiring = None  # type: ignore[attr-defined]
+        client.cookies.clear()
+        assert 'id="refresh-hiring"' not in client.get("/iefp/region", params={"year": table.YEAR},
+                                                        headers=w.bearer("region_admin")).text
     finally:
-        del app.state.iefp_hiring  # type: ignore[attr-defined]
-    client.cookies.clear()
-    assert 'id="refresh-hiring"' not in client.get("/iefp/region", params={"year": table.YEAR},
-                                                    headers=w.bearer("region_admin")).text
+        app.state.iefp_hiring = bound  # type: ignore[attr-defined]

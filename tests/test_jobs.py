@@ -307,7 +307,8 @@ def test_who_may_upload_what(jobs: Jobs) -> None:
             jobs.submit(role, b"title,date_posted\nSaldatore,2026-01-10\n", kind="postings", name="feed.csv")
     assert [k.name for k in service.kinds_for(jobs.principal("region_viewer"))] == ["postings"]
     region_kinds = [k.name for k in service.kinds_for(jobs.principal("region_admin"))]
-    assert region_kinds == ["catalog", "postings", "iefp-figures"]
+    assert region_kinds == ["catalog", "postings", "iefp-figures", "participations", "employment", "unemployed",
+                            "standards"]
     assert [k.name for k in service.kinds_for(jobs.principal("provider_editor"))] == ["catalog"]
 
 

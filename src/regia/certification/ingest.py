@@ -14,9 +14,10 @@ its rows and must agree (a row that disagrees is rejected, not merged). Lists in
 Every profile is checked whole (:func:`regia.certification.standards.check`); a profile with a problem is
 rejected into the quarantine (file, line, field, reason) and the others are stored. A ``(code, version)``
 already held with the same content is *unchanged*; with other content it is rejected (a changed standard
-needs a new version). Profiles are committed in batches of :data:`BATCH`; ``start_at`` resumes after the
-last committed batch (the report's ``checkpoint``), and since stored profiles are recognised by their hash,
-a plain re-run is safe too. The job runner (``regia.jobs``) wraps :func:`import_file` as it is.
+needs a new version). Profiles are committed in batches of :data:`BATCH` (:func:`ingest_batches`, the loop
+the command line's :func:`import_standards` and the upload jobs' ``service.import_file`` share); the command
+line's ``start_at`` resumes after the last committed batch (the report's ``checkpoint``), a job resumes from
+its own checkpoint, and since stored profiles are recognised by their hash, a plain re-run is safe too.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,11 @@ from sqlalchemy import Engine
 
 from regia.auth import audit
 from regia.auth.errors import Conflict
+from regia.auth.policy import WRITE, Resource, can
 from regia.auth.principal import Principal
 from regia.certification import standards
 from regia.db import session_scope
+from regia.importing.checkpoint import Batch, Checkpoint, NoCheckpoint
 from regia.importing.csvfile import BadRow, read_rows
 from regia.importing.ledger import Ledger
 from regia.importing.quarantine import Rejection, keep
@@ -164,37 +167,70 @@ def _items(path: Path) -> tuple[dict[str, Any], list[Item]]:
     return {}, list(read_csv(path))
 
 
-def import_file(engine: Engine, path: Path, *, actor: Principal, source: str | None = None,
-                demo: bool | None = None, start_at: int = 0, progress: Progress | None = None) -> StandardsReport:
-    """Import the standards of one file (``.json`` or ``.csv``); see the module's description."""
+def ingest_batches(engine: Engine, path: Path, *, principal: Principal, file_name: str, checkpoint: Checkpoint,
+                   source: str | None = None, demo: bool | None = None, progress: Progress | None = None,
+                   batch_size: int | None = None) -> StandardsReport:
+    """The import itself, shared by the command line and the upload jobs: the file's profiles in batches of
+    ``batch_size``, each batch one transaction that also records the batch in ``checkpoint`` (just before it
+    commits), starting after ``checkpoint.position`` profiles; ``Cancelled`` from the checkpoint propagates.
+    Importing standards is the Region staff's (``WRITE`` on ``ivc_standard``): for anyone else each profile is
+    rejected with the reason, like an invalid one. Counts per profile (``read`` = the file's profiles)."""
     progress = progress or NoProgress()
+    batch_size = batch_size or BATCH
     header, items = _items(path)
-    source = source or str(header.get("source") or path.name)
+    checkpoint.total(len(items))
+    start = min(checkpoint.position, len(items))
+    source = source or str(header.get("source") or file_name)
     is_demo = bool(header.get("demo")) if demo is None else demo
-    report = StandardsReport(file=path.name, source=source, read=len(items), checkpoint=start_at)
-    progress.start(f"standard QRSP {path.name}", len(items))
-    progress.advance(min(start_at, len(items)))
-    for first in range(start_at, len(items), BATCH):
-        batch = items[first:first + BATCH]
+    report = StandardsReport(file=file_name, source=source, read=len(items), checkpoint=start)
+    progress.start(f"standard QRSP {file_name}", len(items))
+    progress.advance(start)
+    allowed = can(principal, WRITE, Resource.IVC_STANDARD)
+    for first in range(start, len(items), batch_size):
+        batch = items[first:first + batch_size]
+        before = (report.stored, report.unchanged)
         rejections: list[Rejection] = []
         with session_scope(engine) as session:
             ledger = Ledger(session, standards.LEDGER_SOURCE)
             for item in batch:
-                rejection = _one(session, ledger, item, path=path, source=source, is_demo=is_demo, report=report)
+                if not allowed:
+                    item = replace(item, problems=(standards.Problem(
+                        "code", "only the Region's staff import standards"), *item.problems))
+                rejection = _one(session, ledger, item, file=file_name, source=source, is_demo=is_demo,
+                                 report=report)
                 if rejection is not None:
                     rejections.append(rejection)
             ledger.save()
             keep(session, domain=DOMAIN, source=source, rejections=rejections)
             report.rejections += rejections
             report.checkpoint = first + len(batch)
-            audit.record(session, actor=actor, action="import", resource_type="qrsp_standards",
-                         resource_id=path.name, after={"source": source, "checkpoint": report.checkpoint,
+            audit.record(session, actor=principal, action="import", resource_type="qrsp_standards",
+                         resource_id=file_name, after={"source": source, "checkpoint": report.checkpoint,
                                                        "stored": report.stored, "rejected": report.rejected})
+            checkpoint.committed(session, Batch(
+                position=report.checkpoint, read=len(batch), stored=report.stored - before[0],
+                duplicate=report.unchanged - before[1], rejected=len(rejections), rejections=tuple(rejections)))
         progress.advance(len(batch))
     return report
 
 
-def _one(session: Any, ledger: Ledger, item: Item, *, path: Path, source: str, is_demo: bool,
+@dataclass(frozen=True)
+class StartAt(NoCheckpoint):
+    """The command line's checkpoint: ``--start-at`` profiles already committed (the report's ``checkpoint``)."""
+
+    position: int = 0
+
+
+def import_standards(engine: Engine, path: Path, *, actor: Principal, source: str | None = None,
+                     demo: bool | None = None, start_at: int = 0, progress: Progress | None = None
+                     ) -> StandardsReport:
+    """Import the standards of one file (``.json`` or ``.csv``) from the command line; see the module's
+    description."""
+    return ingest_batches(engine, path, principal=actor, file_name=path.name, checkpoint=StartAt(start_at),
+                          source=source, demo=demo, progress=progress)
+
+
+def _one(session: Any, ledger: Ledger, item: Item, *, file: str, source: str, is_demo: bool,
          report: StandardsReport) -> Rejection | None:
     where = f"profiles[{item.record.pop('_index')}]." if item.record and "_index" in item.record else ""
     record_id = None
@@ -209,14 +245,14 @@ def _one(session: Any, ledger: Ledger, item: Item, *, path: Path, source: str, i
         line = item.line
         if item.lines and (m := re.match(r"competences\[(\d+)\]", problems[0].field)):
             line = item.lines[int(m.group(1))]
-        return Rejection(file=path.name, line=line, field=f"{where}{problems[0].field}", reason=reason,
+        return Rejection(file=file, line=line, field=f"{where}{problems[0].field}", reason=reason,
                          raw=item.raw, record_id=record_id)
     try:
         with session.begin_nested():
             outcome, profile = standards.store(session, record, source=source, is_demo=is_demo)
     except Conflict as exc:
         report.rejected += 1
-        return Rejection(file=path.name, line=item.line, field=f"{where}version", reason=exc.detail,
+        return Rejection(file=file, line=item.line, field=f"{where}version", reason=exc.detail,
                          raw=item.raw, record_id=record_id)
     ledger.see(record_id, profile.content_hash)
     if outcome == "stored":
@@ -232,4 +268,4 @@ DEMO_FILE = Path(__file__).resolve().parent / "data" / "demo_standards.json"
 
 def import_demo(engine: Engine, *, actor: Principal, progress: Progress | None = None) -> StandardsReport:
     """The team's DEMO standards (``data/demo_standards.json``: not the official QRSP)."""
-    return import_file(engine, DEMO_FILE, actor=actor, demo=True, progress=progress)
+    return import_standards(engine, DEMO_FILE, actor=actor, demo=True, progress=progress)

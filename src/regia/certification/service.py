@@ -1,12 +1,14 @@
 """What other domains (catalogue, analytics, monitoring) and the faces ask of certification: the competences
 a course prepares for, the course page's "take this course → certify these competences" path, and counts of
 certified competences (supply for mismatch and orientation; certifications per course and per Fund for
-monitoring). Cross-domain callers use this module only."""
+monitoring), and the upload of QRSP standards as a background job (``regia.jobs``). Cross-domain callers use this
+module only."""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -16,9 +18,21 @@ from regia.auth import audit
 from regia.auth.errors import InvalidInput
 from regia.auth.models import Organisation
 from regia.auth.principal import Principal
-from regia.certification import standards
+from regia.certification import ingest, standards
 from regia.certification.models import Claim, Competence, CourseCompetence, Credential, Issuer, Profile
 from regia.i18n import N_
+from regia.importing.checkpoint import Checkpoint
+
+IMPORT_LABEL = N_("certification.import.label")
+IMPORT_HINT = N_("certification.import.hint")
+
+
+def import_file(engine: Engine, path: Path, *, principal: Principal, file_name: str,
+                checkpoint: Checkpoint) -> None:
+    """The ``standards`` upload kind of ``regia.jobs``: the command line's import of QRSP standards
+    (:func:`regia.certification.ingest.ingest_batches`, CSV or JSON) under the job's checkpoint; the source is
+    the file's own (JSON ``source``) or its name."""
+    ingest.ingest_batches(engine, path, principal=principal, file_name=file_name, checkpoint=checkpoint)
 
 
 def declare_course_competences(session: Session, *, actor: Principal, course_id: int,

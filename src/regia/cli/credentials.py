@@ -146,8 +146,8 @@ def ingest_standards(
     eng = engine()
     with RichProgress(err, enabled=not as_json) as progress:
         for path in files:
-            reports.append(ingest.import_file(eng, path, actor=cli_principal(), source=source, start_at=start_at,
-                                              progress=progress))
+            reports.append(ingest.import_standards(eng, path, actor=cli_principal(), source=source,
+                                                   start_at=start_at, progress=progress))
     if as_json:
         print_json([r.as_dict() for r in reports])
         return

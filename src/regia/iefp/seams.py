@@ -6,8 +6,9 @@
   hand the service the real one, ``regia.analytics.iefp_demand.make_provider(engine)``
   (``app.state.iefp_demand``). Without one, pages say the figures are not available.
 - :class:`HiringLookup` — whether a former student was hired after the placement, from the *comunicazioni
-  obbligatorie* (CO). The outcomes work (``regia.monitoring``) holds the CO records; when it offers a lookup, the
-  app passes it as ``app.state.iefp_hiring``. Until then the centre records the outcome itself
+  obbligatorie* (CO). The outcomes work (``regia.monitoring``) holds the CO records and offers the lookup
+  (``regia.monitoring.service.first_hires``), which the web app binds as ``app.state.iefp_hiring``. Without
+  one (a server without the outcomes work) the centre records the outcome itself
   (``hired_source = "declared"``). Records are matched on the student's pseudonym (the keyed hash of the codice
   fiscale, ``regia.auth.pseudonym``, kind ``fiscal_code``), never on the code itself.
 """

@@ -54,7 +54,7 @@ from regia.iefp.places import (
 )
 from regia.iefp.rounds import build_instance, current_assignments, get_run, list_runs, run_matching
 from regia.iefp.rules import PlanInput, PlanInvalid, check_plan
-from regia.iefp.seams import HiringLookup
+from regia.iefp.seams import Hire, HiringLookup
 from regia.iefp.students import enrol, get_student, list_students, record_consent
 from regia.iefp.system import overview
 
@@ -63,6 +63,7 @@ __all__ = [
     "IMPORT_LABEL",
     "Counts",
     "FormatError",
+    "Hire",
     "HiringLookup",
     "PlaceInput",
     "PlanInput",

@@ -4,7 +4,9 @@ they are kept until their job has read them (``settings.jobs_dir``, named by the
 Binary formats are told by their magic bytes (the ``filetype`` library: an Excel workbook is a ZIP holding
 ``[Content_Types].xml`` and ``xl/``); a file that is not one is accepted only as text — no NUL byte, UTF-8
 (or Windows-1252) — and then named by its first characters: ``[`` JSON, ``{`` JSON Lines when the first line
-closes the object (else JSON), anything else CSV (its columns are the import's business).
+closes the object and another object follows (else JSON: a minified document is one line), ``<`` XML when it
+starts a well-formed document (no DTD, no entities; not HTML), anything else CSV (its columns are the
+import's business).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 
 import filetype  # type: ignore[import-untyped]
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 
 from regia.auth.errors import InvalidInput
 from regia.i18n import N_
@@ -29,7 +34,7 @@ TEXT_ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 def sniff(head: bytes) -> str | None:
-    """The format of a file from its first bytes: ``xlsx``, ``json``, ``jsonl``, ``csv``; None for anything
+    """The format of a file from its first bytes: ``xlsx``, ``json``, ``jsonl``, ``xml``, ``csv``; None for anything
     else (an image, a PDF, an executable, an archive, binary data)."""
     if not head:
         return None
@@ -51,11 +56,40 @@ def sniff(head: bytes) -> str | None:
     if start.startswith("["):
         return "json"
     if start.startswith("{"):
-        first = start.split("\n", 1)[0].strip()
-        return "jsonl" if first.endswith("}") else "json"
+        first, _, rest = start.partition("\n")
+        # JSON Lines: a first line that closes its object, then another object; one object on one line is JSON
+        return "jsonl" if first.strip().endswith("}") and rest.lstrip().startswith("{") else "json"
     if start.startswith("<"):
-        return None  # HTML or XML: no import reads it from an upload
+        return "xml" if _xml_document(start) else None  # HTML, or XML that is not well-formed: refused
     return "csv"
+
+
+class _Root:
+    """A parser target that keeps the first element's name and nothing else."""
+
+    def __init__(self) -> None:
+        self.tag: str | None = None
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if self.tag is None:
+            self.tag = tag
+
+    def close(self) -> None:
+        pass
+
+
+def _xml_document(text: str) -> bool:
+    """Whether ``text`` (a file's first characters) begins a well-formed XML document that is not HTML. Parsed
+    with defusedxml, which refuses a document type declaration and entities (no billion laughs, no external
+    entities): the imports that read XML never need them. The end of the file is not seen: a truncated
+    document is fine, a malformed start is not."""
+    root = _Root()
+    parser = DefusedXMLParser(target=root, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    try:
+        parser.feed(text)
+    except (ParseError, DefusedXmlException):
+        return False
+    return root.tag is not None and root.tag.rsplit("}", 1)[-1].lower() != "html"
 
 
 @dataclass(frozen=True)

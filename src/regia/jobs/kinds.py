@@ -30,8 +30,10 @@ from sqlalchemy import Engine
 from regia.auth.policy import Resource
 from regia.auth.principal import Principal
 from regia.catalog import service as catalog_service
+from regia.certification import service as certification_service
 from regia.iefp import service as iefp_service
 from regia.importing.checkpoint import Checkpoint
+from regia.monitoring import service as monitoring_service
 from regia.postings import service as postings_service
 
 
@@ -59,6 +61,15 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          Resource.POSTINGS, postings_service.import_file),
     Kind("iefp-figures", iefp_service.IMPORT_LABEL, iefp_service.IMPORT_HINT, ("csv", "json"), Resource.IEFP_FIGURE,
          iefp_service.import_file),
+    Kind("participations", monitoring_service.IMPORT_LABELS["participations"],
+         monitoring_service.IMPORT_HINTS["participations"], ("csv", "xlsx"), Resource.OUTCOMES,
+         monitoring_service.import_participations),
+    Kind("employment", monitoring_service.IMPORT_LABELS["employment"], monitoring_service.IMPORT_HINTS["employment"],
+         ("csv", "xlsx", "xml"), Resource.OUTCOMES, monitoring_service.import_employment),
+    Kind("unemployed", monitoring_service.IMPORT_LABELS["unemployed"], monitoring_service.IMPORT_HINTS["unemployed"],
+         ("csv", "xlsx"), Resource.OUTCOMES, monitoring_service.import_unemployed),
+    Kind("standards", certification_service.IMPORT_LABEL, certification_service.IMPORT_HINT, ("csv", "json"),
+         Resource.IVC_STANDARD, certification_service.import_file),
 )}
 
 

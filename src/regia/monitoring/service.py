@@ -11,24 +11,32 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
+from regia.auth.errors import Forbidden
+from regia.auth.policy import WRITE, Resource, can
 from regia.auth.principal import Principal
 from regia.auth.settings import AuthSettings
 from regia.config import get_settings
 from regia.db import session_scope
+from regia.i18n import N_
+from regia.importing.checkpoint import Checkpoint
 from regia.importing.models import LedgerEntry, QuarantineEntry
 from regia.monitoring import dataset as datasets
 from regia.monitoring import impact as impacts
 from regia.monitoring.identity import PersonKeys, same_person
-from regia.monitoring.ingest import DOMAIN, MODELS, IngestResult, ingest_file
-from regia.monitoring.models import IngestFile, Participation
-from regia.monitoring.validation import KINDS
+from regia.monitoring.ingest import DOMAIN, MODELS, IngestResult, ingest_batches, ingest_file, read_items
+from regia.monitoring.models import EmploymentEvent, IngestFile, Participation
+from regia.monitoring.validation import EMPLOYMENT, KINDS, PARTICIPATIONS, UNEMPLOYED
 from regia.progress import Progress
+
+if TYPE_CHECKING:
+    from regia.iefp.service import Hire
 
 __all__ = ["KINDS", "IngestResult", "ingest_file"]
 
@@ -61,6 +69,69 @@ def clear_synthetic(engine: Engine) -> None:
         session.execute(delete(QuarantineEntry).where(QuarantineEntry.domain == DOMAIN,
                                                       QuarantineEntry.source.like("demo-outcomes%")))
     _CACHE.clear()
+
+
+# --- uploads (the import kinds of ``regia.jobs``) ---------------------------------------------------------------
+
+IMPORT_LABELS = {PARTICIPATIONS: N_("monitoring.import.participations.label"),
+                 EMPLOYMENT: N_("monitoring.import.employment.label"),
+                 UNEMPLOYED: N_("monitoring.import.unemployed.label")}
+IMPORT_HINTS = {PARTICIPATIONS: N_("monitoring.import.participations.hint"),
+                EMPLOYMENT: N_("monitoring.import.employment.hint"),
+                UNEMPLOYED: N_("monitoring.import.unemployed.hint")}
+
+
+def import_file(engine: Engine, path: Path, *, principal: Principal, file_name: str, checkpoint: Checkpoint,
+                kind: str) -> None:
+    """Import an uploaded file of ``kind`` (the jobs' ``participations``, ``employment``, ``unemployed``): the
+    command line's batches (:func:`regia.monitoring.ingest.ingest_batches`) under the job's checkpoint, from
+    the source ``upload:<uploader>``. The records have no owner to tell apart: ingesting is the Region staff's
+    (``WRITE`` on ``outcomes``), so an uploader without it has the whole file refused (``Forbidden``)."""
+    if not can(principal, WRITE, Resource.OUTCOMES):
+        raise Forbidden("only the Region's staff ingest monitoring records", key=N_("monitoring.err.not_allowed"))
+    ingest_batches(engine, read_items(path, kind), kind=kind, file_name=file_name,
+                   source=f"upload:{principal.label}", checkpoint=checkpoint)
+
+
+def import_participations(engine: Engine, path: Path, *, principal: Principal, file_name: str,
+                          checkpoint: Checkpoint) -> None:
+    import_file(engine, path, principal=principal, file_name=file_name, checkpoint=checkpoint, kind=PARTICIPATIONS)
+
+
+def import_employment(engine: Engine, path: Path, *, principal: Principal, file_name: str,
+                      checkpoint: Checkpoint) -> None:
+    import_file(engine, path, principal=principal, file_name=file_name, checkpoint=checkpoint, kind=EMPLOYMENT)
+
+
+def import_unemployed(engine: Engine, path: Path, *, principal: Principal, file_name: str,
+                      checkpoint: Checkpoint) -> None:
+    import_file(engine, path, principal=principal, file_name=file_name, checkpoint=checkpoint, kind=UNEMPLOYED)
+
+
+# --- what other domains ask ---------------------------------------------------------------------------------------
+
+def first_hires(engine: Engine, pseudonyms: Sequence[str], *, after: date) -> dict[str, Hire]:
+    """The IeFP domain's hiring lookup (``regia.iefp.seams.HiringLookup``; the web app binds it to its engine as
+    ``app.state.iefp_hiring``): for each person (pseudonym) the CO records know, the first employment
+    relationship that started on or after ``after`` — its start date and contract (of two starting the same
+    day, the one with the earlier event, then the one ingested first). A relationship is known by any of its
+    events (a file may hold its extension or termination without the hire). Employers are held as pseudonyms
+    only: ``employer_vat`` stays empty."""
+    from regia.iefp.service import Hire
+
+    wanted = sorted(set(pseudonyms))
+    found: dict[str, Hire] = {}
+    with Session(engine) as session:
+        for i in range(0, len(wanted), 500):
+            rows = session.execute(select(EmploymentEvent.person, EmploymentEvent.start_date,
+                                          EmploymentEvent.event_date, EmploymentEvent.contract).where(
+                EmploymentEvent.person.in_(wanted[i:i + 500]), EmploymentEvent.start_date >= after)
+                .order_by(EmploymentEvent.person, EmploymentEvent.start_date, EmploymentEvent.event_date,
+                          EmploymentEvent.id))
+            for person, start, _, contract in rows:
+                if person not in found:
+                    found[person] = Hire(start_date=start, contract=contract)
+    return found
 
 
 @dataclass(frozen=True)

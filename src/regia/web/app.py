@@ -56,6 +56,7 @@ from regia.jobs import queue as jobs_queue
 from regia.linkage import pages as linkage_pages
 from regia.monitoring import api as monitoring_api
 from regia.monitoring import pages as monitoring_pages
+from regia.monitoring import service as monitoring_service
 from regia.pacts import api as pacts_api
 from regia.pacts import pages as pacts_pages
 from regia.programming import api as programming_api
@@ -227,6 +228,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     exchange_api.bind_engine(app)  # the exchange's figures and rate-limit counts belong to this database
     app.state.iefp_demand = iefp_demand.make_provider(engine)  # local demand for the IeFP paths and places
     app.state.place_names = None  # territory code -> name, loaded by the first page that names one
+    app.state.iefp_hiring = partial(monitoring_service.first_hires, engine)  # IeFP hirings from the CO records
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
