@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import Engine, select
 
 from regia.auth.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo_accounts
+from regia.certification.demo_data import ensure_demo_certification
+from regia.iefp.demo_data import ensure_demo_iefp
 from regia.pacts.demo_data import ensure_demo_pacts
 from regia.web.app import create_app
 from support.browser import launched, require_chromium, visitor_page
@@ -70,6 +72,8 @@ def demo(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempP
     for path, source in generate(engine, root / "courses", courses=150):
         ingest_file(engine, path, source=source, tagger=None)
     ensure_demo_pacts(engine)
+    ensure_demo_certification(engine)
+    ensure_demo_iefp(engine)
     return engine
 
 
@@ -189,12 +193,33 @@ def _orientation(page: Any, server: str, engine: Engine) -> None:
     expect(page.locator("main h2").first).to_contain_text("→")
 
 
+def _assessor(page: Any, server: str, engine: Engine) -> None:
+    """An IVC assessor: the requests assigned to them, one opened."""
+    page.goto(f"{server}/certification/requests")
+    page.locator("#assignments li a").first.click()
+    expect(page).to_have_url(re.compile(r"/certification/requests/\d+$"))
+    expect(page.get_by_role("heading", level=1)).not_to_be_empty()
+
+
+def _centre(page: Any, server: str, engine: Engine) -> None:
+    """An IeFP centre: its paths and its students (names shown to the centre only)."""
+    page.goto(f"{server}/iefp/centre")
+    expect(page.locator("#centre-paths tbody tr").first).to_be_visible()
+    expect(page.locator("#centre-students tbody tr").first).to_be_visible()
+
+
+def _firm(page: Any, server: str, engine: Engine) -> None:
+    """A firm: its published places and the students the matching assigned to it."""
+    page.goto(f"{server}/iefp/firm")
+    expect(page.locator("#place-form")).to_be_visible()
+    expect(page.locator("ul#firm-assignments li").first).to_be_visible()
+
+
 def _provider(vat: str) -> Any:
     return lambda page, server, engine: _own_course(page, server, engine, vat)
 
 
-# Each demo account's main action. None: the role's domain has not landed on main yet — LEAD: complete when
-# it does (assessor: certification; CFP: IeFP; firm: exchange).
+# Each demo account's main action.
 MAIN_ACTIONS: dict[str, Any] = {
     "admin@regione.demo": _cabina,
     "valutatore@regione.demo": _declare_no_conflict,
@@ -203,9 +228,10 @@ MAIN_ACTIONS: dict[str, Any] = {
     "fondo@fondimpresa.demo": _fund_dashboard,
     "fondo@terziario.demo": _fund_dashboard,
     "ente@formazione.demo": _provider("09000000019"),
-    "valutatore@formazione.demo": None,  # LEAD: IVC assessment (certification)
-    "cfp@cfp.demo": _provider("09000000142"),  # LEAD: add the IeFP centre's action when iefp lands
-    "impresa@officine.demo": None,  # LEAD: the firm's action (exchange)
+    "valutatore@formazione.demo": _assessor,
+    "esperto@cfp.demo": _assessor,
+    "cfp@cfp.demo": _centre,
+    "impresa@officine.demo": _firm,
     "brianza@patto.demo": _save_draft,
     "valtellina@patto.demo": _save_draft,
     "bergamo@patto.demo": _save_draft,
@@ -225,8 +251,7 @@ def test_every_demo_account_is_named_in_the_header_and_does_its_main_action(
                 login(page, server, email, "/account", password=DEMO_PASSWORD)
                 expect(page.locator("#account-name")).to_have_text(name)
                 expect(page.locator("#logout-button")).to_be_visible()
-                if (action := MAIN_ACTIONS[email]) is not None:
-                    action(page, server, demo)
+                MAIN_ACTIONS[email](page, server, demo)
             except (AssertionError, playwright_api.Error) as exc:
                 failures[email] = str(exc).splitlines()[0]
     assert failures == {}
