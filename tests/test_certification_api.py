@@ -190,3 +190,32 @@ def test_monitoring_counts_certifications_per_course_and_issuer(world: Any) -> N
 
         credentials.revoke(session, actor=principal(session, world, "region_admin"), id=first.id, reason="Prova")
     assert service.certifications_per_course_and_fund(world.engine, course_id=course)[0]["certifications"] == 1
+
+
+def test_the_mismatch_counts_certified_competences_beside_the_seats(world: Any, tmp_path: Path) -> None:
+    from regia.analytics import mismatch as mm
+    from regia.certification import credentials
+    from regia.postings import facts
+
+    with session_scope(world.engine) as session:
+        request_id = procedure.create(session, actor=principal(session, world, "citizen"), profile_code="DEMO-LOG-001",
+                                      provider_org_id=world.orgs["provider"], person=PERSON).id
+        take_to(session, world, request_id, "certified")
+        issued = session.scalars(select(Credential).where(Credential.request_id == request_id)
+                                 .order_by(Credential.id)).all()
+        skills = {c.id: [a.esco_uri for a in standards.confirmed_skills(session.get(Claim, c.claim_id).competence)]
+                  for c in issued}
+    uri = skills[issued[0].id][0]
+    expected = sum(uris.count(uri) for uris in skills.values())
+    posting = {"posting_id": 1, "group_id": 1, "nuts3": "ITC4C", "nuts2": "ITC4", "ateco_section": "H",
+               "ateco_division": "52", "occupation": None, "synthetic": True, "dedup": "lead", "month": "2026-05"}
+    root = tmp_path / "facts"
+    facts.write_batch(root, facts.POSTINGS, 1, 1, [posting])
+    facts.write_batch(root, facts.SKILLS, 1, 1, [{**posting, "skill_uri": uri, "origin": "regia", "score": 1.0}])
+    row = next(r for r in mm.mismatch(world.engine, facts_dir=root).rows if r.skill == uri)
+    assert (row.demand, row.supply, row.certified) == (1, 0, expected)  # certified people are not seats
+    assert mm.certified_supply(world.engine, {uri: "group"}) == {"group": expected}
+    with session_scope(world.engine) as session:
+        credentials.revoke(session, actor=principal(session, world, "region_admin"), id=issued[0].id, reason="Prova")
+    row = next(r for r in mm.mismatch(world.engine, facts_dir=root).rows if r.skill == uri)
+    assert row.certified == expected - 1  # only credentials in force count
