@@ -4,7 +4,7 @@ assessor only the requests they are assigned to; the public verification endpoin
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from regia.auth import service as accounts
 from regia.auth import sessions
-from regia.certification import delegations, procedure, service
-from regia.certification.models import Credential, Delegation
+from regia.certification import delegations, procedure, service, standards
+from regia.certification.models import Claim, Credential, Delegation
 from regia.config import get_settings
 from regia.db import session_scope
 from regia.web.app import create_app
@@ -48,6 +48,7 @@ def _page_as(client: TestClient, world: Any, role: str) -> str:
     return csrf
 
 
+PERSON_B = procedure.Person("Giulia", "Bianchi", "BNCGLI90A41F205H", date(1990, 1, 1), "Milano")
 BODY = {"profile_code": "DEMO-LOG-001", "person": {"given_name": "Mario", "family_name": "Rossi",
                                                    "tax_code": PERSON.tax_code, "birth_date": "1985-12-10"}}
 
@@ -150,5 +151,71 @@ def test_public_documents_and_the_course_path(world: Any) -> None:
                       headers=world.bearer("provider_editor")).status_code == 422
     page = client.get(f"/catalog/courses/{course}").text
     assert "Frequenta questo corso → certifica queste competenze" in page and "LOG-001-C2" in page
-    assert service.certified_skill_counts(world.engine)  # certified supply, by ESCO skill
-    assert datetime.now(UTC)
+    with session_scope(world.engine) as session:
+        claim = session.get(Claim, credential.claim_id)
+        aligned = {a.esco_uri for a in standards.confirmed_skills(claim.competence)}
+    counts = service.certified_skill_counts(world.engine)  # certified supply, by ESCO skill
+    assert aligned and all(counts[uri] >= 1 for uri in aligned)
+
+
+def test_monitoring_counts_certifications_per_course_and_issuer(world: Any) -> None:
+    course = world.courses.get("provider")
+    if course is None:
+        from support.accounts import ORGS, publish_course
+
+        course = publish_course(world.engine, vat=ORGS["provider"][3] or "")
+    with session_scope(world.engine) as session:
+        learned = procedure.create(session, actor=principal(session, world, "citizen"), profile_code="DEMO-LOG-001",
+                                   provider_org_id=world.orgs["provider"], person=PERSON).id
+        take_to(session, world, learned, "certified", course_id=course)  # two competences learned in the course
+        at_work = procedure.create(session, actor=principal(session, world, "provider_editor"),
+                                   profile_code="DEMO-LOG-001", provider_org_id=world.orgs["provider"],
+                                   person=PERSON_B).id
+        take_to(session, world, at_work, "certified")  # learned at work: not the course's
+        first = session.scalars(select(Credential).where(Credential.request_id == learned)
+                                .order_by(Credential.id)).first()
+        region = first.issuer.name
+    assert service.certifications_per_course_and_fund(world.engine, course_id=course) == [
+        {"course_id": course, "issuer": region, "issuer_type": "region", "certifications": 2, "persons": 1}]
+    client = _client(world)
+    _page_as(client, world, "region_viewer")
+    page = client.get(f"/esiti/corsi/{course}")
+    assert page.status_code == 200, page.text
+    assert 'data-issuer="' + region + '"' in page.text and '<td class="text-end" data-figure="certifications">2</td>' \
+        in page.text
+    _page_as(client, world, "fund_editor")  # a Fund sees only what it issued itself
+    assert 'id="course-certified-none"' in client.get(f"/esiti/corsi/{course}").text
+    with session_scope(world.engine) as session:
+        from regia.certification import credentials
+
+        credentials.revoke(session, actor=principal(session, world, "region_admin"), id=first.id, reason="Prova")
+    assert service.certifications_per_course_and_fund(world.engine, course_id=course)[0]["certifications"] == 1
+
+
+def test_the_mismatch_counts_certified_competences_beside_the_seats(world: Any, tmp_path: Path) -> None:
+    from regia.analytics import mismatch as mm
+    from regia.certification import credentials
+    from regia.postings import facts
+
+    with session_scope(world.engine) as session:
+        request_id = procedure.create(session, actor=principal(session, world, "citizen"), profile_code="DEMO-LOG-001",
+                                      provider_org_id=world.orgs["provider"], person=PERSON).id
+        take_to(session, world, request_id, "certified")
+        issued = session.scalars(select(Credential).where(Credential.request_id == request_id)
+                                 .order_by(Credential.id)).all()
+        skills = {c.id: [a.esco_uri for a in standards.confirmed_skills(session.get(Claim, c.claim_id).competence)]
+                  for c in issued}
+    uri = skills[issued[0].id][0]
+    expected = sum(uris.count(uri) for uris in skills.values())
+    posting = {"posting_id": 1, "group_id": 1, "nuts3": "ITC4C", "nuts2": "ITC4", "ateco_section": "H",
+               "ateco_division": "52", "occupation": None, "synthetic": True, "dedup": "lead", "month": "2026-05"}
+    root = tmp_path / "facts"
+    facts.write_batch(root, facts.POSTINGS, 1, 1, [posting])
+    facts.write_batch(root, facts.SKILLS, 1, 1, [{**posting, "skill_uri": uri, "origin": "regia", "score": 1.0}])
+    row = next(r for r in mm.mismatch(world.engine, facts_dir=root).rows if r.skill == uri)
+    assert (row.demand, row.supply, row.certified) == (1, 0, expected)  # certified people are not seats
+    assert mm.certified_supply(world.engine, {uri: "group"}) == {"group": expected}
+    with session_scope(world.engine) as session:
+        credentials.revoke(session, actor=principal(session, world, "region_admin"), id=issued[0].id, reason="Prova")
+    row = next(r for r in mm.mismatch(world.engine, facts_dir=root).rows if r.skill == uri)
+    assert row.certified == expected - 1  # only credentials in force count

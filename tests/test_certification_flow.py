@@ -60,6 +60,17 @@ def test_a_request_goes_from_the_person_to_a_certificate_and_verifiable_credenti
             assert verdict.status == "valid", verdict.as_dict()
             body = credential.body
             assert body["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
+            # what 1EdTech's OB 3.0 AchievementCredential schema and data model require
+            assert body["@context"][:2] == ["https://www.w3.org/ns/credentials/v2",
+                                            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+            assert {"@context", "id", "type", "credentialSubject", "issuer", "validFrom", "name"} <= set(body)
+            assert {"id": credentials.OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"} in body["credentialSchema"]
+            assert "Profile" in body["issuer"]["type"] and body["issuer"]["id"].startswith("http")
+            achievement = body["credentialSubject"]["achievement"]
+            assert {"id", "type", "name", "description", "criteria"} <= set(achievement)
+            assert all({"type", "hashed", "identityHash", "identityType"} <= set(i)
+                       for i in body["credentialSubject"]["identifier"])
+            assert all({"targetName", "targetUrl"} <= set(a) for a in achievement["alignment"])
             assert body["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
             assert "RSSMRA85T10A562S" not in json.dumps(body)  # the codice fiscale is only hashed
             hashed = body["credentialSubject"]["identifier"][0]

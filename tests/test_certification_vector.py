@@ -88,5 +88,8 @@ def test_undefined_terms_and_unknown_contexts_are_refused() -> None:
     document = {**VECTOR["document_with_cryptosuite_context"], "notInAnyContext": "x"}
     with pytest.raises(dataintegrity.ProofError, match="notInAnyContext"):
         dataintegrity.canonize(document, _loader())
+    undefined_type = {**VECTOR["document_with_cryptosuite_context"], "type": ["VerifiableCredential", "NoSuchType"]}
+    with pytest.raises(dataintegrity.ProofError, match="NoSuchType"):  # pyld would resolve it against example.org
+        dataintegrity.canonize(undefined_type, _loader())
     with pytest.raises(dataintegrity.ProofError, match="not one of the contexts held offline"):
         dataintegrity.canonize({**document, "@context": ["https://example.org/unknown-context.jsonld"]})

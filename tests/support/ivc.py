@@ -87,7 +87,8 @@ def seed_ivc(engine: Engine, world: Any) -> None:
                                     register_number="VAL-001", sectors=["LOG", "MEC"])
 
 
-def take_to(session: Any, world: Any, request_id: int, target: str, *, certify: bool = True) -> None:
+def take_to(session: Any, world: Any, request_id: int, target: str, *, certify: bool = True,
+            course_id: int | None = None) -> None:
     """Move a request along the happy path up to ``target`` with the parties' own principals (the provider's
     editor, the assessor, the ente titolare's editor as president, a second assessor as sector expert)."""
     request = procedure.get(session, principal=SYSTEM, id=request_id)
@@ -96,4 +97,5 @@ def take_to(session: Any, world: Any, request_id: int, target: str, *, certify: 
     parties = demo_data.Parties(provider=principal(session, world, "provider_editor"),
                                 assessor=principal(session, world, "assessor"), president=titolare,
                                 sector_expert=expert, titolare=titolare)
-    demo_data.walk(session, request_id=request_id, target=target, parties=parties, certify=certify)
+    demo_data.walk(session, request_id=request_id, target=target, parties=parties, certify=certify,
+                   course_id=course_id)

@@ -10,6 +10,8 @@ letter or 2-digit division; all when not given):
   declared, confirmed or the classifier's); ``C`` = all seats of editions in T. Courses are not tied to a
   sector, so the supply of T serves every sector. Online editions are counted apart (``online_seats``) and
   not in ``c``; hours (seats × course hours) and the split by target and by funding channel are given too;
+- **certified**: IVC certificates in force (the certification domain) aligned to the skill, region-wide;
+  shown beside the seats, not part of ``c`` nor of the gap;
 - **gap** = ``log2( ((d + 0.5) / (D + 0.5)) / ((c + 0.5) / (C + 0.5)) )``: the skill's share of demand over its
   share of supply, smoothed by ½ so that zeros stay finite. ``+1`` means the skill is asked twice as often,
   relative to everything asked, as it is taught relative to everything taught; ``0`` balance; negative,
@@ -104,6 +106,7 @@ class Row:
     by_target: dict[str, int] = field(default_factory=dict)
     by_funding: dict[str, int] = field(default_factory=dict)
     untaggable: bool = False  # transversal or language skill: courses seldom declare it (see UNTAGGABLE)
+    certified: int = 0  # IVC certificates in force aligned to the skill (whole region: not in supply or gap)
 
 
 @dataclass
@@ -337,11 +340,26 @@ def untaggable(session: Session, uris: set[str]) -> set[str]:
             select(Concept.uri).join(CollectionMember, CollectionMember.concept_id == Concept.id)
             .where(Concept.uri.in_(chunk), CollectionMember.collection.in_(UNTAGGABLE))) if u)
     return found
+def certified_supply(engine: Engine, groups: dict[str, str] | None = None) -> dict[str, int]:
+    """Certified competences in force (the certification domain's credentials) per ESCO skill they are aligned
+    to, or per skill group: supply of people already certified, region-wide (a certificate has no territory)."""
+    from regia.certification import service as certification
+
+    counts = certification.certified_skill_counts(engine)
+    if groups is None:
+        return counts
+    out: dict[str, int] = defaultdict(int)
+    for uri, n in counts.items():
+        if groups.get(uri):
+            out[groups[uri]] += n
+    return dict(out)
 
 
 def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None = None, by_group: bool = False,
              sort: str = "gap", limit: int = 50, min_demand: int = 1, facts_dir: Path | None = None,
              lang: str = "it", start: str | None = None, end: str | None = None) -> Table:
+    """The table of the module's definitions; each row also carries ``certified`` (:func:`certified_supply`),
+    shown beside the seats and kept out of the gap, which compares shares of seats."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     _sector_clause(sector)  # validate early
@@ -354,6 +372,7 @@ def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None
         keys = set(asked) | {k for k, s in held.items() if s.seats}
         labels = _labels(session, keys, lang)
         apart = untaggable(session, keys) if groups is None else set()
+    certified = certified_supply(engine, groups)
     rows = []
     for key in keys:
         d = asked.get(key, 0)
@@ -364,7 +383,8 @@ def mismatch(engine: Engine, *, territory: str | None = None, sector: str | None
             supply_share=round(s.seats / total_seats, 6) if total_seats else 0.0, courses=len(s.courses),
             hours=round(s.hours, 1), online_seats=s.online, gap=round(gap(d, total_postings, s.seats, total_seats), 4),
             confidence=confidence(d, total_postings, s.seats, len(s.courses)),
-            by_target=dict(s.by_target), by_funding=dict(s.by_funding), untaggable=key in apart))
+            by_target=dict(s.by_target), by_funding=dict(s.by_funding), untaggable=key in apart,
+            certified=certified.get(key, 0)))
     no_demand = sorted((r for r in rows if r.demand == 0 and r.supply > 0), key=lambda r: (-r.supply, r.label))
     ranked = [r for r in rows if r.demand >= min_demand]
     order = {"gap": lambda r: (-r.gap, -r.demand, r.label), "-gap": lambda r: (r.gap, -r.supply, r.label),

@@ -28,12 +28,13 @@ from regia.auth.models import Organisation
 from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal
 from regia.certification import dataintegrity, issuers, standards, statuslist
-from regia.certification.contexts import CREDENTIALS_V2, OB_V3
+from regia.certification.contexts import CREDENTIALS_V2, OB_EXTENSIONS, OB_V3
 from regia.certification.documents import LEARNING_IT, METHOD_IT
 from regia.certification.models import Claim, Credential, IssuedDocument, Request
 from regia.i18n import N_
 
 OB_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+OB_SCHEMA_VALIDATOR = "1EdTechJsonSchemaValidator2019"
 EQF_URI = "http://data.europa.eu/snb/eqf/{level}"
 
 
@@ -89,7 +90,7 @@ def build(*, credential_id: str, request: Request, claim: Claim, issuer_profile:
     name = f"{request.given_name} {request.family_name}"
     title = ("Certificazione" if kind == "certificate" else "Validazione") + f": {competence.title}"
     body: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2, OB_V3],
+        "@context": [CREDENTIALS_V2, OB_V3, OB_EXTENSIONS],
         "id": f"urn:uuid:{credential_id}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer_profile,
@@ -118,7 +119,9 @@ def build(*, credential_id: str, request: Request, claim: Claim, issuer_profile:
         },
         "evidence": [{"type": ["Evidence"], "name": "Sintesi delle evidenze",
                       "description": f"Come è stata acquisita: {learned}. Come è stata valutata: {assessed}."}],
-        "credentialSchema": [{"id": OB_SCHEMA, "type": "JsonSchema"}],  # VC 2.0's term (VC JSON Schema)
+        # OB 3.0 (CredentialSchema): one entry MUST be 1EdTech's schema with type 1EdTechJsonSchemaValidator2019,
+        # a term the OB extensions context defines (VC 2.0's final context has no @vocab to catch it)
+        "credentialSchema": [{"id": OB_SCHEMA, "type": OB_SCHEMA_VALIDATOR}],
         "credentialStatus": status,
     }
     if valid_until is not None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pyld.jsonld import JsonLdError, JsonLdProcessor
+from pyld.jsonld import DEFAULT_BASE_IRI, JsonLdError, JsonLdProcessor
 
 from regia.certification import contexts
 from regia.certification.multibase import decode_base58btc, encode_base58btc
@@ -55,7 +55,9 @@ class HashData:
 
 
 def _relative_references(node: Any, found: list[str]) -> None:
-    """``@type`` and ``@id`` values of the expanded document that are not absolute IRIs (nor blank nodes)."""
+    """``@type`` and ``@id`` values of the expanded document that are not absolute IRIs (nor blank nodes). pyld
+    resolves a relative reference against its default base (``http://example.org/base/``) when the document
+    has none, so those count as relative too."""
     if isinstance(node, list):
         for item in node:
             _relative_references(item, found)
@@ -63,8 +65,9 @@ def _relative_references(node: Any, found: list[str]) -> None:
         for key, value in node.items():
             if key in ("@type", "@id") and "@value" not in node:
                 for ref in value if isinstance(value, list) else [value]:
-                    if isinstance(ref, str) and not (ref.startswith("_:") or ABSOLUTE.match(ref)):
-                        found.append(f"{key} {ref!r}")
+                    if isinstance(ref, str) and (ref.startswith(DEFAULT_BASE_IRI) or not (
+                            ref.startswith("_:") or ABSOLUTE.match(ref))):
+                        found.append(f"{key} {ref.removeprefix(DEFAULT_BASE_IRI)!r}")
             elif key != "@value":
                 _relative_references(value, found)
 

@@ -38,9 +38,11 @@ class Parties:
 
 
 def walk(session: Session, *, request_id: int, target: str, parties: Parties, certify: bool = True,
-         experience: tuple[str, str] = ("Magazziniere", "Logistica Srl"), claims: int = 2) -> Request:
+         experience: tuple[str, str] = ("Magazziniere", "Logistica Srl"), claims: int = 2,
+         course_id: int | None = None) -> Request:
     """Take the request from where it is up to ``target`` on the happy path (the dossier filled by the provider,
-    every claim validated, the commission's outcome ``certify``)."""
+    every claim validated, the commission's outcome ``certify``). With ``course_id`` the competences were learned
+    in that catalogue course (formal learning), otherwise at work (informal)."""
     request = procedure.get(session, principal=parties.provider, id=request_id)
     done = STEPS.index(request.status) + 1 if request.status in STEPS else 0
     for step in STEPS[done:STEPS.index(target) + 1]:
@@ -50,9 +52,13 @@ def walk(session: Session, *, request_id: int, target: str, parties: Parties, ce
                                      title=experience[0], organisation=experience[1], started_on=date(2019, 1, 1),
                                      ended_on=date(2024, 6, 30))
             for competence in request.profile.competences[:claims]:
-                procedure.claim(session, actor=parties.provider, request_id=request_id,
-                                competence_code=competence.code, learning="informal",
-                                context=f"Esperienza di lavoro: {experience[0]}")
+                if course_id is None:
+                    procedure.claim(session, actor=parties.provider, request_id=request_id,
+                                    competence_code=competence.code, learning="informal",
+                                    context=f"Esperienza di lavoro: {experience[0]}")
+                else:
+                    procedure.claim(session, actor=parties.provider, request_id=request_id,
+                                    competence_code=competence.code, learning="formal", course_id=course_id)
         elif step == "validation":
             procedure.advance(session, actor=parties.provider, request_id=request_id, target=step)
             seat = procedure.assign(session, actor=parties.provider, request_id=request_id,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, distinct, func, select
 from sqlalchemy.orm import Session
 
 from regia.auth import audit
@@ -19,7 +19,7 @@ from regia.auth.errors import InvalidInput
 from regia.auth.models import Organisation
 from regia.auth.principal import Principal
 from regia.certification import ingest, standards
-from regia.certification.models import Claim, Competence, CourseCompetence, Credential, Issuer, Profile
+from regia.certification.models import Claim, Competence, CourseCompetence, Credential, Issuer
 from regia.i18n import N_
 from regia.importing.checkpoint import Checkpoint
 
@@ -96,20 +96,23 @@ def certified_skill_counts(engine: Engine) -> dict[str, int]:
     return dict(out)
 
 
-def certifications_per_course_and_fund(engine: Engine) -> list[dict[str, Any]]:
-    """For monitoring: certificates (credentials in force) per preparing course and per issuing Fund/Region."""
+def certifications_per_course_and_fund(engine: Engine, *, course_id: int | None = None) -> list[dict[str, Any]]:
+    """For monitoring: certified competences in force (certificate credentials not revoked) per catalogue course
+    in which they were learned (formal learning: the claim names the course) and per issuing *ente titolare*
+    (the Region or a delegated Fund): ``{"course_id", "issuer", "issuer_type", "certifications", "persons"}``.
+    Only the claim's own course counts, not every course that declares the competence."""
     with Session(engine) as session:
-        rows = session.execute(
-            select(CourseCompetence.course_id, Organisation.name)
-            .join(Profile, Profile.code == CourseCompetence.profile_code)
-            .join(Competence, (Competence.profile_id == Profile.id)
-                  & (Competence.code == CourseCompetence.competence_code))
-            .join(Claim, Claim.competence_id == Competence.id)
-            .join(Credential, (Credential.claim_id == Claim.id) & (Credential.kind == "certificate")
-                  & Credential.revoked_at.is_(None))
-            .join(Issuer, Issuer.id == Credential.issuer_id)
-            .join(Organisation, Organisation.id == Issuer.organisation_id)).all()
-    counts = Counter((course_id, name) for course_id, name in rows)
-    return [{"course_id": c, "issuer": n, "certifications": k} for (c, n), k in sorted(counts.items())]
-
-
+        query = (select(Claim.course_id, Organisation.name, Organisation.type, func.count(Credential.id),
+                        func.count(distinct(Claim.request_id)))
+                 .join(Credential, (Credential.claim_id == Claim.id) & (Credential.kind == "certificate")
+                       & Credential.revoked_at.is_(None))
+                 .join(Issuer, Issuer.id == Credential.issuer_id)
+                 .join(Organisation, Organisation.id == Issuer.organisation_id)
+                 .where(Claim.course_id.is_not(None))
+                 .group_by(Claim.course_id, Organisation.name, Organisation.type)
+                 .order_by(Claim.course_id, Organisation.name))
+        if course_id is not None:
+            query = query.where(Claim.course_id == course_id)
+        rows = session.execute(query).all()
+    return [{"course_id": c, "issuer": name, "issuer_type": str(getattr(kind, "value", kind)), "certifications": n,
+             "persons": persons} for c, name, kind, n, persons in rows]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from regia.auth.errors import NotFound
 from regia.auth.policy import READ, Resource, require
 from regia.auth.principal import Principal
+from regia.certification import service as certification
 from regia.db import request_session
 from regia.i18n import N_, gettext
 from regia.monitoring import codes, impact, indicators, report, service
@@ -70,7 +71,10 @@ def course_page(request: Request, session: SessionDep, principal: OutcomesReader
     ds = service.dataset(engine)
     overall = indicators.compute(engine, ds, by="funding", funds=funds, course_id=course_id, lang=lang)
     by_target = indicators.compute(engine, ds, by="target_group", funds=funds, course_id=course_id, lang=lang)
+    certified = [row for row in certification.certifications_per_course_and_fund(engine, course_id=course_id)
+                 if funds is None or row["issuer"] in funds]  # a Fund sees its own certifications only
     return render(request, "course.html", {
+        "certified": certified,
         "course": facts, "table": overall, "total": indicators.formatted(overall.total, lang),
         "rows": _rows(by_target, lang), "columns": [indicators.HEADER_KEYS[c] for c in indicators.COLUMNS],
         "sees_impact": service.may_see_impact(principal)})
