@@ -206,7 +206,7 @@ def test_uploads_run_as_jobs_that_survive_restarts(platform: tuple[Platform, Any
         answer = other.goto(f"{p.url}/jobs/{big}")
         assert answer is not None and answer.status == 404
         other.goto(f"{p.url}/jobs/upload/catalog")
-        csrf = other.locator("input[name=csrf_token]").get_attribute("value")
+        csrf = other.locator("#logout-form input[name=csrf_token]").get_attribute("value")
         refused = other.request.post(f"{p.url}/jobs/{big}/cancel", form={"csrf_token": csrf or ""},
                                      max_redirects=0)
         assert refused.status == 404
