@@ -65,7 +65,9 @@ def visitor_page(browser: Any, *, height: int = 900, failed_requests: bool = Tru
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     if failed_requests:
-        page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+        # a request the browser itself aborts because the page navigated away (net::ERR_ABORTED) is not a fault
+        page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else problems.append(
+            f"request failed: {r.url} ({r.failure})"))
     page.problems = problems
     try:
         yield page
