@@ -216,16 +216,16 @@ PUBLISH_EXAMPLE = {"courses": [{
 router = APIRouter(tags=["catalog"])
 
 
-def _publisher(request: Request, call: ClientCall) -> tuple[str, Principal]:
-    """(source, principal) of the client's organisation: its system publishes what the organisation's editors
-    may (the catalogue's policy: a provider its own courses, a Fund those it finances, the Region any)."""
+def _publisher(request: Request, call: ClientCall) -> Principal:
+    """The client's organisation as the publisher: its system publishes what the organisation's editors may (the
+    catalogue's policy: a provider its own courses, a Fund those it finances, the Region any), under the name
+    the catalogue gives that organisation's publications (:func:`regia.catalog.service.source_of`)."""
     organisation_id = call.grant.organisation_id
     if organisation_id is not None:
         with session_factory(request.app.state.engine)() as session:
             org = accounts.get_organisation(session, principal=SYSTEM, id=organisation_id)
             if org.type in (OrgType.REGION, OrgType.FUND, OrgType.PROVIDER):
-                source = "regione-lombardia" if org.type == OrgType.REGION else org.name
-                return source, client_principal(org.id, org.type, label=f"client:{call.grant.client_id}")
+                return client_principal(org.id, org.type, label=f"client:{call.grant.client_id}")
     raise forbidden("purpose_not_allowed", "only the systems of a provider, a Fund or the Region publish courses")
 
 
@@ -245,11 +245,10 @@ async def publish(request: Request, body: PublishIn,
     settings = exchange_settings(request)
 
     def work() -> tuple[int, dict[str, Any]]:
-        source, publisher = _publisher(request, call)
+        publisher = _publisher(request, call)
         records = [c.model_dump(exclude_none=True) for c in body.courses]
         tagger = getattr(request.app.state, "catalog_tagger", None)
-        report = catalog.publish(request.app.state.engine, records, principal=publisher, source=source,
-                                 tagger=tagger)
+        report = catalog.publish(request.app.state.engine, records, principal=publisher, tagger=tagger)
         call.state.touched(COURSES, [str(i) for i in report.course_ids])
         return 200, PublishOut(**report.counts(), rejections=[str(r) for r in report.rejections],
                                course_ids=report.course_ids).model_dump()
