@@ -71,12 +71,28 @@ class Databases:
         self.engines.append(engine)
         return engine
 
+    def drop(self, engine: Engine) -> None:
+        """Dispose of one test database now (a long run would otherwise keep a thousand of them on disk)."""
+        engine.dispose()
+        self.engines.remove(engine)
+        if engine.dialect.name == "sqlite":
+            Path(engine.url.database or "").unlink(missing_ok=True)
+            return
+        for admin, name in list(self.created):
+            if name == engine.url.database:
+                self._drop_database(admin, name)
+                self.created.remove((admin, name))
+
+    @staticmethod
+    def _drop_database(admin: str, name: str) -> None:
+        with create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     def drop_all(self) -> None:
         for engine in self.engines:
             engine.dispose()
         for admin, name in self.created:
-            with create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self._drop_database(admin, name)
 
 
 @pytest.fixture(scope="session")
@@ -97,11 +113,12 @@ def _release_connections(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_engine(request: pytest.FixtureRequest, databases: Databases) -> Engine:
-    """A fresh, migrated database on each engine."""
+def empty_engine(request: pytest.FixtureRequest, databases: Databases) -> Iterator[Engine]:
+    """A fresh, migrated database on each engine, dropped after the test."""
     engine = databases.new(request.param)
     migrate(engine)
-    return engine
+    yield engine
+    databases.drop(engine)
 
 
 _imported: dict[str, Engine] = {}

@@ -5,6 +5,7 @@ and the API's hygiene (problem details, size limit, CORS off, documented auth, p
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,10 +29,12 @@ def worlds(databases: Databases) -> WorldTemplates:
 
 
 @pytest.fixture
-def world(request: pytest.FixtureRequest, worlds: WorldTemplates) -> World:
+def world(request: pytest.FixtureRequest, worlds: WorldTemplates) -> Iterator[World]:
     """A fresh copy of the world on SQLite; tests marked ``both_engines`` also on PostgreSQL (the rest is
     engine-independent)."""
-    return worlds.new(getattr(request, "param", "sqlite"))
+    world = worlds.new(getattr(request, "param", "sqlite"))
+    yield world
+    worlds.drop(world)
 
 
 @pytest.fixture

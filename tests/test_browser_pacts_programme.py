@@ -6,13 +6,14 @@ reports progress; the monitoring page and the Cabina di regia (table and map) sh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from regia.clock import rome_today
 from regia.db import session_scope
 from regia.pacts.models import APPROVED, IN_PROGRESS, PROGRAMME_SUBMITTED, Proposal
 from regia.web.app import create_app
@@ -131,7 +132,7 @@ def test_programme_approval_and_monitoring(server: str, browser: Any, world: tup
         form = page.locator("#progress-form")
         assert axe_violations(page, "#progress-form") == []
         form.get_by_label("Azione").select_option("A1")
-        form.get_by_label("Periodo").fill(date.today().isoformat())
+        form.get_by_label("Periodo").fill(rome_today().isoformat())
         form.get_by_label("Iscritti").fill("8")
         form.get_by_label("Conclusi").fill("9")  # more completed than enrolled: refused
         form.get_by_label("Speso finora (€)").fill("3000")

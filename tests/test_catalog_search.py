@@ -16,6 +16,7 @@ from regia.catalog import orientation, service
 from regia.catalog.demo_data import generate
 from regia.catalog.ingest import ingest_file
 from regia.catalog.search import Query
+from regia.clock import rome_today
 from regia.db import make_engine, migrate
 from regia.taxonomy.normalize import fold
 
@@ -174,7 +175,7 @@ def test_cli_ingest_courses_json(regia: CliRunner, tmp_path: Path) -> None:
 def test_demo_editions_mostly_start_after_today(catalog: Engine) -> None:
     from datetime import date
     starts = [d for (d,) in sql(catalog, "SELECT start_date FROM catalog_edition WHERE start_date IS NOT NULL")]
-    future = sum(1 for d in starts if date.fromisoformat(str(d)[:10]) >= date.today())
+    future = sum(1 for d in starts if date.fromisoformat(str(d)[:10]) >= rome_today())
     assert starts and future / len(starts) > 0.8, f"{future} of {len(starts)} editions start after today"
 
 
@@ -206,7 +207,6 @@ def test_demo_fund_list_adds_its_own_courses_and_is_recognised_for_the_others(
 
 
 def test_orientation_never_proposes_a_course_whose_editions_have_all_started(catalog: Engine) -> None:
-    from datetime import date
 
     from regia.catalog import search as catalog_search
 
@@ -220,7 +220,7 @@ def test_orientation_never_proposes_a_course_whose_editions_have_all_started(cat
         catalog_search.invalidate(catalog)
         rows = orientation.courses_for_skills(catalog, [str(skill)], size=10_000)
         assert rows and course_id not in {r["id"] for r in rows}
-        assert all(r["next_start"] is None or r["next_start"] >= date.today().isoformat() for r in rows)
+        assert all(r["next_start"] is None or r["next_start"] >= rome_today().isoformat() for r in rows)
     finally:
         with catalog.begin() as conn:
             for edition_id, start in before:

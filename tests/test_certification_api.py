@@ -16,6 +16,7 @@ from regia.auth import service as accounts
 from regia.auth import sessions
 from regia.certification import delegations, procedure, service, standards
 from regia.certification.models import Claim, Credential, Delegation
+from regia.clock import rome_today
 from regia.config import get_settings
 from regia.db import session_scope
 from regia.web.app import create_app
@@ -64,7 +65,7 @@ def test_a_fund_outside_its_delegation_is_refused_and_its_credentials_stay_valid
     with session_scope(world.engine) as session:
         take_to(session, world, request_id, "assessed")
         delegation = session.get(Delegation, world.extra["delegation"])
-        delegation.valid_to = date.today() - timedelta(days=1)  # the delegation has ended
+        delegation.valid_to = rome_today() - timedelta(days=1)  # the delegation has ended
     answer = client.post(f"/api/certification/requests/{request_id}/moves", json={"target": "certified"},
                          headers=world.bearer("fund_editor"))
     assert answer.status_code == 403 and "not delegated" in answer.json()["detail"]
@@ -74,7 +75,7 @@ def test_a_fund_outside_its_delegation_is_refused_and_its_credentials_stay_valid
     assert page.status_code == 403 and 'id="request-error"' in page.text
     assert "non è delegato per lo standard DEMO-LOG-001" in page.text
     with session_scope(world.engine) as session:  # the delegation is back: the Fund issues
-        session.get(Delegation, world.extra["delegation"]).valid_to = date.today() + timedelta(days=30)
+        session.get(Delegation, world.extra["delegation"]).valid_to = rome_today() + timedelta(days=30)
     assert client.post(f"/api/certification/requests/{request_id}/moves", json={"target": "certified"},
                        headers=world.bearer("fund_editor")).status_code == 200
     with session_scope(world.engine) as session:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.certification import credentials, delegations, documents, issuers, procedure, statuslist, verify
 from regia.certification.models import Credential, IssuedDocument, StatusList
+from regia.clock import rome_today
 from regia.config import get_settings
 from regia.db import session_scope
 from support.ivc import PDF, PERSON, SYSTEM, IvcWorlds, principal, take_to
@@ -168,7 +169,7 @@ def test_a_credential_signed_by_an_undelegated_fund_is_not_delegated(world: Any)
         take_to(session, world, request_id, "certified")
         credential = session.scalars(select(Credential).where(Credential.request_id == request_id)).first()
         delegation = session.get(delegations.Delegation, world.extra["delegation"])
-        delegation.valid_from = date.today() + timedelta(days=1)  # as if it had started after the issuance
+        delegation.valid_from = rome_today() + timedelta(days=1)  # as if it had started after the issuance
         assert verify.verify(session, credential.body).status == "not_delegated"
 
 

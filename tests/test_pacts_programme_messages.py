@@ -23,8 +23,8 @@ from sqlalchemy import Engine
 
 from regia.auth import sessions
 from regia.auth.errors import Conflict, InvalidInput
+from regia.clock import rome_today, translations
 from regia.db import session_scope
-from regia.i18n import translations
 from regia.pacts import evaluation, messages, monitoring, programme
 from regia.pacts.models import (
     IN_PROGRESS,
@@ -311,7 +311,7 @@ def test_progress_errors_in_the_page_language(pages: Pages, figures: dict[str, s
                                               english: str) -> None:
     owner, csrf = pages.client("partnership_editor")
     url = f"/pacts/proposals/{pages.running}/monitoring"
-    period = min(date.today(), pages.start + timedelta(days=2)).isoformat()
+    period = min(rome_today(), pages.start + timedelta(days=2)).isoformat()
     form = {"csrf_token": csrf, "action_code": "A1", "period": period, "enrolled": "5", "spent": "1000", **figures}
     for lang, expected in (("it", italian), ("en", english)):
         answer = owner.post(url, params={"lang": lang}, data=form)
@@ -322,13 +322,13 @@ def test_progress_period_errors_in_the_page_language(pages: Pages) -> None:
     owner, csrf = pages.client("partnership_editor")
     url = f"/pacts/proposals/{pages.running}/monitoring"
     form = {"csrf_token": csrf, "action_code": "A1", "enrolled": "5", "spent": "1000"}
-    future = (date.today() + timedelta(days=3)).isoformat()
+    future = (rome_today() + timedelta(days=3)).isoformat()
     answer = owner.post(url, params={"lang": "it"}, data={**form, "period": future})
     assert _error_of(answer.text, "progress-error") == (
-        f"il rendiconto non può riferirsi a un periodo futuro (oggi è il {date.today():%d/%m/%Y})")
+        f"il rendiconto non può riferirsi a un periodo futuro (oggi è il {rome_today():%d/%m/%Y})")
     answer = owner.post(url, params={"lang": "en"}, data={**form, "period": future})
     assert _error_of(answer.text, "progress-error") == (
-        f"a report cannot be for a future period (today is {date.today():%d/%m/%Y})")
+        f"a report cannot be for a future period (today is {rome_today():%d/%m/%Y})")
     before = (pages.start - timedelta(days=1)).isoformat()
     answer = owner.post(url, params={"lang": "it"}, data={**form, "period": before})
     assert _error_of(answer.text, "progress-error") == (
@@ -348,7 +348,7 @@ def test_the_api_keeps_english_and_adds_key_params_and_italian(pages: Pages) -> 
     assert issue["key"] == "prog.issue.cofinancing_short" and Decimal(issue["params"]["cofinancing"]) == 0
     assert issue["message"].startswith("co-financing €0.00") and issue["messaggio"].startswith("cofinanziamento di")
     refused = client.post(f"/api/pacts/proposals/{pages.running}/progress", headers=owner, json={
-        "action_code": "A1", "period": min(date.today(), pages.start + timedelta(days=2)).isoformat(),
+        "action_code": "A1", "period": min(rome_today(), pages.start + timedelta(days=2)).isoformat(),
         "enrolled": 3, "completed": 4})
     assert refused.status_code == 422 and "more completed than enrolled" in refused.text  # the English detail
 

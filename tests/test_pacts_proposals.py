@@ -36,7 +36,7 @@ def worlds(databases: Any) -> WorldTemplates:
 def world(request: pytest.FixtureRequest, worlds: WorldTemplates) -> Iterator[World]:
     world = worlds.new(request.param)
     yield world
-    world.engine.dispose()  # give the connections back: PostgreSQL has a limit for the whole session
+    worlds.drop(world)
 
 
 def _principal(world: World, role: str) -> Any:

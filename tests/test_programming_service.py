@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import io
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,8 +31,10 @@ def worlds(databases: Any) -> SeededWorlds:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def world(request: pytest.FixtureRequest, worlds: SeededWorlds) -> World:
-    return worlds.new(request.param)
+def world(request: pytest.FixtureRequest, worlds: SeededWorlds) -> Iterator[World]:
+    world = worlds.new(request.param)
+    yield world
+    worlds.drop(world)
 
 
 def who(world: World, role: str) -> Principal:

@@ -38,7 +38,7 @@ def worlds(databases: object) -> WorldTemplates:
 def world(request: pytest.FixtureRequest, worlds: WorldTemplates) -> Iterator[World]:
     world = worlds.new(request.param)
     yield world
-    world.engine.dispose()
+    worlds.drop(world)
 
 
 def _rome_call(world: World) -> int:

@@ -33,12 +33,11 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import numbers as babel_numbers
@@ -50,13 +49,14 @@ from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from regia.clock import ROME, to_rome
+
 log = logging.getLogger(__name__)
 
 SUPPORTED = ("it", "en")
 DEFAULT = "it"
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English"}
 LOCALES = {"it": "it_IT", "en": "en_GB"}
-ROME = ZoneInfo("Europe/Rome")
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATE_PATTERN = "dd/MM/yyyy"
 DATETIME_PATTERN = "dd/MM/yyyy HH:mm"
@@ -199,16 +199,6 @@ def chart_locale(lang: str) -> dict[str, Any]:
     }
 
 
-def today() -> date:
-    """Today in Lombardy (a server's clock may run in UTC: at 00:30 in Rome it is still yesterday there)."""
-    return datetime.now(ROME).date()
-
-
-def to_rome(moment: datetime) -> datetime:
-    """The instant in Europe/Rome; a naive datetime is a UTC instant (as SQLite returns them)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ROME)
 
 
 def format_date(value: date | datetime | None, lang: str) -> str:

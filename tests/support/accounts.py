@@ -219,3 +219,7 @@ class WorldTemplates:
             engine = make_engine(admin.rsplit("/", 1)[0] + f"/{name}")
         self.databases.engines.append(engine)
         return replace(world, engine=engine)
+
+    def drop(self, world: World) -> None:
+        """Drop a copy once its test is over."""
+        self.databases.drop(world.engine)

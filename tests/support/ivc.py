@@ -16,6 +16,7 @@ from regia.auth import service as accounts
 from regia.auth.models import Role, User
 from regia.auth.principal import cli_principal, principal_for
 from regia.certification import delegations, demo_data, ingest, procedure
+from regia.clock import rome_today
 from regia.db import make_engine, session_scope
 from support.accounts import PASSWORD, WorldTemplates
 
@@ -73,7 +74,7 @@ def seed_ivc(engine: Engine, world: Any) -> None:
                                        reference="Albo regionale degli operatori accreditati, sez. A, n. 999 (prova)")
         procedure.record_accreditation(session, actor=SYSTEM, organisation_id=world.orgs["provider_b"],
                                        reference="Albo regionale, sez. A, n. 1000 (prova)")
-        today = date.today()
+        today = rome_today()
         world.extra["delegation"] = delegations.grant(
             session, actor=SYSTEM, organisation_id=world.orgs["fund"], valid_from=today - timedelta(days=30),
             valid_to=today + timedelta(days=335), profiles=["DEMO-LOG-001"], sectors=[],

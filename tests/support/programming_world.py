@@ -112,3 +112,6 @@ class SeededWorlds:
             engine.dispose()
             t.templates[kind] = (engine.url.render_as_string(hide_password=False), world)
         return t.new(kind)
+
+    def drop(self, world: Any) -> None:
+        self.templates.drop(world)

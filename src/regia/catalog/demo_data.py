@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 
 from regia.catalog.validation import COLUMNS
+from regia.clock import rome_today
 from regia.taxonomy.models import ESSENTIAL_SKILL, Concept, Label, Relation
 
 ESCO = "http://data.europa.eu/esco/occupation/"
@@ -221,7 +222,7 @@ def generate(engine: Engine, out_dir: Path, *, courses: int = 2000, seed: int = 
     finances, re-sent with small edits, and courses of its own).
     Returns ``[(path, source), ...]`` in ingest order."""
     rng = random.Random(seed)
-    start = start or date.today() - timedelta(days=30)
+    start = start or rome_today() - timedelta(days=30)
     with Session(engine) as session:
         places = _places(session)
         essential = _essential(session)

@@ -55,6 +55,7 @@ from regia.catalog.models import (
     Edition,
     Provider,
 )
+from regia.clock import rome_today
 from regia.taxonomy.models import ESSENTIAL_SKILL, OCCUPATION, SKILL, Concept, Label, Relation
 from regia.taxonomy.normalize import STOPWORDS, fold, stem, tokens
 
@@ -202,7 +203,7 @@ class CatalogIndex:
         self.seats = np.zeros(n, dtype=np.int64)
         # the first edition starting today or later (past editions do not make a course "next"); courses whose
         # editions are all in the past keep NO_DATE and ``ended`` (the index is rebuilt when the catalogue changes)
-        self.built_on = date.today()
+        self.built_on = rome_today()
         today = day(self.built_on)
         self.next_start = np.full(n, NO_DATE, dtype=np.int64)
         self.ended = np.zeros(n, dtype=bool)

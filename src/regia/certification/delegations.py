@@ -16,7 +16,8 @@ from regia.auth.models import Organisation, OrgType
 from regia.auth.policy import READ, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
 from regia.certification.models import Delegation, Profile
-from regia.i18n import N_, to_rome
+from regia.clock import to_rome
+from regia.i18n import N_
 
 
 def grant(session: Session, *, actor: Principal, organisation_id: int, valid_from: date, valid_to: date,

@@ -22,6 +22,7 @@ from regia.auth.models import Organisation, User
 from regia.auth.principal import Principal, cli_principal, principal_for
 from regia.certification import credentials, delegations, ingest, procedure
 from regia.certification.models import CERTIFIED, Credential, Delegation, Request
+from regia.clock import rome_today
 from regia.db import session_scope
 
 STEPS = ("identification", "validation", "validated", "certification", "assessed", CERTIFIED)
@@ -80,7 +81,7 @@ def walk(session: Session, *, request_id: int, target: str, parties: Parties, ce
             outcomes = {row.id: (certify, "Prova pratica superata" if certify else "Prova pratica non superata")
                         for row in request.claims if row.validated}
             procedure.record_outcome(session, actor=parties.assessor, request_id=request_id,
-                                     method="practical_trial", assessed_on=date.today(), outcomes=outcomes)
+                                     method="practical_trial", assessed_on=rome_today(), outcomes=outcomes)
         else:
             procedure.advance(session, actor=parties.titolare, request_id=request_id, target=step)
     return request
@@ -145,7 +146,7 @@ def ensure_demo_certification(engine: Engine) -> dict[str, Any]:
                 (cfp, "Albo regionale degli operatori accreditati, sez. A, n. 5678 (DEMO)")):
             procedure.record_accreditation(session, actor=system, organisation_id=organisation.id,
                                            reference=reference)
-        today = date.today()
+        today = rome_today()
         delegations.grant(session, actor=system, organisation_id=fondimpresa.id, valid_from=today - timedelta(days=90),
                           valid_to=today + timedelta(days=640), profiles=["DEMO-LOG-001"], sectors=["SOC"],
                           legal_reference="Decreto regionale di delega n. 101/2026 – DM 115/2024 art. 4 (DEMO)")

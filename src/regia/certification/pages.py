@@ -52,6 +52,7 @@ from regia.certification.models import (
 from regia.certification.models import (
     Request as IvcRequest,
 )
+from regia.clock import rome_today
 from regia.db import request_session
 from regia.i18n import DEFAULT, N_, gettext
 
@@ -289,7 +290,7 @@ def _request_context(session: Session, principal: Principal, row: IvcRequest) ->
         "person_edits": row.status in states.PERSON_EDITS_DOSSIER,
         "provider_edits": row.status in states.PROVIDER_EDITS_DOSSIER,
         "csrf_token": principal.csrf or "", "kinds": EXPERIENCE_KINDS, "learning": LEARNING, "methods": METHODS,
-        "roles": ASSIGNMENT_ROLES, "today": date.today().isoformat()}
+        "roles": ASSIGNMENT_ROLES, "today": rome_today().isoformat()}
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse, name="certification_request_page")
@@ -362,7 +363,7 @@ async def _act(session: Session, principal: Principal, request_id: int, action: 
         outcomes = {c.id: (_text(form, f"claim-{c.id}", 5) == "yes", _text(form, f"reason-{c.id}"))
                     for c in row.claims if c.validated}
         procedure.record_outcome(session, actor=principal, request_id=request_id, method=_text(form, "method", 20),
-                                 assessed_on=_date_of(form, "assessed_on") or date.today(), outcomes=outcomes)
+                                 assessed_on=_date_of(form, "assessed_on") or rome_today(), outcomes=outcomes)
     elif action == "validation_credentials":
         procedure.issue_validation_credentials(session, actor=principal, request_id=request_id)
     else:
@@ -469,8 +470,8 @@ async def delegations_act(request: Request, session: SessionDep, principal: Dele
             delegations.revoke(session, actor=principal, id=_int(form, "delegation_id"), reason=_text(form, "reason"))
         else:
             delegations.grant(session, actor=principal, organisation_id=_int(form, "organisation_id"),
-                              valid_from=_date_of(form, "valid_from") or date.today(),
-                              valid_to=_date_of(form, "valid_to") or date.today(),
+                              valid_from=_date_of(form, "valid_from") or rome_today(),
+                              valid_to=_date_of(form, "valid_to") or rome_today(),
                               profiles=_text(form, "profiles", 2000).replace(";", ",").split(","),
                               sectors=[v for v in form.getlist("sectors") if isinstance(v, str)],
                               legal_reference=_text(form, "legal_reference", 300))

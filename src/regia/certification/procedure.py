@@ -50,6 +50,7 @@ from regia.certification.models import (
     Move,
     Request,
 )
+from regia.clock import rome_today
 from regia.i18n import N_
 from regia.pacts.documents import safe_filename, sniff  # the same upload rules as the pacts' letters
 
@@ -75,7 +76,7 @@ def _clean_person(person: Person) -> Person:
                            key=N_("certification.err.tax_code")) from None
     if not person.given_name.strip() or not person.family_name.strip():
         raise InvalidInput("name and surname are required", field="family_name", key=N_("certification.err.name"))
-    today = date.today()
+    today = rome_today()
     if not date(1900, 1, 1) <= person.birth_date <= today - timedelta(days=365 * 14):
         raise InvalidInput("the birth date is not plausible", field="birth_date",
                            key=N_("certification.err.birth_date"))
@@ -431,7 +432,7 @@ def record_outcome(session: Session, *, actor: Principal, request_id: int, metho
     states.check(actor, request, ASSESSED)
     if method not in METHODS:
         raise InvalidInput(f"method must be one of {', '.join(METHODS)}", field="method")
-    if assessed_on > date.today():
+    if assessed_on > rome_today():
         raise InvalidInput("the assessment date is in the future", field="assessed_on",
                            key=N_("certification.err.future"))
     candidates = {c.id: c for c in request.claims if c.validated}

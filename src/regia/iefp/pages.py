@@ -39,6 +39,7 @@ from regia.auth.policy import (
     require,
 )
 from regia.auth.principal import Principal
+from regia.clock import rome_today
 from regia.db import request_session
 from regia.i18n import N_, gettext
 from regia.iefp import service
@@ -98,7 +99,7 @@ router = APIRouter(prefix="/iefp")
 
 def school_year(today: date | None = None) -> str:
     """The school year of a day: from September."""
-    d = today or date.today()
+    d = today or rome_today()
     start = d.year if d.month >= 9 else d.year - 1
     return f"{start}/{(start + 1) % 100:02d}"
 

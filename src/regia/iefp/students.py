@@ -22,6 +22,7 @@ from regia.auth.errors import Conflict
 from regia.auth.policy import READ, WRITE, Resource, may_see_student_names, visible
 from regia.auth.principal import Principal
 from regia.auth.pseudonym import pseudonymise
+from regia.clock import rome_today
 from regia.i18n import N_
 from regia.iefp.kit import Owner, allow, comune, get, invalid
 from regia.iefp.models import Student, TrainingPath
@@ -59,7 +60,7 @@ def view(principal: Principal, student: Student, today: date | None = None) -> S
         consent=student.consent_at is not None,
         name=f"{student.given_name} {student.family_name}" if named else None,
         birth_date=student.birth_date if named else None,
-        minor=age_on(student.birth_date, today or date.today()) < 18 if named else None)
+        minor=age_on(student.birth_date, today or rome_today()) < 18 if named else None)
 
 
 def enrol(session: Session, *, actor: Principal, path_id: int, tax_code: str, given_name: str, family_name: str,
@@ -75,7 +76,7 @@ def enrol(session: Session, *, actor: Principal, path_id: int, tax_code: str, gi
     for name, value in (("given_name", given_name), ("family_name", family_name)):
         if not value.strip() or len(value.strip()) > 100:
             raise invalid(name, N_("iefp.err.required"), "missing or too long")
-    age = age_on(birth_date, date.today())
+    age = age_on(birth_date, rome_today())
     if not 13 <= age <= 30:
         raise invalid("birth_date", N_("iefp.err.birth_date"), "an IeFP student is 13 to 30 years old", age=age)
     place, _ = comune(session, comune_code)
@@ -100,7 +101,7 @@ def record_consent(session: Session, *, actor: Principal, student_id: int, given
     allow(actor, WRITE, Resource.IEFP_STUDENT, student)
     if given_by not in CONSENT_BY:
         raise invalid("consent_by", N_("iefp.err.consent_by"), "parent, guardian or student", value=given_by)
-    minor = age_on(student.birth_date, date.today()) < 18
+    minor = age_on(student.birth_date, rome_today()) < 18
     if minor and given_by == "student":
         raise invalid("consent_by", N_("iefp.err.consent_minor"), "a minor's consent is given by a parent or guardian")
     student.consent_at, student.consent_by = at or datetime.now(UTC), given_by

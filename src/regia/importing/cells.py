@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from regia.clock import rome_today
+
 ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y%m%d")
 
@@ -41,7 +43,7 @@ def parse_date(value: object, formats: Sequence[str] = DATE_FORMATS) -> dt.date 
             parsed = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if fmt.endswith("%y") and parsed > dt.date.today():
+        if fmt.endswith("%y") and parsed > rome_today():
             parsed = parsed.replace(year=parsed.year - 100)
         return parsed
     return None

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from stdnum.it import codicefiscale, iva
 
+from regia.clock import rome_today
 from regia.importing import cells
 
 PARTICLES = frozenset({"D", "DE", "DI", "DA", "DAL", "DALL", "DALLA", "DALLE", "DEL", "DELL", "DELLA", "DELLE",
@@ -163,7 +164,7 @@ def cf_decode(cf: str) -> tuple[dt.date | None, str | None, str | None]:
     yy, month, dd = int(base[6:8]), MONTHS.index(base[8]) + 1, int(base[9:11])
     gender = "F" if dd > 40 else "M"
     dd = dd - 40 if dd > 40 else dd
-    today = dt.date.today()
+    today = rome_today()
     year = 2000 + yy if 2000 + yy <= today.year else 1900 + yy
     try:
         born = dt.date(year, month, dd)

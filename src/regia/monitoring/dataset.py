@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from regia.clock import rome_today
 from regia.monitoring import panel as panels
 from regia.monitoring.identity import PersonKeys, same_person
 from regia.monitoring.models import EmploymentEvent, Participation, RegisteredUnemployed
@@ -78,7 +79,7 @@ def load(engine: Engine, *, person_keys: PersonKeys = same_person, cache_dir: Pa
             frame["person"] = frame["person"].map(keys)
         persons = sorted(set(keys.values()))
         if cutoff is None:
-            cutoff = month_last(month_index(latest)) if latest else date.today()
+            cutoff = month_last(month_index(latest)) if latest else rome_today()
         last = month_index(cutoff)
         starts = [d for d in (*parts["enrolled_on"], *unemployed["registered_on"]) if d is not None]
         first = max(min([month_index(d) for d in starts] or [last]) - HISTORY_MONTHS - 12, last - MAX_MONTHS + 1)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from regia.clock import rome_today
 from regia.i18n import N_, format_date, format_decimal, format_number, gettext
 from regia.monitoring import codes
 from regia.monitoring.dataset import Dataset
@@ -167,7 +167,7 @@ def build(estimates: list[Estimate], ds: Dataset, *, lang: str, programme: str |
     study_from = next((e for e in estimates if e.method == "cs" and e.event_study), None) or \
         next((e for e in estimates if e.event_study), None)
     return Report(title=gettext("monitoring.report.title", lang, outcome=out_label),
-                  subtitle=gettext("monitoring.report.subtitle", lang, day=format_date(date.today(), lang)),
+                  subtitle=gettext("monitoring.report.subtitle", lang, day=format_date(rome_today(), lang)),
                   synthetic=ds.synthetic, sections=sections, study=study_from.event_study if study_from else [],
                   study_title=gettext("monitoring.report.study_title", lang, method=t(METHOD_LABELS[study_from.method]))
                   if study_from else "", outcome=outcome)

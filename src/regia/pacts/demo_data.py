@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from sqlalchemy import Engine, select
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from regia.auth.models import Organisation, OrgType, User
 from regia.auth.principal import Principal, cli_principal, principal_for
+from regia.clock import ROME
 from regia.db import session_scope
 from regia.pacts import calls, documents, evaluation, monitoring, programme
 from regia.pacts import service as proposals
@@ -38,7 +38,6 @@ from regia.pacts.evidence import EvidenceProvider
 from regia.pacts.manifestation import sample
 from regia.pacts.models import Call, Proposal
 
-ROME = ZoneInfo("Europe/Rome")
 GRID = [
     {"code": "C1", "label": "Qualità e ampiezza del partenariato", "weight": 1, "max_score": 30, "threshold": 12},
     {"code": "C2", "label": "Coerenza con i fabbisogni del territorio", "weight": 1, "max_score": 40,

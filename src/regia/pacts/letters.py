@@ -19,7 +19,8 @@ from regia.auth.errors import Conflict, Forbidden, NotFound
 from regia.auth.models import AuditEntry, Organisation
 from regia.auth.policy import READ, Resource, can
 from regia.auth.principal import Principal
-from regia.i18n import N_, format_date, format_decimal, format_money, format_number, gettext, to_rome
+from regia.clock import to_rome
+from regia.i18n import N_, format_date, format_decimal, format_money, format_number, gettext
 from regia.pacts import evaluation, labels, ranking
 from regia.pacts.models import (
     APPROVED,

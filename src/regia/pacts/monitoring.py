@@ -43,6 +43,7 @@ from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.models import OrgType
 from regia.auth.policy import READ, REGION_READERS, WRITE, Resource, can, visible
 from regia.auth.principal import Principal
+from regia.clock import rome_today
 from regia.i18n import N_
 from regia.pacts import messages, programme, states
 from regia.pacts.models import (
@@ -167,7 +168,7 @@ def report_progress(session: Session, *, actor: Principal, proposal_id: int, act
                        f"{proposal.status}", field="status", key=N_("mon.err.not_reporting"),
                        params={"status": proposal.status})
     action = _action(session, proposal, action_code)
-    today = today or datetime.now(UTC).date()
+    today = today or rome_today()
     if period > today:
         raise InvalidInput("a report cannot be for a future period", field="period", key=N_("mon.err.future_period"),
                            params={"today": today.isoformat()})
@@ -308,7 +309,7 @@ def _monitor(session: Session, proposal: Proposal, today: date) -> Monitoring:
 def monitor(session: Session, *, principal: Principal, proposal_id: int, today: date | None = None) -> Monitoring:
     """A pact's progress per action against its targets and budget, with its alerts."""
     proposal = _get(session, principal, proposal_id)
-    return _monitor(session, proposal, today or datetime.now(UTC).date())
+    return _monitor(session, proposal, today or rome_today())
 
 
 # --- Cabina di regia -----------------------------------------------------------------------------------------
@@ -371,7 +372,7 @@ def cabina(session: Session, *, principal: Principal, today: date | None = None,
     """Every pact with a programme the principal may read, with aggregates per province (see above)."""
     if not may_see_cabina(principal):
         raise Forbidden("the Cabina di regia is for the Region's staff and the Funds", key=N_("mon.err.cabina_readers"))
-    today = today or datetime.now(UTC).date()
+    today = today or rome_today()
     rows = session.scalars(visible(select(Proposal), principal, Proposal)
                            .where(Proposal.status.in_(list(statuses))).order_by(Proposal.id)).all()
     pacts = [_monitor(session, p, today) for p in rows]

@@ -47,6 +47,7 @@ from regia.auth import service as accounts
 from regia.auth.errors import Conflict, Forbidden, InvalidInput, NotFound
 from regia.auth.policy import READ, WRITE, Resource, can
 from regia.auth.principal import Principal, cli_principal
+from regia.clock import rome_today
 from regia.i18n import N_
 from regia.pacts import messages, states
 from regia.pacts.models import (
@@ -553,7 +554,7 @@ def prefill(session: Session, *, actor: Principal, proposal_id: int) -> Programm
     if actions_of(session, proposal.id):
         raise Conflict("the programme already has actions", field="actions", key=N_("prog.err.has_actions"))
     call = session.get(Call, proposal.call_id) if proposal.call_id else None
-    first, last = window(call) if call is not None else (datetime.now(UTC).date(), datetime.now(UTC).date())
+    first, last = window(call) if call is not None else (rome_today(), rome_today())
     planned = (proposal.body or {}).get("actions")
     rows = []
     for i, item in enumerate(planned if isinstance(planned, list) else []):

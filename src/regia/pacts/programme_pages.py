@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from regia.auth.errors import Conflict, DomainError, Forbidden, InvalidInput
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
+from regia.clock import rome_today
 from regia.db import request_session
 from regia.i18n import N_, format_money, format_number, gettext
 from regia.pacts import messages, monitoring, programme, states
@@ -234,7 +235,7 @@ def _monitoring_page(request: Request, session: Session, principal: Principal, p
                        and m.proposal.status in states.OWNER_REPORTS_PROGRESS and bool(m.actions))
     return render(request, "monitoring.html", {
         "m": m, "proposal": m.proposal, "reports": reports, "reports_allowed": reports_allowed,
-        "error": error, "saved": saved, "form": form or {"period": date.today().isoformat()},
+        "error": error, "saved": saved, "form": form or {"period": rome_today().isoformat()},
         "csrf_token": principal.csrf or "", "figures": monitoring.FIGURES,
     }, status_code)
 

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -27,6 +26,7 @@ from regia.auth.errors import Conflict, InvalidInput
 from regia.auth.models import OrgType
 from regia.auth.policy import EDITING, READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
+from regia.clock import ROME
 from regia.db import request_session
 from regia.i18n import N_
 from regia.pacts import calls, documents, evidence, letters, monitoring, service, states
@@ -68,7 +68,6 @@ MAX_ROWS = 100
 
 # --- the call form (Region staff) ----------------------------------------------------------------------------
 
-ROME = ZoneInfo("Europe/Rome")
 LOMBARDY_NUTS3 = {"ITC41": "Varese", "ITC42": "Como", "ITC43": "Lecco", "ITC44": "Sondrio", "ITC46": "Bergamo",
                   "ITC47": "Brescia", "ITC48": "Pavia", "ITC49": "Lodi", "ITC4A": "Cremona", "ITC4B": "Mantova",
                   "ITC4C": "Milano", "ITC4D": "Monza e della Brianza"}

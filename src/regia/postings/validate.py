@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from regia.clock import rome_today
 from regia.importing.cells import parse_date
 from regia.postings import privacy
 from regia.postings.formats.base import RawPosting, SourceSkill
@@ -110,7 +111,7 @@ class Validator:
     def __init__(self, ref: Reference, gazetteer: Gazetteer | None = None, *, today: dt.date | None = None) -> None:
         self.ref = ref
         self.gazetteer = gazetteer or Gazetteer(ref)
-        self.today = today or dt.date.today()
+        self.today = today or rome_today()
         self.ateco_by_label = {fold(label): code for code, label in ref.ateco_labels.items()}
 
     def check(self, raw: RawPosting, names: dict[str, str] | None = None) -> PostingRecord | list[Problem]:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from regia.auth.errors import DomainError, Forbidden, InvalidInput
 from regia.auth.policy import READ, WRITE, Resource, can, require
 from regia.auth.principal import Principal
+from regia.clock import rome_today
 from regia.db import request_session
 from regia.i18n import N_, gettext
 from regia.programming import cabina, scenarios, service, states
@@ -358,7 +359,7 @@ def _scenarios_page(request: Request, session: Session, principal: Principal, *,
     return _render(request, "scenarios.html", {
         "rows": rows, "plans": plans, "error": error, "problems": problems or [],
         "planner": can(principal, WRITE, Resource.PROGRAMMING_SCENARIO), "csrf_token": principal.csrf or "",
-        "this_year": date.today().year}, status_code)
+        "this_year": rome_today().year}, status_code)
 
 
 @router.get("/scenarios", response_class=HTMLResponse, name="programming_scenarios_page")
@@ -377,7 +378,7 @@ async def scenarios_post(request: Request, session: SessionDep, principal: Plann
             text = text or str(form.get("document") or "").encode()
             row = scenarios.import_document(session, actor=principal, text=text)
         else:
-            years = [int(y) for y in form.getlist("years") if str(y).isdigit()] or [date.today().year]
+            years = [int(y) for y in form.getlist("years") if str(y).isdigit()] or [rome_today().year]
             plan_ids = [int(p) for p in form.getlist("plan_ids") if str(p).isdigit()]
             scenario = scenarios.build(session, request.app.state.engine, principal=principal,
                                        name=str(form.get("name") or "").strip() or "Scenario", years=years,
