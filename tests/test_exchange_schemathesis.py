@@ -27,7 +27,8 @@ from support.exchange_world import app_for, shared_template
 CASES_PER_OPERATION = (12, 5)  # positive, negative
 MIN_CASES = 250
 PURPOSES = {"/exchange/v1/catalog/": "catalog-publish", "/exchange/v1/needs/": "needs-analysis",
-            "/exchange/v1/pacts/": "pacts-transparency"}
+            "/exchange/v1/pacts/": "pacts-transparency", "/exchange/v1/certification/": "certification-register",
+            "/exchange/v1/programming/": "programming-transparency", "/exchange/v1/outcomes/": "outcomes-register"}
 CASES: Counter[str] = Counter()
 STATE: dict[str, Any] = {}
 

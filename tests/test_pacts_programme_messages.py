@@ -23,8 +23,9 @@ from sqlalchemy import Engine
 
 from regia.auth import sessions
 from regia.auth.errors import Conflict, InvalidInput
-from regia.clock import rome_today, translations
+from regia.clock import rome_today
 from regia.db import session_scope
+from regia.i18n import translations
 from regia.pacts import evaluation, messages, monitoring, programme
 from regia.pacts.models import (
     IN_PROGRESS,

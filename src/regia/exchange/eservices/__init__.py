@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 
-MODULES = ("catalog", "needs", "pacts", "certification", "programming")
+MODULES = ("catalog", "needs", "pacts", "certification", "programming", "outcomes")
 
 
 def load() -> None:
