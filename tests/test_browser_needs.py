@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from regia.auth import service as auth_service
 from regia.auth.models import OrgType, Role
 from regia.auth.principal import cli_principal
+from regia.catalog import demo_data as catalog_demo
+from regia.catalog import ingest as catalog_ingest
 from regia.config import Settings
 from regia.db import make_engine, migrate, session_scope
 from regia.postings import demo_data, privacy, service
@@ -39,7 +41,8 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="module")
 def site(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app over ~1,500 synthetic postings and one signed-up analyst of a Fund."""
+    """The app over ~1,500 synthetic postings, the demo's catalogue (150 courses) and one signed-up analyst of a
+    Fund."""
     root = tmp_path_factory.mktemp("needs-site")
     src, dst = sqlite3.connect(str(sqlite_taxonomy.url.database)), sqlite3.connect(str(root / "regia.db"))
     src.backup(dst)
@@ -53,6 +56,8 @@ def site(chromium: Path, sqlite_taxonomy: Engine, tmp_path_factory: pytest.TempP
         privacy._key.cache_clear()
         service.ingest(engine, demo_data.input_files(root / "demo"), facts_dir=root / "data" / "facts" / "postings")
         privacy._key.cache_clear()
+    for path, source in catalog_demo.generate(engine, root / "courses", courses=150):  # courses to link to
+        catalog_ingest.ingest_file(engine, path, source=source, tagger=None)
     actor = cli_principal("test")
     with session_scope(engine) as session:
         fund = auth_service.create_organisation(session, actor=actor, name="Fondo di prova", type=OrgType.FUND,
@@ -142,11 +147,21 @@ def test_pick_bergamo_the_map_and_the_top_skills_change(site: str, page: playwri
     expect(occupations.first).to_be_visible()
     isco = occupations.first.get_attribute("data-isco")
     assert page.locator("#needs-provinces a[href^='/catalog?province=ITC']").count() >= 1
-    occupations.first.locator("a").click()
+    # each also to the catalogue's courses for the ESCO occupation its postings name most
+    links = page.locator("#needs-top-occupations a.occupation-courses")
+    assert links.count() >= 1  # shown only where the catalogue has courses for the occupation
+    courses = links.first.get_attribute("href") or ""
+    assert courses.startswith("/catalog?occupation=http")
+    shown = int(re.sub(r"\D", "", links.first.inner_text()))
+    occupations.first.locator("a.skill-label").click()
     expect(page).to_have_url(re.compile(rf"occupation={isco}"))
     narrowed = _api(page, site, f"/api/needs/summary?territory=ITC46&occupation={isco}")
     assert 0 < narrowed["postings"] <= bergamo["postings"]
     expect(page.locator("#kpi-postings")).to_have_text(f"{narrowed['postings']:,}".replace(",", "."))
+    page.goto(site + courses)
+    ranked = _api(page, site, "/api/catalog/courses?" + courses.split("?", 1)[1])
+    assert ranked["total"] == shown > 0
+    expect(page.locator("li.course-hit").first).to_have_attribute("data-course-id", str(ranked["results"][0]["id"]))
     # the comparison and co-occurrence pages over the API's figures
     page.goto(f"{site}/fabbisogni/confronto?territory=ITC46&vs_territory=ITC4C")
     both = _api(page, site, "/api/needs/compare?territory=ITC46&vs_territory=ITC4C")

@@ -81,21 +81,45 @@ def _results(request: Request, needs: Needs, f: Filters) -> dict[str, Any]:
     emerging = needs.emerging_skills(f, n=8, lang=lang) if summary["postings"] else {"skills": []}
     examples = needs.examples(f, limit=5, lang=lang)
     occupations = [r for r in needs.cube(f, ["isco"], limit=11) if r.get("isco")][:10]
-    for r in occupations:  # the most demanded occupations (ISCO-08), each linked to its own demand
+    courses = _courses_for_groups(needs, f, [r["isco"] for r in occupations]) if occupations else {}
+    for r in occupations:  # the most demanded occupations (ISCO-08), each linked to its demand and its courses
         r["label"] = needs.ref.isco.get(r["isco"], r["isco"])
         r["share"] = r["postings"] / summary["postings"] if summary["postings"] else 0.0
+        r["esco"], r["courses"] = courses.get(r["isco"], (None, 0))
     specs = charts({"by_month": trend, "top_skills": [], "by_sector": []}, lang)
     return {"f": f, "summary": summary, "provinces": provinces, "top": top, "emerging": emerging,
             "occupations": occupations,
             "needs_url": lambda **change: f"{request.app.url_path_for('needs_page')}?{_query(replace(f, **change))}",
-            "courses_url": lambda province: f"{request.app.url_path_for('catalog_search_page')}?"
-                                            f"{urlencode({'province': province})}",
+            "courses_url": lambda **where: f"{request.app.url_path_for('catalog_search_page')}?"
+                                           f"{urlencode({k: v for k, v in where.items() if v})}",
             "examples": examples, "skill_label": None, "trend_spec": specs.get("trend"),
             "map_values": {r["province"]: r["postings"] for r in provinces if r["province"]},
             "unplaced": next((r["postings"] for r in provinces if not r["province"]), 0),
             "query": _query(f), "selected_province": f.territory if f.territory and len(f.territory) == 5 else "",
             "examples_url": lambda skill: f"{request.app.url_path_for('needs_examples')}?"
                                           f"{_query(f, skill=skill)}"}
+
+
+def _courses_for_groups(needs: Needs, f: Filters, groups: list[str]) -> dict[str, tuple[str, int]]:
+    """For each ISCO-08 group, the ESCO occupation its postings name most among those the catalogue has
+    courses for anywhere (it ranks courses for an ESCO occupation by the share of its essential skills they
+    teach), with the number of those courses; a group whose three most named occupations have none is left
+    out. The courses page then narrows by province as the reader likes."""
+    from regia.catalog import service as catalog
+    from regia.catalog.search import Query
+
+    named: dict[str, list[tuple[int, str]]] = {g: [] for g in groups}
+    for r in needs.cube(f, ["isco", "occupation"]):
+        if r.get("isco") in named and r.get("occupation"):
+            named[r["isco"]].append((int(r["postings"]), r["occupation"]))
+    out: dict[str, tuple[str, int]] = {}
+    for group, candidates in named.items():
+        for _, uri in sorted(candidates, reverse=True)[:3]:
+            total = catalog.search(needs.engine, Query(occupation=uri), size=1, facets=False).total
+            if total:
+                out[group] = (uri, total)
+                break
+    return out
 
 
 def _options(needs: Needs) -> dict[str, Any]:
