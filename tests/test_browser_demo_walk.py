@@ -255,3 +255,42 @@ def test_every_demo_account_is_named_in_the_header_and_does_its_main_action(
             except (AssertionError, playwright_api.Error) as exc:
                 failures[email] = str(exc).splitlines()[0]
     assert failures == {}
+
+
+@pytest.mark.parametrize("status", ["not_selected", "inadmissible"])
+def test_the_outcome_letter_a_partnership_downloads_gives_the_real_reason(
+        server: str, browser: Any, demo: Engine, status: str) -> None:
+    """Not selected: dated at the ranking's publication, naming the envelope that had no room at its turn (with
+    what was asked and what was left); inadmissible: the failed checks and the Region's stated reason."""
+    import io
+
+    from pypdf import PdfReader
+
+    from regia.auth.models import Membership, Organisation, User
+    from regia.clock import to_rome
+    from regia.db import session_factory
+    from regia.pacts.models import Call, Proposal
+
+    with session_factory(demo)() as session:
+        proposal = session.scalars(select(Proposal).where(Proposal.status == status)).one()
+        email = session.scalar(select(User.email).join(Membership, Membership.user_id == User.id)
+                               .join(Organisation, Organisation.id == Membership.organisation_id)
+                               .where(Organisation.id == proposal.organisation_id).limit(1))
+        call = session.get(Call, proposal.call_id)
+        published = to_rome(call.ranking_published_at).date() if call.ranking_published_at else None
+        reason = next((c.get("note") for c in proposal.admissibility or []
+                       if c.get("check") == "decision" and c.get("note")), None)
+    with visitor_page(browser, failed_requests=False) as page:
+        login(page, server, email, f"/pacts/proposals/{proposal.id}", password=DEMO_PASSWORD)
+        href = page.locator("#link-letter").get_attribute("href")
+        response = page.request.get(server + (href or ""))  # with the partnership's session
+        assert response.ok and response.headers["content-type"].startswith("application/pdf")
+        pdf = response.body()
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    text = re.sub(r"\s+", " ", text)
+    if status == "not_selected":
+        assert published is not None and f"{published:%d/%m/%Y}" in text
+        assert "disponibili al suo turno in graduatoria" in text, text
+        assert "€" in text or "EUR" in text
+    else:
+        assert reason and f"Motivazione: {reason}"[:60] in text, text
