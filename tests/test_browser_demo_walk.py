@@ -294,3 +294,29 @@ def test_the_outcome_letter_a_partnership_downloads_gives_the_real_reason(
         assert "€" in text or "EUR" in text
     else:
         assert reason and f"Motivazione: {reason}"[:60] in text, text
+
+
+@pytest.mark.parametrize(("email", "path", "form"), [
+    ("cfp@cfp.demo", "/iefp/centre", "#path-form"),
+    ("cfp@cfp.demo", "/iefp/centre", "#enrol-form"),
+    ("impresa@officine.demo", "/iefp/firm", "#place-form"),
+    ("admin@regione.demo", "/certification/delegations", "#delegation-form"),
+    ("cittadino@demo.demo", "/certification/standards/DEMO-LOG-001/1", "#request-form"),
+    (None, "/certification/verify", "#verify-form"),
+])
+def test_wave2_forms_pass_axe(server: str, browser: Any, email: str | None, path: str, form: str) -> None:
+    """The forms of the IeFP and certification pages: every field visible, typed and labelled (axe-core)."""
+    from support.browser import axe_violations, require_assets
+
+    require_assets("bootstrap-italia/css/bootstrap-italia.min.css")
+    with visitor_page(browser, failed_requests=False) as page:
+        if email:
+            login(page, server, email, path, password=DEMO_PASSWORD)
+        else:
+            page.goto(server + path)
+        folded = page.locator(f"details:has({form}) > summary")
+        if folded.count():  # forms that open from a summary line
+            folded.first.click()
+        expect(page.locator(form)).to_be_visible()
+        expect(page.locator(f"{form} input:not([type])")).to_have_count(0)
+        assert axe_violations(page, form) == []
