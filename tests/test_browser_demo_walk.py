@@ -320,3 +320,20 @@ def test_wave2_forms_pass_axe(server: str, browser: Any, email: str | None, path
         expect(page.locator(form)).to_be_visible()
         expect(page.locator(f"{form} input:not([type])")).to_have_count(0)
         assert axe_violations(page, form) == []
+
+
+def test_orientation_counts_the_citizens_certified_competences_as_held(server: str, browser: Any) -> None:
+    """The demo citizen holds a certificate of the warehouse standard: towards *magazziniere* its ESCO skills are
+    listed as already certified and are not among the missing ones; a visitor who is not signed in sees none."""
+    path = "/catalog/orientation?current=saldatore&target=magazziniere"
+    with visitor_page(browser, failed_requests=False) as page:
+        page.goto(server + path)
+        expect(page.locator("ul.missing-skills")).to_be_visible()
+        assert page.locator("ul.certified-skills").count() == 0
+        missing_anonymous = set(page.locator("ul.missing-skills li").all_inner_texts())
+    with visitor_page(browser, failed_requests=False) as page:
+        login(page, server, "cittadino@demo.demo", path, password=DEMO_PASSWORD)
+        certified = set(page.locator("ul.certified-skills li").all_inner_texts())
+        missing = set(page.locator("ul.missing-skills li").all_inner_texts())
+    assert certified and certified <= missing_anonymous and not certified & missing
+    assert missing == missing_anonymous - certified

@@ -325,3 +325,25 @@ def test_statistics_per_phase(world: Any) -> None:
         late = procedure.statistics(session, principal=SYSTEM, now=datetime.now(UTC) + timedelta(days=20))
         assert {p["status"]: p for p in late["phases"]}["requested"]["overdue"] == 1
         assert procedure.statistics(session, principal=principal(session, world, "other_provider_editor"))["total"] == 0
+
+
+def test_the_certified_skills_of_a_person_are_those_of_their_credentials_in_force(world: Any) -> None:
+    from regia.certification import service, standards
+    from regia.certification.models import Claim, Competence
+
+    with session_scope(world.engine) as session:
+        request_id = _request(session, world)
+        assert service.certified_skills_of(world.engine, world.users["citizen"]) == []  # requested, not certified
+        take_to(session, world, request_id, "certified")
+    with session_scope(world.engine) as session:
+        issued = session.scalars(select(Credential).where(Credential.request_id == request_id,
+                                                          Credential.kind == "certificate")).all()
+        expected = {a.esco_uri for c in issued for a in standards.confirmed_skills(
+            session.get(Competence, session.get(Claim, c.claim_id).competence_id))}
+    assert expected and set(service.certified_skills_of(world.engine, world.users["citizen"])) == expected
+    assert service.certified_skills_of(world.engine, world.users["provider_editor"]) == []  # someone else
+    assert service.certified_skills_of(world.engine, None) == []
+    with session_scope(world.engine) as session:
+        for c in issued:
+            credentials.revoke(session, actor=principal(session, world, "region_admin"), id=c.id, reason="Prova")
+    assert service.certified_skills_of(world.engine, world.users["citizen"]) == []  # revoked: no longer held

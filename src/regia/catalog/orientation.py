@@ -1,10 +1,11 @@
 """Orientation for a person, and courses near a place that teach given skills.
 
-From a current occupation (its essential ESCO skills count as held) or a list of skills held, to a target
-occupation: the target's essential skills not held are *missing*; the courses that teach any of them are
-listed with how many they cover (``covers``), ordered by coverage (most first), then hours (fewest first),
-then next start date (soonest first). Courses whose editions have all started already are not proposed. With
-``near`` (a comune) only courses with an edition within ``km`` - or online ones - are kept, each with its
+From a current occupation (its essential ESCO skills count as held) or a list of skills held — and the skills
+of the person's certified competences, when they are signed in — to a target occupation: the target's essential
+skills not held are *missing*; the courses that teach any of them are listed with how many they cover
+(``covers``), ordered by coverage (most first), then hours (fewest first), then next start date (soonest
+first). Courses whose editions have all started already are not proposed. With ``near`` (a comune) only
+courses with an edition within ``km`` - or online ones - are kept, each with its
 distance from the nearest edition.
 """
 
@@ -104,7 +105,10 @@ def courses_for_skills(engine: Engine, skills: list[str], *, near: str | None = 
 
 
 def plan(engine: Engine, *, target: str, current: str | None = None, held_skills: list[str] | None = None,
-         near: str | None = None, km: float = 50.0, size: int = 10, lang: str = "it") -> dict[str, Any]:
+         certified_skills: list[str] | None = None, near: str | None = None, km: float = 50.0, size: int = 10,
+         lang: str = "it") -> dict[str, Any]:
+    """``certified_skills``: the ESCO skills of the person's certified competences (the certification domain's
+    ``certified_skills_of``), held too and listed apart as ``certified``."""
     if not current and not held_skills:
         raise InvalidQuery("give a current occupation or the skills held", key=N_("catalog.err.orientation_empty"))
     with Session(engine) as session:
@@ -113,6 +117,8 @@ def plan(engine: Engine, *, target: str, current: str | None = None, held_skills
         needed = essential_skills(session, target_uri)
         held = set(essential_skills(session, current_uri)) if current_uri else set()
         held |= {s.replace("https://", "http://") for s in held_skills or []}
+        certified = {s.replace("https://", "http://") for s in certified_skills or []} & set(needed)
+        held |= certified
         missing = [s for s in needed if s not in held]
         labels = _labels(session, [target_uri, *([current_uri] if current_uri else []), *needed], lang)
     place = resolve_place(engine, near) if near else None
@@ -122,6 +128,7 @@ def plan(engine: Engine, *, target: str, current: str | None = None, held_skills
         "current": {"uri": current_uri, "label": labels.get(current_uri, current_uri)} if current_uri else None,
         "near": {"code": place[0], "name": place[1], "km": km} if place else None,
         "essential": len(needed), "held": sorted(held & set(needed)),
+        "certified": sorted(({"uri": s, "label": labels.get(s, s)} for s in certified), key=lambda x: x["label"]),
         "missing": sorted(({"uri": s, "label": labels.get(s, s)} for s in missing), key=lambda x: x["label"]),
         "courses": courses,
     }

@@ -178,12 +178,14 @@ def skill_suggestions(request: Request, _: Reader, course: int | None = None) ->
 
 
 @router.get("/orientation", response_class=HTMLResponse, name="catalog_orientation_page")
-def orientation_page(request: Request, _: Reader, current: str = "", target: str = "", near: str = "",
+def orientation_page(request: Request, principal: Reader, current: str = "", target: str = "", near: str = "",
                      km: float = 50) -> Response:
     plan, error = None, None
     if target.strip() and current.strip():
         try:
+            certified = getattr(request.app.state, "certified_skills_of", None)  # the certification domain's hook
             plan = orientation.plan(request.app.state.engine, target=target[:300], current=current[:300],
+                                    certified_skills=certified(principal.user_id) if certified else None,
                                     near=near[:100] or None, km=max(1.0, min(km, 500.0)), size=15,
                                     lang=getattr(request.state, "lang", "it"))
         except service.InvalidQuery as exc:

@@ -19,7 +19,7 @@ from regia.auth.errors import InvalidInput
 from regia.auth.models import Organisation
 from regia.auth.principal import Principal
 from regia.certification import ingest, standards
-from regia.certification.models import Claim, Competence, CourseCompetence, Credential, Issuer
+from regia.certification.models import Claim, Competence, CourseCompetence, Credential, Issuer, Request
 from regia.i18n import N_
 from regia.importing.checkpoint import Checkpoint
 
@@ -94,6 +94,20 @@ def certified_skill_counts(engine: Engine) -> dict[str, int]:
         for uri in row["esco"]:
             out[uri] += row["certified"]
     return dict(out)
+
+
+def certified_skills_of(engine: Engine, user_id: int | None) -> list[str]:
+    """The ESCO skills (confirmed alignments) of the competences certified to a person — certificate credentials
+    in force of their own requests: what the orientation counts as held, beside their current occupation's."""
+    if user_id is None:
+        return []
+    with Session(engine) as session:
+        competences = session.scalars(
+            select(Competence).join(Claim, Claim.competence_id == Competence.id)
+            .join(Credential, Credential.claim_id == Claim.id).join(Request, Request.id == Credential.request_id)
+            .where(Request.person_user_id == user_id, Credential.kind == "certificate",
+                   Credential.revoked_at.is_(None)).distinct()).all()
+        return sorted({a.esco_uri for c in competences for a in standards.confirmed_skills(c)})
 
 
 def certifications_per_course_and_fund(engine: Engine, *, course_id: int | None = None) -> list[dict[str, Any]]:

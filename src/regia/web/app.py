@@ -225,6 +225,7 @@ def bind_engine(app: FastAPI, engine: Engine) -> None:
     app.state.pact_evidence = pact_evidence.make_provider(engine)  # figures frozen into submitted pacts
     app.state.programming_needs = programming_needs.make_provider(engine)  # needs of the programming scenarios
     app.state.course_competences = partial(certification_service.course_competences, engine)  # course page hook
+    app.state.certified_skills_of = partial(certification_service.certified_skills_of, engine)  # orientation hook
     exchange_api.bind_engine(app)  # the exchange's figures and rate-limit counts belong to this database
     app.state.iefp_demand = iefp_demand.make_provider(engine)  # local demand for the IeFP paths and places
     app.state.place_names = None  # territory code -> name, loaded by the first page that names one
