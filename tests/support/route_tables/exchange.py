@@ -42,6 +42,10 @@ EXPECTED: dict[tuple[str, str], frozenset[str]] = {
     ("GET", f"{P}/certification/credentials/{{id:path}}"): NOBODY,
     ("GET", f"{P}/programming/plans/changes"): NOBODY,
     ("GET", f"{P}/programming/plans/{{id:path}}"): NOBODY,
+    ("GET", f"{P}/outcomes/courses/changes"): NOBODY,
+    ("GET", f"{P}/outcomes/courses/{{id:path}}"): NOBODY,
+    ("GET", f"{P}/outcomes/participations/changes"): NOBODY,
+    ("GET", f"{P}/outcomes/participations/{{id:path}}"): NOBODY,
     # the person's page (regia.exchange.pages, policy resource personal_data): every signed-in person, for
     # their own data only (the page shows the signed-in person's accesses and consents, nobody else's)
     ("GET", "/account/data"): AUTHENTICATED,
