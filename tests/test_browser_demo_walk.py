@@ -23,7 +23,7 @@ from regia.certification.demo_data import ensure_demo_certification
 from regia.iefp.demo_data import ensure_demo_iefp
 from regia.pacts.demo_data import ensure_demo_pacts
 from regia.web.app import create_app
-from support.browser import launched, require_chromium, visitor_page
+from support.browser import launched, raw_identifiers, require_chromium, visitor_page
 from support.pact_pages import copy_of, login
 from support.servers import live_server
 
@@ -32,28 +32,7 @@ pytestmark = pytest.mark.browser
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-# What must never be the text people read (codes may follow a name as secondary text: see SECONDARY).
-RAW = {
-    "ESCO URI": re.compile(r"https?://data\.europa\.eu/esco/\S+"),
-    "audit actor": re.compile(r"\buser:\d+\b"),
-    "number for a name": re.compile(r"(?<![\w&])#\d+\b"),
-    "numbered letter": re.compile(r"Lettera di impegno \d+\b"),
-    "course source key": re.compile(r"\b\d{11}\|[A-Z0-9-]+"),
-    "territory code": re.compile(r"\bIT[C-I]\d[0-9A-Z]?\b"),
-}
-# Secondary text: codes beside names, and the audit log's stored change (data for auditors, folded by default).
 PENDING = "Da dichiarare"  # an evaluator's assignment still without the conflict-of-interest declaration
-SECONDARY = ".code-secondary, .picker-code, code, .visually-hidden, details > pre"
-
-
-def raw_identifiers(page: Any) -> list[str]:
-    """Raw identifiers in the page's main text (secondary code spans left out)."""
-    text = page.evaluate("""(secondary) => {
-        const main = document.querySelector('main').cloneNode(true);
-        main.querySelectorAll(secondary).forEach(e => e.remove());
-        main.querySelectorAll('input, select, textarea, script, style').forEach(e => e.remove());
-        return main.innerText; }""", SECONDARY)
-    return [f"{what}: {m.group(0)}" for what, rx in RAW.items() for m in rx.finditer(text)]
 
 
 @pytest.fixture(scope="module")

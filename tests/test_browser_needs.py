@@ -21,7 +21,7 @@ from regia.config import Settings
 from regia.db import make_engine, migrate, session_scope
 from regia.postings import demo_data, privacy, service
 from regia.web.app import create_app
-from support.browser import launched, require_assets, require_chromium, visitor_page
+from support.browser import launched, raw_identifiers, require_assets, require_chromium, visitor_page
 from support.servers import live_server
 
 pytestmark = pytest.mark.browser
@@ -182,3 +182,19 @@ def test_a_province_clicked_on_the_map_becomes_the_filter(site: str, page: playw
     territory = page.locator("#needs-summary").get_attribute("data-territory")
     assert territory and territory.startswith("ITC4") and len(territory) == 5
     assert page.get_by_label("Territorio").input_value() == territory
+
+
+def test_demand_and_mismatch_pages_show_names_not_identifiers(site: str, page: playwright_api.Page) -> None:
+    """The walk of issue 19 over the pages with postings behind them: Fabbisogni (Lombardy, a province, an
+    occupation, the comparison, the co-occurrences) and the mismatch (Lombardy, a province): no ESCO URI, bare
+    territory code or internal number as the text people read."""
+    _sign_in(page, site)
+    found = {}
+    for path in ("/fabbisogni", "/fabbisogni?territory=ITC46", "/fabbisogni?territory=ITC46&occupation=7",
+                 "/fabbisogni/confronto?territory=ITC46&vs_territory=ITC4C", "/fabbisogni/cooccorrenze",
+                 "/mismatch", "/mismatch?territory=ITC46"):
+        page.goto(site + path)
+        expect(page.get_by_role("heading", level=1)).not_to_be_empty()
+        if raw := raw_identifiers(page):
+            found[path] = raw
+    assert found == {}

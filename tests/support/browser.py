@@ -6,6 +6,7 @@ A missing browser or missing front-end assets fail under CI and skip elsewhere.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,3 +89,26 @@ def axe_violations(page: Any, selector: str = "html") -> list[str]:
                            "{runOnly: {type: 'tag', values: tags}})", [selector, WCAG_TAGS])
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
             for v in result["violations"]]
+
+
+# What must never be the text people read (codes may follow a name as secondary text: see SECONDARY).
+RAW = {
+    "ESCO URI": re.compile(r"https?://data\.europa\.eu/esco/\S+"),
+    "audit actor": re.compile(r"\buser:\d+\b"),
+    "number for a name": re.compile(r"(?<![\w&])#\d+\b"),
+    "numbered letter": re.compile(r"Lettera di impegno \d+\b"),
+    "course source key": re.compile(r"\b\d{11}\|[A-Z0-9-]+"),
+    "territory code": re.compile(r"\bIT[C-I]\d[0-9A-Z]?\b"),
+}
+# Secondary text: codes beside names, and the audit log's stored change (data for auditors, folded by default).
+SECONDARY = ".code-secondary, .picker-code, code, .visually-hidden, details > pre"
+
+
+def raw_identifiers(page: Any) -> list[str]:
+    """Raw identifiers in the page's main text (secondary code spans left out)."""
+    text = page.evaluate("""(secondary) => {
+        const main = document.querySelector('main').cloneNode(true);
+        main.querySelectorAll(secondary).forEach(e => e.remove());
+        main.querySelectorAll('input, select, textarea, script, style').forEach(e => e.remove());
+        return main.innerText; }""", SECONDARY)
+    return [f"{what}: {m.group(0)}" for what, rx in RAW.items() for m in rx.finditer(text)]

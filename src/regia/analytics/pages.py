@@ -106,7 +106,7 @@ def _courses_for_groups(needs: Needs, f: Filters, groups: list[str]) -> dict[str
     teach), with the number of those courses; a group whose three most named occupations have none is left
     out. The courses page then narrows by province as the reader likes."""
     from regia.catalog import service as catalog
-    from regia.catalog.search import Query
+    from regia.catalog.search import BadQuery, Query
 
     named: dict[str, list[tuple[int, str]]] = {g: [] for g in groups}
     for r in needs.cube(f, ["isco", "occupation"]):
@@ -115,7 +115,10 @@ def _courses_for_groups(needs: Needs, f: Filters, groups: list[str]) -> dict[str
     out: dict[str, tuple[str, int]] = {}
     for group, candidates in named.items():
         for _, uri in sorted(candidates, reverse=True)[:3]:
-            total = catalog.search(needs.engine, Query(occupation=uri), size=1, facets=False).total
+            try:
+                total = catalog.search(needs.engine, Query(occupation=uri), size=1, facets=False).total
+            except (BadQuery, catalog.InvalidQuery):  # an occupation the taxonomy no longer has
+                continue
             if total:
                 out[group] = (uri, total)
                 break
