@@ -199,8 +199,6 @@ def chart_locale(lang: str) -> dict[str, Any]:
     }
 
 
-
-
 def format_date(value: date | datetime | None, lang: str) -> str:
     """``28/02/2026`` (an instant: its date in Rome)."""
     if value is None:
