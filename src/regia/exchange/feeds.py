@@ -69,6 +69,11 @@ def chunks(values: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
         yield values[i:i + size]
 
 
+def only(rows: dict[str, dict[str, Any]], keys: list[str] | None) -> dict[str, dict[str, Any]]:
+    """A computed resource's ``load`` answer for ``keys`` (all its rows when None)."""
+    return rows if keys is None else {k: rows[k] for k in keys if k in rows}
+
+
 # --- cursors -------------------------------------------------------------------------------------------------
 
 def encode_cursor(resource: str, seq: int) -> str:

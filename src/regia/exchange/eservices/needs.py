@@ -22,6 +22,7 @@ from regia.analytics import mismatch as mismatch_analytics
 from regia.analytics.needs import FilterError, Filters, Needs
 from regia.auth.policy import READ
 from regia.exchange.errors import ExchangeError
+from regia.exchange.feeds import only
 from regia.exchange.registry import REGISTRY, EService, FeedResource, LoadContext, Purpose
 from regia.exchange.security import ClientCall, client_call
 from regia.i18n import N_
@@ -65,10 +66,6 @@ def _figures(ctx: LoadContext) -> Figures:
     return ctx.figures  # type: ignore[no-any-return]
 
 
-def _only(rows: dict[str, dict[str, Any]], keys: list[str] | None) -> dict[str, dict[str, Any]]:
-    return rows if keys is None else {k: rows[k] for k in keys if k in rows}
-
-
 def load_skill_needs(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, Any]]:
     figures = _figures(ctx)
     totals = figures.provinces()
@@ -80,7 +77,7 @@ def load_skill_needs(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict
         rows[f"{r['province']}|{r['skill']}"] = {
             "territory": r["province"], "skill": r["skill"], "postings": int(r["postings"]),
             "share": round(int(r["postings"]) / total, 6) if total else 0.0}
-    return _only(rows, keys)
+    return only(rows, keys)
 
 
 def load_mismatch(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str, Any]]:
@@ -94,7 +91,7 @@ def load_mismatch(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[st
                                           "demand_share": r.demand_share, "supply": r.supply,
                                           "supply_share": r.supply_share, "courses": r.courses, "gap": r.gap,
                                           "confidence": r.confidence}
-    return _only(rows, keys)
+    return only(rows, keys)
 
 
 class SkillNeedRecord(BaseModel):

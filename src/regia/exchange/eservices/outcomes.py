@@ -25,7 +25,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from regia.exchange.feeds import chunks
+from regia.exchange.feeds import chunks, only
 from regia.exchange.registry import REGISTRY, EService, FeedResource, LoadContext, Purpose, Tracked
 from regia.i18n import N_
 from regia.monitoring import opendata
@@ -49,13 +49,13 @@ def load_courses(ctx: LoadContext, keys: list[str] | None) -> dict[str, dict[str
     for row in rows:
         if not str(row["category"]).isdigit():  # the total, and participations in no catalogue course
             continue
-        values = {name: None if row[name] == opendata.CONFIDENTIAL else row[name] for name in COUNTS + RATES}
-        values = {k: (None if v == "" else v) for k, v in values.items()}
+        # null: suppressed ("c"), or a rate without denominator ("")
+        values = {name: None if row[name] in (opendata.CONFIDENTIAL, "") else row[name] for name in COUNTS + RATES}
         out[row["category"]] = {
             "course_id": int(row["category"]), "title": row["label"], **values,
             "suppressed": sorted(k for k in COUNTS if row[k] == opendata.CONFIDENTIAL),
             "observed_until": ds.cutoff, "synthetic": ds.synthetic}
-    return out if keys is None else {k: out[k] for k in keys if k in out}
+    return only(out, keys)
 
 
 PARTICIPATION_FIELDS = ("person", "course_id", "edition_id", "funding", "fund", "programme", "plan_line",
