@@ -91,6 +91,9 @@ def main() -> None:
                 for outcome, method, truth, att, lo, hi in run(seed, effect, args.persons, outcomes, methods,
                                                                args.bootstrap, Path(tmp)):
                     results.setdefault((outcome, method), []).append((att - truth, lo <= truth <= hi, hi - lo))
+            covered = ", ".join(f"{o}/{m} {sum(r[1] for r in rows)}/{len(rows)}" for (o, m), rows in results.items())
+            print(f"  effect {effect:g}, seed {seed} done ({time.time() - started:.0f} s): covered {covered}",
+                  file=sys.stderr, flush=True)
         for (outcome, method), rows in results.items():
             a = np.array(rows, dtype=float)
             print(f"{effect:7.3f} {outcome:16} {method:6} {a[:, 0].mean():+9.4f} {np.sqrt((a[:, 0] ** 2).mean()):8.4f}"
