@@ -6,7 +6,9 @@ unemployed (``labour_status`` unemployed). Comparison: people registered as unem
 enrolled in anything held. Each treated person's *reference month* is the month of entry. A comparison
 person gets a pseudo-entry month: a date drawn at random (fixed seed) among the participants' entry dates
 that fall in a month after the person's first DID registration — so the comparison group's reference months
-are distributed like the participants' and everyone was registered before it. People whose outcome month lies
+are distributed like the participants' and everyone was registered before it. The draws follow an order
+taken from the records (registration, covariates, history), not from the pseudonyms, so the same records
+give the same estimate in every installation whatever its pseudonym key. People whose outcome month lies
 after the observation window, or whose 24 months of history start before it, are left out.
 
 **Outcomes** (``OUTCOMES``), measured on the monthly panel (``panel``) relative to the reference month M:
@@ -60,7 +62,7 @@ import pandas as pd
 from regia.i18n import N_
 from regia.monitoring import codes
 from regia.monitoring.dataset import Dataset
-from regia.monitoring.panel import month_index
+from regia.monitoring.panel import Panel, month_index
 
 OUTCOMES: dict[str, tuple[int, str]] = {"employed_6m": (6, "employed"), "employed_12m": (12, "employed"),
                                         "stable_12m": (12, "stable"), "days_worked_12m": (12, "days")}
@@ -148,6 +150,23 @@ def _months(first: Any, last: Any) -> int | None:
     return (last.year - first.year) * 12 + last.month - first.month
 
 
+# The order of the comparison persons (for their pseudo-entry draws) and of the sample (for bootstraps) is
+# taken from what the records say, never from the pseudonyms: the pseudonym key is each installation's own
+# secret, and the same records must give the same estimate wherever they are analysed.
+_CONTROL_ORDER = ("registered_on", "unemployed_since", "birth_year", "sex", "citizenship", "education", "nuts3")
+_SAMPLE_ORDER = ("treated", "ref", "ref_date", "since", "birth_year", "sex", "citizenship", "education")
+
+
+def _order(frame: pd.DataFrame, columns: tuple[str, ...], panel: Panel, index: dict[str, int]) -> list[int]:
+    """Positions of ``frame``'s rows sorted on ``columns`` and then on each person's whole monthly history:
+    two persons left tied agree on every value the analysis reads, so their order changes nothing."""
+    values = [frame[c].astype(str).tolist() for c in columns]
+    rows = [index.get(p) for p in frame["person"]]
+    history = [b"" if r is None else panel.employed[r].tobytes() + panel.stable[r].tobytes() + panel.days[r].tobytes()
+               for r in rows]
+    return sorted(range(len(frame)), key=lambda k: (*(v[k] for v in values), history[k]))
+
+
 def build_sample(ds: Dataset, outcome: str, programme: str | None = None) -> Sample:
     if outcome not in OUTCOMES:
         raise ImpactError(N_("monitoring.impact.err.outcome"), outcome=outcome)
@@ -177,7 +196,7 @@ def build_sample(ds: Dataset, outcome: str, programme: str | None = None) -> Sam
         records.append({"person": row.person, "treated": True, "ref": month_index(row.enrolled_on),
                         "ref_date": row.enrolled_on, "since": since, "birth_year": row.birth_year, "sex": row.sex,
                         "citizenship": row.citizenship, "education": row.education})
-    controls = controls.sort_values("person")
+    controls = controls.iloc[_order(controls, _CONTROL_ORDER, panel, index)]
     reg_months = np.array([month_index(d) for d in controls["registered_on"]], dtype=int)
     starts = np.searchsorted(entry_dates, reg_months, side="right")  # entries in a later month than the DID
     draws = rng.random(len(controls))
@@ -196,7 +215,8 @@ def build_sample(ds: Dataset, outcome: str, programme: str | None = None) -> Sam
     ok = (frame["ref"] + horizon <= last) & (frame["ref"] - 2 * max(horizon, 12) >= first) & \
         frame["person"].isin(index)
     excluded["outside_window"] = int((~ok).sum())
-    frame = frame[ok].reset_index(drop=True)
+    frame = frame[ok]
+    frame = frame.iloc[_order(frame, _SAMPLE_ORDER, panel, index)].reset_index(drop=True)
     if not frame["treated"].any():
         raise ImpactError(N_("monitoring.impact.err.no_participants"), programme=programme or "")
     if frame["treated"].all():
