@@ -91,9 +91,9 @@ class Params:
     # skill is selected when its lexical part reaches the threshold or its encoder gain reaches
     # ``select_encoder``; a mention asserts one skill (``dedupe_spans``). English skills: best F1 on the
     # TECH/HOUSE validation sentences; occupations: best F1 on odd-numbered MELO queries; Italian skills: best
-    # F1 on bench/italian/ads.jsonl (``bench/selection_curve.py``).
+    # F1 on bench/italian's short and full-length ads pooled (``bench/selection_curve.py``).
     select_skill: float = 1.15
-    select_skill_it: float = 0.85
+    select_skill_it: float = 0.8
     select_occupation: float = 1.0  # titles (char_max_terms terms or fewer)
     select_occupation_text: float = 0.6  # longer texts: no character n-grams add to the raw score
     select_leader: float = 0.75  # ... and the best occupation is selected from this share of the threshold up

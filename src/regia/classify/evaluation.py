@@ -4,10 +4,11 @@ Datasets live under ``REGIA_BENCH_DIR`` (layout and metric definitions in its RE
 
 * ``tech``, ``house``, ``techwolf``: English job-ad sentences -> ESCO skills (Decorte et al.). A query is a
   sentence with at least one ESCO label; metrics RP@5, RP@10 (R-precision at K) and MRR.
-* ``it-sentences``, ``it-titles``, ``it-ads``, ``it-courses``: Regia's own Italian validation set (``bench/italian``
-  in the repository, written and labelled by the team, see its README): job-ad sentences and course descriptions
-  -> skills (RP@5), titles -> occupations (acc@1/acc@5, ISCO-4 acc@1), short whole ads -> selected skills
-  (precision, recall, F1) and occupation (acc@1). Tuning data: never the hidden evaluation sets.
+* ``it-sentences``, ``it-titles``, ``it-ads``, ``it-ads-long``, ``it-ads-check``, ``it-courses``: Regia's own Italian
+  validation set (``bench/italian`` in the repository, written and labelled by the team, see its README): job-ad
+  sentences and course descriptions -> skills (RP@5), titles -> occupations (acc@1/acc@5, ISCO-4 acc@1), short
+  and full-length whole ads -> selected skills (precision, recall, F1) and occupation (acc@1); ``it-ads-check``
+  is kept out of tuning. Never the hidden evaluation sets.
 * ``melo-it``, ``melo-it-en``: Italian CP2011 titles -> ESCO occupations or ISCO groups (MELO). Metrics MRR,
   acc@1, acc@5 over concepts. Every surface form of the gold concept is relevant in MELO, so ranking each
   concept by its best surface form gives the same MRR as MELO's element-level trec_eval run. The gold comes
@@ -33,7 +34,8 @@ from regia.classify.classifier import Classifier, Result
 
 SKILL_SETS = {"tech": "tech", "house": "house", "techwolf": "techwolf"}
 MELO_SETS = {"melo-it": "ita_q_it_c_it", "melo-it-en": "ita_q_it_c_en"}
-ITALIAN_SETS = {"it-sentences": "sentences", "it-titles": "titles", "it-ads": "ads", "it-courses": "courses"}
+ITALIAN_SETS = {"it-sentences": "sentences", "it-titles": "titles", "it-ads": "ads", "it-ads-long": "ads_long",
+                "it-ads-check": "ads_check", "it-courses": "courses"}
 ITALIAN_DIR = Path(__file__).resolve().parents[3] / "bench" / "italian"  # in a source checkout
 PEER_FIGURES = ITALIAN_DIR.parent / "peer_figures.json"  # the peer's stored figures (bench/README.md)
 DATASETS = (*SKILL_SETS, *MELO_SETS, *ITALIAN_SETS)
@@ -123,7 +125,7 @@ def read_italian(name: str, folder: Path = ITALIAN_DIR) -> Dataset:
                 skills = frozenset(s["uri"] for s in r.get("skills", []))
                 occupation = frozenset([r["occupation"]["uri"]]) if r.get("occupation") else frozenset()
                 queries.append(Query(r["id"], r["text"], skills or occupation, occupation))
-    task = {"titles": "occupations", "ads": "ads"}.get(ITALIAN_SETS[name], "skills")
+    task = "occupations" if name == "it-titles" else "ads" if name.startswith("it-ads") else "skills"
     return Dataset(name, "validation", task, tuple(queries))
 
 
