@@ -48,7 +48,8 @@ LEGAL = ("La ricerca è rivolta a candidati di entrambi i sessi ai sensi del D.L
 
 def write_ads(path: Path, n: int, seed: int = 3) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([REGIA, "demo-data", "postings", "--n", str(2 * n + 100),
+        # the demo writes a share of its postings in each format: JSON lines hold about a fifth of them
+        subprocess.run([REGIA, "demo-data", "postings", "--n", str(6 * n + 100),
                         "--seed", "11", "-o", tmp, "-q"], check=True, stdout=subprocess.DEVNULL)
         rows = []
         with (Path(tmp) / "jsonl" / "postings.jsonl").open(encoding="utf-8") as fh:
@@ -59,6 +60,8 @@ def write_ads(path: Path, n: int, seed: int = 3) -> None:
                     continue  # the demo plants broken lines
                 if r.get("title") and r.get("description") and r.get("jobLocation"):
                     rows.append(r)
+    if len(rows) < n:
+        raise SystemExit(f"the demo postings gave {len(rows)} whole ads, not {n}")
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
         for i, r in enumerate(rows[:n]):

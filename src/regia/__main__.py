@@ -1,5 +1,5 @@
 """``python -m regia``: the ``regia`` command."""
 
-from regia.cli import app
+from regia.cli import main
 
-app()
+main()
