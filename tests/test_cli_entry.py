@@ -50,3 +50,23 @@ def test_the_application_is_still_importable_as_regia_cli_app() -> None:
         import regia.cli as cli
 
         cli.no_such_thing  # noqa: B018
+
+
+def test_demo_postings_on_a_database_without_the_taxonomy_say_what_to_do(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from regia.cli import app
+    from regia.config import get_settings
+    from regia.db import make_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    migrate(make_engine(url))
+    monkeypatch.setenv("REGIA_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["demo-data", "postings", "--n", "50", "-o", str(tmp_path / "out"), "-q"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "regia taxonomy import" in result.output and "Traceback" not in result.output
+    assert not isinstance(result.exception, IndexError)

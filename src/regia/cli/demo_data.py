@@ -38,8 +38,11 @@ def postings(
         except ValueError:
             raise fail(f"--end must be YYYY-MM, not {end!r}", 2) from None
         last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    with RichProgress(err, enabled=not quiet and not as_json) as progress:
-        manifest = demo_data.generate(engine(), target, n=n, seed=seed, end=last, progress=progress)
+    try:
+        with RichProgress(err, enabled=not quiet and not as_json) as progress:
+            manifest = demo_data.generate(engine(), target, n=n, seed=seed, end=last, progress=progress)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     files = [str(p) for p in demo_data.input_files(target)]
     summary = {"out": str(target), "records": manifest.records, "files": files,
                "planted_bad_rows": len(manifest.bad_rows), "planted_bad_skill_rows": len(manifest.bad_skill_rows),

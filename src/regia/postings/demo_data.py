@@ -171,6 +171,9 @@ class _Vocabulary:
         for occ in self.occupations:
             if occ.isco[:2] in ISCO2:
                 self.by_isco2[occ.isco[:2]].append(occ)
+        if not self.by_isco2:
+            raise ValueError("the database holds no ESCO occupations with Italian labels, an ISCO group and essential "
+                             "skills to write postings for: import the taxonomy first (regia taxonomy import)")
         self.comuni_by_province: dict[str, list[str]] = defaultdict(list)
         for c in sorted(self.ref.comuni.values(), key=lambda c: c.code):
             if c.nuts3 in POPULATION:
