@@ -10,30 +10,25 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-# Commands whose module imports only what they need: ``regia NAME ...`` runs them without the rest.
-_LIGHT = {"classify": "classify"}
+HELP = "Regia: skills and employment policy from shared data."
 
 
-def _light_app(name: str) -> Any:
+def _classify_app() -> Any:
+    """A Typer app holding ``regia classify`` alone, with the same usage line as the whole application."""
     import typer
 
-    from regia.cli import classify
+    from regia.cli.classify import classify
 
-    app = typer.Typer(add_completion=False)
-
-    @app.callback()
-    def _regia() -> None:
-        """Regia: skills and employment policy from shared data."""
-
-    app.command(name)(getattr(classify, _LIGHT[name]))
+    app = typer.Typer(add_completion=False, help=HELP)
+    app.callback()(lambda: None)  # a group, so that ``classify`` is parsed as the command's name
+    app.command("classify")(classify)
     return app
 
 
 def main() -> None:
     """The ``regia`` console script."""
-    args = sys.argv[1:]
-    if args and args[0] in _LIGHT:
-        _light_app(args[0])(prog_name="regia")
+    if sys.argv[1:2] == ["classify"]:
+        _classify_app()(prog_name="regia")
     else:
         from regia.cli.root import app
 

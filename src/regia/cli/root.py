@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from regia.cli import batch, bench, ingest_courses, system, taxonomy
+from regia.cli import HELP, batch, bench, ingest_courses, system, taxonomy
 from regia.cli import catalog as catalog_cli
 from regia.cli import classify as classify_cli
 from regia.cli import credentials as credentials_cli
@@ -22,7 +22,7 @@ from regia.exchange import capture
 
 capture.install()  # what the commands write into the domains reaches the exchange's change feeds
 
-app = typer.Typer(no_args_is_help=True, help="Regia: skills and employment policy from shared data.")
+app = typer.Typer(no_args_is_help=True, help=HELP)
 app.add_typer(taxonomy.app, name="taxonomy")
 app.add_typer(system.db_app, name="db")
 app.command("serve")(system.serve)
